@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: MIT */
+/* The process-wide context handed to every handler. Built once at start-up and
+ * read-only afterwards; the parts that change (pool, key caches) guard themselves. */
+#ifndef PETE_CORE_APP_H
+#define PETE_CORE_APP_H
+
+#include "core/config.h"
+#include "core/crypto.h"
+#include "core/db.h"
+
+struct auth;
+
+struct app {
+    const struct config *cfg;
+    db *db;
+    struct auth *auth;
+    unsigned char master_key[CRYPTO_KEY_BYTES];
+    const char *issuer; /* the built-in issuer: cfg->public_url */
+};
+
+/* Maps a store error to an application error (unique -> conflict, lost/busy -> unavailable). */
+app_err db_app_err(db_err e);
+
+#endif

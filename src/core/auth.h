@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: MIT */
+/* Token verification (SPEC §3): the built-in issuer (an ES256 key pair kept in
+ * DATA_DIR/issuer.jwk, mode 0600) and external issuers (JWKS URL, cached, one
+ * rate-limited refresh on an unknown kid; or a PEM key). Verified tokens are cached,
+ * bounded, until they expire. Thread-safe. */
+#ifndef PETE_CORE_AUTH_H
+#define PETE_CORE_AUTH_H
+
+#include <stdint.h>
+
+#include "core/config.h"
+#include "core/err.h"
+
+struct auth_claims {
+    char issuer[256];
+    char subject[256]; /* user_id claim when present, else sub */
+    char email[256];
+    char first_name[128];
+    char last_name[128];
+    int64_t iat; /* 0 when absent */
+    int64_t exp;
+};
+
+typedef struct auth auth;
+
+/* Builds the verifier from cfg (AUTH_ISSUERS, AUTH_<N>_*, CLERK_*); creates the built-in
+ * key pair in data_dir when missing. issuer is the built-in issuer's "iss". */
+app_err auth_new(const struct config *cfg, const char *issuer, auth **out);
+void auth_free(auth *a);
+
+/* Verifies token; fills *out only on success. APP_E_AUTH for every rejection
+ * (the reason is logged at debug level, never the token). */
+app_err auth_verify(auth *a, const char *token, struct auth_claims *out);
+
+/* Signs a token with the built-in key. email, first, last may be NULL.
+ * Returns a new string the caller free()s, or NULL. */
+char *auth_sign(auth *a, const char *sub, const char *email, const char *first_name,
+                const char *last_name, long ttl_seconds);
+
+/* The built-in issuer's public keys as a JWKS document; new reference. */
+struct json_t *auth_jwks(auth *a);
+
+/* Forgets cached verifications (used after a tenant is erased). */
+void auth_cache_clear(auth *a);
+
+#endif

@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: MIT */
+/* Configuration: one table (config.c) drives environment variables, --config FILE
+ * (KEY=VALUE lines; the environment wins), validation and --help. The struct is
+ * filled once at start-up and read-only afterwards. */
+#ifndef PETE_CORE_CONFIG_H
+#define PETE_CORE_CONFIG_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+struct config {
+    char *host;
+    int port;
+    char *data_dir;
+    char *database_url;     /* NULL: SQLite in data_dir */
+    char *public_url;       /* derived from host/port when unset */
+    char *frontend_url;     /* derived from public_url when unset */
+    char *cors_origins;     /* comma list, NULL = same-origin only */
+    char *auth_issuers;     /* comma list of external issuers */
+    char *clerk_jwks_url;
+    char *clerk_jwt_key;
+    char *clerk_issuer;
+    char *clerk_authorized_parties;
+    char *clerk_webhook_secret;
+    char *signup;           /* "open" | "closed" */
+    char *master_key;       /* base64; NULL: generated into data_dir */
+    char *vapi_api_key;
+    char *vapi_api_url;
+    bool scrape_allow_private;
+    char *log_level;
+    char *log_format;
+    long max_body_bytes;
+    int threads;            /* HTTP worker threads */
+    int db_pool;            /* database connections */
+};
+
+/* Loads defaults, then file (may be NULL), then the environment. On error prints a message
+ * naming the key to stderr and returns -1. */
+int config_load(struct config *cfg, const char *file);
+void config_cleanup(struct config *cfg);
+/* Prints every key with its default and meaning. */
+void config_help(FILE *out);
+/* Raw lookup of an arbitrary key (for AUTH_<N>_* families): environment first, then the
+ * --config file. Returns a borrowed string or NULL. */
+const char *config_raw(const char *key);
+
+#endif

@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: MIT */
+/* The store interface: a pool of connections behind one API with two drivers
+ * (SQLite, PostgreSQL). SQL uses $1..$n placeholders in both dialects. Results are
+ * materialised (all rows read) so a db_res outlives nothing but itself.
+ *
+ * Thread model: a request borrows one connection (db_acquire) and gives it back
+ * (db_release). A connection is used by one thread at a time. */
+#ifndef PETE_CORE_DB_H
+#define PETE_CORE_DB_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+typedef struct db db;
+typedef struct db_conn db_conn;
+typedef struct db_res db_res;
+
+typedef enum { DB_SQLITE = 1, DB_POSTGRES = 2 } db_dialect;
+
+typedef enum {
+    DB_OK = 0,
+    DB_E_UNIQUE,    /* unique / primary key / exclusion violation */
+    DB_E_CONN,      /* connection lost or server unreachable */
+    DB_E_BUSY,      /* pool exhausted or database locked past the timeout */
+    DB_E_CONSTRAINT,/* other constraint (check, foreign key, not null) */
+    DB_E_OTHER
+} db_err;
+
+typedef enum { DBP_NULL = 0, DBP_INT, DBP_DOUBLE, DBP_TEXT, DBP_BOOL } db_ptype;
+
+typedef struct {
+    db_ptype t;
+    int64_t i;
+    double d;
+    const char *s; /* borrowed for the duration of the call */
+} db_param;
+
+#define DB_INT(v) ((db_param){.t = DBP_INT, .i = (int64_t)(v)})
+#define DB_DOUBLE(v) ((db_param){.t = DBP_DOUBLE, .d = (double)(v)})
+#define DB_BOOL(v) ((db_param){.t = DBP_BOOL, .i = (v) ? 1 : 0})
+#define DB_NULLP ((db_param){.t = DBP_NULL})
+/* A NULL string binds SQL NULL. */
+#define DB_TEXT(v) ((db_param){.t = (v) ? DBP_TEXT : DBP_NULL, .s = (v)})
+
+/* Opens a pool. url NULL or "" means SQLite at sqlite_path (WAL, busy timeout);
+ * "postgres://..." or "postgresql://..." means PostgreSQL. pool_size >= 1. Connections are
+ * made lazily; an unreachable PostgreSQL is not an error here (db_acquire reports it).
+ * Returns DB_OK and *out, or an error (message logged). */
+db_err db_open(const char *url, const char *sqlite_path, int pool_size, db **out);
+/* PostgreSQL only (no-op on SQLite): after migrations, makes every pooled connection serve
+ * requests as the unprivileged role "peterental_app" (NOSUPERUSER, NOBYPASSRLS, not the
+ * table owner), creating it and granting table rights when the login role may; otherwise
+ * relies on FORCE ROW LEVEL SECURITY of a non-superuser owner. Refuses (DB_E_OTHER, logged)
+ * to serve as a role that would bypass row-level security. */
+db_err db_restrict_role(db *d);
+void db_close(db *d);
+db_dialect db_get_dialect(const db *d);
+
+/* Borrows a connection, waiting up to 2 s: DB_E_BUSY when none frees up, DB_E_CONN when the
+ * server is unreachable (a broken connection is reconnected here). */
+db_err db_acquire(db *d, db_conn **out);
+/* Returns a connection; an open transaction is rolled back. NULL is accepted. */
+void db_release(db_conn *c);
+db_dialect db_conn_dialect(const db_conn *c);
+
+/* Transactions. db_begin_tenant also sets the per-transaction tenant (PostgreSQL:
+ * set_config('app.user_id', id, true)) that row-level security policies read. */
+/* A transaction without a tenant (users registry, migrations); SQLite: BEGIN IMMEDIATE. */
+db_err db_begin(db_conn *c);
+db_err db_begin_tenant(db_conn *c, int64_t user_id);
+/* As db_begin_tenant for a transaction that will write: SQLite takes the write lock up
+ * front (BEGIN IMMEDIATE) so concurrent writers wait on the busy timeout instead of failing. */
+db_err db_begin_tenant_write(db_conn *c, int64_t user_id);
+db_err db_commit(db_conn *c);
+db_err db_rollback(db_conn *c);
+
+/* Runs one statement with bound parameters. out may be NULL; otherwise *out receives a
+ * result the caller frees with db_res_free (also for statements returning no rows). */
+db_err db_exec(db_conn *c, const char *sql, const db_param *params, int nparams, db_res **out);
+/* Runs a script of several statements without parameters (migrations). */
+db_err db_exec_script(db_conn *c, const char *sql);
+/* The last error message of this connection (borrowed; valid until the next call). */
+const char *db_errmsg(const db_conn *c);
+
+int db_res_rows(const db_res *r);
+int db_res_cols(const db_res *r);
+/* Number of rows changed by an INSERT/UPDATE/DELETE. */
+int64_t db_res_affected(const db_res *r);
+bool db_res_isnull(const db_res *r, int row, int col);
+/* Borrowed text of a cell, NULL for SQL NULL. Valid until db_res_free. */
+const char *db_res_text(const db_res *r, int row, int col);
+int64_t db_res_int(const db_res *r, int row, int col);   /* 0 for NULL */
+double db_res_double(const db_res *r, int row, int col); /* 0 for NULL */
+bool db_res_bool(const db_res *r, int row, int col);     /* "t","true","1" are true */
+void db_res_free(db_res *r);
+
+#endif

@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: MIT */
+/* Input checking for JSON bodies. Two classes, as SPEC §5 wants:
+ *  - a field of the wrong JSON type is a 400 naming the field (first one wins);
+ *  - a well-typed value that fails a rule is a 422; all such problems are listed.
+ * Usage: vcheck_init, the getters, then vcheck_reply_or_ok. */
+#ifndef PETE_CORE_VALID_H
+#define PETE_CORE_VALID_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/http.h"
+
+struct vcheck {
+    char type_field[96]; /* first field with a wrong type, "" when none */
+    const char *type_want;
+    json_t *j_errors; /* array of {field, message} */
+};
+
+void vcheck_init(struct vcheck *v);
+void vcheck_cleanup(struct vcheck *v);
+/* Records a rule failure (422). */
+void vcheck_fail(struct vcheck *v, const char *field, const char *message);
+bool vcheck_ok(const struct vcheck *v);
+/* When there were problems, answers 400 (type) or 422 (rules) and returns true. */
+bool vcheck_reply(struct vcheck *v, http_req *r);
+
+/* Getters: return true when the key is present and not null and of the right type
+ * (then *out is set); false when absent or null. A wrong type is recorded.
+ * Strings are borrowed from obj. */
+bool vget_str(struct vcheck *v, const json_t *obj, const char *key, const char **out);
+bool vget_int(struct vcheck *v, const json_t *obj, const char *key, int64_t *out);
+bool vget_num(struct vcheck *v, const json_t *obj, const char *key, double *out);
+bool vget_bool(struct vcheck *v, const json_t *obj, const char *key, bool *out);
+/* Present-and-null test for PATCH semantics. */
+bool vhas_null(const json_t *obj, const char *key);
+
+#endif
