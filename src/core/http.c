@@ -1,0 +1,315 @@
+/* SPDX-License-Identifier: MIT */
+/* The libmicrohttpd daemon and the dispatcher. MHD runs an epoll loop per pool thread;
+ * a request's handler runs on MHD's final call for it (after the body is read), on that
+ * thread, so blocking database work is bounded by the pool size. The dispatcher matches
+ * the route table, answers 404/405/413/OPTIONS itself, authenticates ROUTE_AUTH routes
+ * (bearer token, or the session cookie with a same-site check for unsafe methods),
+ * resolves the tenant, calls the handler, then adds the request id and CORS headers and
+ * writes one access-log line. */
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include "core/http_internal.h"
+#include "core/log.h"
+#include "users/users.h"
+
+struct conn_state {
+    http_req req;
+    char *body;
+    size_t len, cap;
+    bool too_large;
+};
+
+static char id_prefix[9];
+static atomic_uint_fast64_t id_counter;
+static atomic_int in_flight; /* requests between first call and completion */
+
+static int64_t now_micros(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* Matches pattern against path; on success stores copies of {vars} in r. */
+static bool match(const char *pattern, const char *path, http_req *r)
+{
+    int nv = 0;
+    char *vars[HTTP_MAX_VARS];
+    const char *p = pattern, *u = path;
+    while (*p && *u) {
+        if (*p == '{') {
+            const char *pend = strchr(p, '}');
+            const char *uend = strchr(u, '/');
+            size_t ulen = uend ? (size_t)(uend - u) : strlen(u);
+            if (!pend || ulen == 0 || nv == HTTP_MAX_VARS)
+                goto fail;
+            vars[nv] = strndup(u, ulen);
+            if (!vars[nv])
+                abort();
+            nv++;
+            p = pend + 1;
+            u += ulen;
+            continue;
+        }
+        if (*p != *u)
+            goto fail;
+        p++;
+        u++;
+    }
+    if (*p || *u)
+        goto fail;
+    if (r) {
+        memcpy(r->vars, vars, sizeof(char *) * (size_t)nv);
+        r->nvars = nv;
+    } else {
+        while (nv > 0)
+            free(vars[--nv]);
+    }
+    return true;
+fail:
+    while (nv > 0)
+        free(vars[--nv]);
+    return false;
+}
+
+/* Finds the route for (method, path). HEAD uses GET routes. When the path exists with
+ * other methods, *allow receives them ("GET, POST") and NULL is returned. */
+static const struct route *find_route(const char *method, const char *path, http_req *r,
+                                      char *allow, size_t allow_len)
+{
+    const char *m = strcmp(method, "HEAD") == 0 ? "GET" : method;
+    allow[0] = '\0';
+    for (const struct route *rt = http_routes; rt->method; rt++) {
+        if (strcmp(rt->method, m) == 0 && match(rt->pattern, path, r))
+            return rt;
+    }
+    for (const struct route *rt = http_routes; rt->method; rt++) {
+        if (!match(rt->pattern, path, NULL) || strstr(allow, rt->method))
+            continue;
+        size_t n = strlen(allow);
+        snprintf(allow + n, allow_len - n, "%s%s", n ? ", " : "", rt->method);
+    }
+    if (allow[0]) {
+        size_t n = strlen(allow);
+        snprintf(allow + n, allow_len - n, ", OPTIONS");
+    }
+    return NULL;
+}
+
+static bool is_unsafe(const char *method)
+{
+    return strcmp(method, "GET") && strcmp(method, "HEAD") && strcmp(method, "OPTIONS");
+}
+
+/* Authenticates r and resolves its tenant; on failure replies and returns false. */
+static bool authenticate(http_req *r)
+{
+    const char *token = NULL;
+    const char *h = http_header(r, MHD_HTTP_HEADER_AUTHORIZATION);
+    if (h && strncasecmp(h, "Bearer ", 7) == 0) {
+        token = h + 7;
+        while (*token == ' ')
+            token++;
+    } else if (!h && (token = http_cookie(r, "session")) != NULL) {
+        if (is_unsafe(r->method) && !http_cors_same_site(r)) {
+            http_reply_error(r, 403, "cross_site_request",
+                             "Cookie-authenticated changes must come from the app's own origin.");
+            return false;
+        }
+    }
+    if (!token || !*token) {
+        http_reply_err(r, APP_E_AUTH, "A bearer token is required.");
+        return false;
+    }
+    if (auth_verify(r->app->auth, token, &r->claims) != APP_OK) {
+        http_reply_err(r, APP_E_AUTH, "The token is invalid or expired.");
+        http_add_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer error=\"invalid_token\"");
+        return false;
+    }
+    app_err e = users_resolve(r->app, &r->claims, &r->user_id);
+    if (e != APP_OK) {
+        http_reply_err(r, e, e == APP_E_AUTH ? "The token is invalid or expired." : NULL);
+        return false;
+    }
+    return true;
+}
+
+static void dispatch(struct conn_state *cs)
+{
+    http_req *r = &cs->req;
+    char allow[128];
+    if (cs->too_large) {
+        char msg[128];
+        snprintf(msg, sizeof msg, "The request body is larger than %ld bytes.",
+                 r->app->cfg->max_body_bytes);
+        http_reply_error(r, 413, "payload_too_large", msg);
+        return;
+    }
+    r->body = cs->body;
+    r->body_len = cs->len;
+    const struct route *rt = find_route(r->method, r->path, r, allow, sizeof allow);
+    if (!rt && strcmp(r->method, "OPTIONS") == 0 && allow[0]) {
+        http_cors_preflight(r, allow);
+        return;
+    }
+    if (!rt && allow[0]) {
+        http_reply_error(r, 405, "method_not_allowed", "This method is not allowed on this path.");
+        http_add_header(r, MHD_HTTP_HEADER_ALLOW, allow);
+        return;
+    }
+    if (!rt) {
+        http_reply_error(r, 404, "not_found", "No such endpoint.");
+        return;
+    }
+    if ((rt->flags & ROUTE_AUTH) && !authenticate(r))
+        return;
+    rt->fn(r);
+    if (!r->resp)
+        http_reply_err(r, APP_E_INTERNAL, NULL);
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *mc, const char *url,
+                                  const char *method, const char *version,
+                                  const char *upload_data, size_t *upload_size, void **con_cls)
+{
+    (void)version;
+    struct app *a = cls;
+    struct conn_state *cs = *con_cls;
+    if (!cs) {
+        cs = calloc(1, sizeof *cs);
+        if (!cs)
+            return MHD_NO;
+        atomic_fetch_add(&in_flight, 1);
+        cs->req.app = a;
+        cs->req.mc = mc;
+        cs->req.method = method;
+        cs->req.path = url;
+        const char *cl = MHD_lookup_connection_value(mc, MHD_HEADER_KIND, "Content-Length");
+        if (cl && strtoll(cl, NULL, 10) > a->cfg->max_body_bytes)
+            cs->too_large = true;
+        *con_cls = cs;
+        return MHD_YES;
+    }
+    if (*upload_size > 0) {
+        size_t n = *upload_size;
+        *upload_size = 0;
+        if (cs->too_large || cs->len + n > (size_t)a->cfg->max_body_bytes) {
+            cs->too_large = true;
+            return MHD_YES;
+        }
+        if (cs->len + n + 1 > cs->cap) {
+            size_t cap = (cs->len + n + 1) * 2;
+            char *grown = realloc(cs->body, cap);
+            if (!grown)
+                abort();
+            cs->body = grown;
+            cs->cap = cap;
+        }
+        memcpy(cs->body + cs->len, upload_data, n);
+        cs->len += n;
+        cs->body[cs->len] = '\0';
+        return MHD_YES;
+    }
+    int64_t t0 = now_micros();
+    snprintf(cs->req.request_id, sizeof cs->req.request_id, "%s%012llx", id_prefix,
+             (unsigned long long)atomic_fetch_add(&id_counter, 1));
+    dispatch(cs);
+    http_req *r = &cs->req;
+    MHD_add_response_header(r->resp, "X-Request-Id", r->request_id);
+    http_cors_decorate(r);
+    enum MHD_Result ret = MHD_queue_response(mc, r->status, r->resp);
+    log_access(r->request_id, method, url, r->status, now_micros() - t0, r->user_id);
+    return ret;
+}
+
+static void on_completed(void *cls, struct MHD_Connection *mc, void **con_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+    (void)cls;
+    (void)mc;
+    (void)toe;
+    struct conn_state *cs = *con_cls;
+    if (!cs)
+        return;
+    for (int i = 0; i < cs->req.nvars; i++)
+        free(cs->req.vars[i]);
+    if (cs->req.resp)
+        MHD_destroy_response(cs->req.resp);
+    free(cs->body);
+    free(cs);
+    *con_cls = NULL;
+    atomic_fetch_sub(&in_flight, 1);
+}
+
+static void log_mhd(void *cls, const char *fmt, va_list ap)
+{
+    (void)cls;
+    char msg[512];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    size_t n = strlen(msg);
+    if (n > 0 && msg[n - 1] == '\n')
+        msg[n - 1] = '\0';
+    LOG_W("libmicrohttpd: %s", msg);
+}
+
+struct MHD_Daemon *http_start(struct app *a)
+{
+    const struct config *cfg = a->cfg;
+    struct sockaddr_storage ss;
+    memset(&ss, 0, sizeof ss);
+    unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_USE_ITC;
+    struct sockaddr_in *sin = (struct sockaddr_in *)(void *)&ss;
+    struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)(void *)&ss;
+    if (inet_pton(AF_INET, cfg->host, &sin->sin_addr) == 1) {
+        sin->sin_family = AF_INET;
+        sin->sin_port = htons((uint16_t)cfg->port);
+    } else if (inet_pton(AF_INET6, cfg->host, &sin6->sin6_addr) == 1) {
+        sin6->sin6_family = AF_INET6;
+        sin6->sin6_port = htons((uint16_t)cfg->port);
+        flags |= MHD_USE_IPv6;
+    } else {
+        LOG_E("HOST must be an IPv4 or IPv6 address, got \"%s\"", cfg->host);
+        return NULL;
+    }
+    if (http_cors_setup(cfg) != 0)
+        return NULL;
+    unsigned char rnd[4];
+    FILE *ur = fopen("/dev/urandom", "r");
+    if (!ur || fread(rnd, 1, sizeof rnd, ur) != sizeof rnd)
+        memset(rnd, 0, sizeof rnd);
+    if (ur)
+        fclose(ur);
+    snprintf(id_prefix, sizeof id_prefix, "%02x%02x%02x%02x", rnd[0], rnd[1], rnd[2], rnd[3]);
+    struct MHD_Daemon *d = MHD_start_daemon(
+        flags, (uint16_t)cfg->port, NULL, NULL, on_request, a, MHD_OPTION_SOCK_ADDR,
+        (struct sockaddr *)&ss, MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg->threads,
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30, MHD_OPTION_CONNECTION_LIMIT, (unsigned)4000,
+        MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024, MHD_OPTION_NOTIFY_COMPLETED,
+        on_completed, NULL, MHD_OPTION_EXTERNAL_LOGGER, log_mhd, NULL, MHD_OPTION_END);
+    if (!d) {
+        LOG_E("cannot listen on %s:%d (in use, or not permitted)", cfg->host, cfg->port);
+        http_cors_cleanup();
+    }
+    return d;
+}
+
+void http_stop(struct MHD_Daemon *d)
+{
+    if (!d)
+        return;
+    /* Drain: stop accepting, let requests in progress finish (bounded), then stop. */
+    MHD_quiesce_daemon(d);
+    for (int i = 0; i < 100 && atomic_load(&in_flight) > 0; i++)
+        nanosleep(&(struct timespec){.tv_nsec = 100000000}, NULL);
+    MHD_stop_daemon(d);
+    http_cors_cleanup();
+}
