@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: MIT */
+/* HTTP handlers of /users/me and /users/me/settings: parse, call the service, reply.
+ * The dispatcher has already resolved the tenant into r->user_id. */
+#include "users/users.h"
+
+int users_http_me_get(http_req *r)
+{
+    struct users_user u;
+    app_err e = users_get(r->app, r->user_id, &u);
+    if (e != APP_OK)
+        return http_reply_err(r, e, NULL);
+    return http_reply_json_new(r, 200, users_user_to_json(&u));
+}
+
+int users_http_me_delete(http_req *r)
+{
+    app_err e = users_erase(r->app, r->claims.issuer, r->claims.subject);
+    if (e != APP_OK)
+        return http_reply_err(r, e, NULL);
+    return http_reply_empty(r, 204);
+}
+
+static json_t *settings_json(const http_req *r, const struct user_settings *s)
+{
+    json_t *j_out = users_settings_to_json(s);
+    json_object_set_new(j_out, "user_id", json_integer((json_int_t)r->user_id));
+    return j_out;
+}
+
+int users_http_settings_get(http_req *r)
+{
+    struct user_settings s;
+    app_err e = users_settings_get(r->app, r->user_id, &s);
+    if (e != APP_OK)
+        return http_reply_err(r, e, NULL);
+    return http_reply_json_new(r, 200, settings_json(r, &s));
+}
+
+static int settings_write(http_req *r, bool replace)
+{
+    json_t *j_body = http_body_object_or_reply(r);
+    if (!j_body)
+        return 0;
+    struct vcheck v;
+    struct user_settings s;
+    vcheck_init(&v);
+    app_err e = users_settings_save(r->app, r->user_id, j_body, replace, &v, &s);
+    if (e == APP_E_VALIDATION && vcheck_reply(&v, r))
+        ;
+    else if (e != APP_OK)
+        http_reply_err(r, e, NULL);
+    else
+        http_reply_json_new(r, 200, settings_json(r, &s));
+    vcheck_cleanup(&v);
+    json_decref(j_body);
+    return 0;
+}
+
+int users_http_settings_put(http_req *r)
+{
+    return settings_write(r, true);
+}
+
+int users_http_settings_patch(http_req *r)
+{
+    return settings_write(r, false);
+}

@@ -1,0 +1,222 @@
+/* SPDX-License-Identifier: MIT */
+/* Users service: resolving a verified token to its tenant (the hot path of every
+ * authenticated request), reading and saving settings inside the tenant's transaction,
+ * erasing a tenant with its tombstone, and profile upserts from an identity provider. */
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/log.h"
+#include "users/users.h"
+
+void users_now_rfc3339(char buf[32])
+{
+    time_t t = time(NULL);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static const char *or_null(const char *s)
+{
+    return (s && *s) ? s : NULL;
+}
+
+json_t *users_user_to_json(const struct users_user *u)
+{
+    return json_pack("{s:I, s:s, s:s?, s:s?, s:s?, s:s?, s:s, s:s}", "user_id",
+                     (json_int_t)u->id, "clerk_user_id", u->subject, "email", or_null(u->email),
+                     "first_name", or_null(u->first_name), "last_name",
+                     or_null(u->last_name), "full_name", or_null(u->full_name), "created_at",
+                     u->created_at, "updated_at", u->updated_at);
+}
+
+app_err users_resolve(struct app *a, const struct auth_claims *c, int64_t *user_id)
+{
+    db_conn *conn = NULL;
+    int64_t id = 0, deleted_at = 0;
+    if (c->issuer[0] == '\0' || c->subject[0] == '\0')
+        return APP_E_AUTH;
+    db_err de = db_acquire(a->db, &conn);
+    if (de != DB_OK)
+        return db_app_err(de);
+    app_err e = users_store_lookup(conn, c->issuer, c->subject, &id, &deleted_at);
+    if (e == APP_OK && deleted_at != 0 && (c->iat == 0 || c->iat <= deleted_at)) {
+        LOG_D("token issued before the tenant was erased");
+        e = APP_E_AUTH;
+    }
+    if (e == APP_OK && id == 0) {
+        e = users_store_insert(conn, c->issuer, c->subject, c->email, c->first_name,
+                               c->last_name);
+        if (e == APP_OK)
+            e = users_store_lookup(conn, c->issuer, c->subject, &id, &deleted_at);
+        if (e == APP_OK && id == 0)
+            e = APP_E_CONFLICT; /* erased between the two statements */
+    }
+    db_release(conn);
+    if (e == APP_OK)
+        *user_id = id;
+    return e;
+}
+
+app_err users_get(struct app *a, int64_t user_id, struct users_user *out)
+{
+    db_conn *conn = NULL;
+    db_err de = db_acquire(a->db, &conn);
+    if (de != DB_OK)
+        return db_app_err(de);
+    app_err e = users_store_get(conn, user_id, out);
+    db_release(conn);
+    return e;
+}
+
+/* Reads the settings inside an open tenant transaction; defaults when none are stored. */
+static app_err load_settings(db_conn *conn, int64_t user_id, struct user_settings *out)
+{
+    app_err e = users_store_settings_get(conn, user_id, out);
+    if (e == APP_E_NOTFOUND) {
+        users_settings_defaults(out);
+        e = APP_OK;
+    }
+    return e;
+}
+
+app_err users_settings_get(struct app *a, int64_t user_id, struct user_settings *out)
+{
+    db_conn *conn = NULL;
+    struct user_settings s;
+    db_err de = db_acquire(a->db, &conn);
+    if (de == DB_OK)
+        de = db_begin_tenant(conn, user_id);
+    app_err e = db_app_err(de);
+    if (e == APP_OK)
+        e = load_settings(conn, user_id, &s);
+    if (e == APP_OK)
+        e = db_app_err(db_commit(conn));
+    db_release(conn);
+    if (e == APP_OK)
+        *out = s;
+    return e;
+}
+
+app_err users_vapi_key_get(struct app *a, int64_t user_id, char **out)
+{
+    struct user_settings s;
+    app_err e = users_settings_get(a, user_id, &s);
+    if (e != APP_OK)
+        return e;
+    char *key = NULL;
+    if (s.vapi_key_set) {
+        key = crypto_open(a->master_key, s.vapi_key_sealed);
+        if (!key) {
+            LOG_E("user %lld: stored Vapi key does not open", (long long)user_id);
+            e = APP_E_INTERNAL;
+        }
+    }
+    sodium_memzero(s.vapi_key_sealed, sizeof s.vapi_key_sealed);
+    if (e == APP_OK)
+        *out = key;
+    return e;
+}
+
+/* Seals a new key into s ("" clears it). */
+static app_err set_vapi_key(struct app *a, struct user_settings *s, const char *key)
+{
+    size_t n = strlen(key);
+    s->vapi_key_set = n > 0;
+    s->vapi_key_sealed[0] = s->vapi_key_last4[0] = '\0';
+    if (n == 0)
+        return APP_OK;
+    char *sealed = crypto_seal(a->master_key, key);
+    if (!sealed || strlen(sealed) >= sizeof s->vapi_key_sealed) {
+        free(sealed);
+        return APP_E_INTERNAL;
+    }
+    snprintf(s->vapi_key_sealed, sizeof s->vapi_key_sealed, "%s", sealed);
+    snprintf(s->vapi_key_last4, sizeof s->vapi_key_last4, "%s", key + n - 4);
+    free(sealed);
+    return APP_OK;
+}
+
+app_err users_settings_save(struct app *a, int64_t user_id, const json_t *j_body, bool replace,
+                            struct vcheck *v, struct user_settings *out)
+{
+    db_conn *conn = NULL;
+    struct user_settings s, keep;
+    const char *vapi_key = NULL;
+    db_err de = db_acquire(a->db, &conn);
+    if (de == DB_OK)
+        de = db_begin_tenant_write(conn, user_id);
+    app_err e = db_app_err(de);
+    if (e == APP_OK)
+        e = load_settings(conn, user_id, &s);
+    if (e != APP_OK)
+        goto out;
+    if (replace) {
+        /* The key is write-only, so a client cannot send it back: PUT keeps it unless the
+         * body names vapi_api_key. */
+        keep = s;
+        users_settings_defaults(&s);
+        s.vapi_key_set = keep.vapi_key_set;
+        memcpy(s.vapi_key_last4, keep.vapi_key_last4, sizeof s.vapi_key_last4);
+        memcpy(s.vapi_key_sealed, keep.vapi_key_sealed, sizeof s.vapi_key_sealed);
+    }
+    users_settings_apply(j_body, replace, &s, &vapi_key, v);
+    if (!vcheck_ok(v)) {
+        e = APP_E_VALIDATION;
+        goto out;
+    }
+    if (vapi_key)
+        e = set_vapi_key(a, &s, vapi_key);
+    if (e == APP_OK)
+        e = users_store_settings_put(conn, user_id, &s);
+    if (e == APP_OK)
+        e = db_app_err(db_commit(conn));
+out:
+    db_release(conn);
+    if (e == APP_OK)
+        *out = s;
+    return e;
+}
+
+app_err users_erase(struct app *a, const char *issuer, const char *subject)
+{
+    db_conn *conn = NULL;
+    int64_t id = 0, deleted_at = 0;
+    db_err de = db_acquire(a->db, &conn);
+    if (de != DB_OK)
+        return db_app_err(de);
+    app_err e = users_store_lookup(conn, issuer, subject, &id, &deleted_at);
+    if (e == APP_OK)
+        e = db_app_err(id ? db_begin_tenant_write(conn, id) : db_begin(conn));
+    if (e == APP_OK && id)
+        e = users_store_delete(conn, id);
+    if (e == APP_OK)
+        e = users_store_tombstone(conn, issuer, subject, (int64_t)time(NULL));
+    if (e == APP_OK)
+        e = db_app_err(db_commit(conn));
+    db_release(conn);
+    if (e == APP_OK) {
+        auth_cache_clear(a->auth);
+        LOG_I("tenant %lld erased", (long long)id);
+    }
+    return e;
+}
+
+app_err users_upsert_profile(struct app *a, const char *issuer, const char *subject,
+                             const char *email, const char *first_name, const char *last_name)
+{
+    db_conn *conn = NULL;
+    int64_t id = 0, deleted_at = 0;
+    db_err de = db_acquire(a->db, &conn);
+    if (de != DB_OK)
+        return db_app_err(de);
+    app_err e = users_store_lookup(conn, issuer, subject, &id, &deleted_at);
+    /* A late update for an erased identity must not bring the tenant back. */
+    if (e == APP_OK && (id != 0 || deleted_at == 0))
+        e = users_store_upsert(conn, issuer, subject, email, first_name, last_name, &id);
+    db_release(conn);
+    return e;
+}
