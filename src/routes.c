@@ -4,6 +4,9 @@
  * (SPEC §3 lists which). */
 #include "core/http.h"
 #include "service/service.h"
+#include "accounts/accounts.h"
+#include "users/users.h"
+#include "webhooks/clerk.h"
 
 const struct route http_routes[] = {
     /* service */
@@ -11,6 +14,19 @@ const struct route http_routes[] = {
     {"GET", "/health", service_health, ROUTE_PUBLIC},
     {"GET", "/ready", service_ready, ROUTE_PUBLIC},
     {"GET", "/.well-known/jwks.json", service_jwks, ROUTE_PUBLIC},
+
+    /* built-in accounts and the Clerk webhook (public: they authenticate themselves) */
+    {"POST", "/auth/signup", accounts_http_signup, ROUTE_PUBLIC},
+    {"POST", "/auth/login", accounts_http_login, ROUTE_PUBLIC},
+    {"POST", "/auth/logout", accounts_http_logout, ROUTE_PUBLIC},
+    {"POST", "/webhooks/clerk", clerk_http_webhook, ROUTE_PUBLIC},
+
+    /* users */
+    {"GET", "/users/me", users_http_me_get, ROUTE_AUTH},
+    {"DELETE", "/users/me", users_http_me_delete, ROUTE_AUTH},
+    {"GET", "/users/me/settings", users_http_settings_get, ROUTE_AUTH},
+    {"PUT", "/users/me/settings", users_http_settings_put, ROUTE_AUTH},
+    {"PATCH", "/users/me/settings", users_http_settings_patch, ROUTE_AUTH},
 
     {NULL, NULL, NULL, 0},
 };

@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: MIT */
+/* Built-in accounts (SPEC §5 Auth): POST /auth/signup, /auth/login, /auth/logout.
+ * Passwords are Argon2id (libsodium); a session is a 7-day token of the built-in issuer,
+ * returned in the body and as the HttpOnly `session` cookie. Failed logins are counted per
+ * email and per client address in the database (login_failures), so every instance agrees. */
+#ifndef PETE_ACCOUNTS_ACCOUNTS_H
+#define PETE_ACCOUNTS_ACCOUNTS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/app.h"
+#include "core/db.h"
+#include "core/http.h"
+#include "core/valid.h"
+#include "users/users.h"
+
+#define ACCOUNTS_SESSION_SECONDS (7L * 24 * 3600)
+#define ACCOUNTS_PASSWORD_MIN 10
+#define ACCOUNTS_PASSWORD_MAX 1024
+#define ACCOUNTS_FAIL_WINDOW 900 /* seconds */
+#define ACCOUNTS_FAIL_MAX_EMAIL 5
+#define ACCOUNTS_FAIL_MAX_IP 20
+#define ACCOUNTS_HASH_MAX 256
+
+struct accounts_signup_in {
+    const char *email;
+    const char *password;
+    const char *first_name; /* may be NULL */
+    const char *last_name;  /* may be NULL */
+};
+
+struct accounts_session {
+    char *token; /* owned; accounts_session_cleanup frees it */
+    struct users_user user;
+};
+
+void accounts_session_cleanup(struct accounts_session *s);
+
+/* True unless SIGNUP=closed. */
+bool accounts_signup_open(const struct app *a);
+
+/* Creates an account and its tenant. Rule problems go to v (APP_E_VALIDATION); a taken
+ * email is APP_E_CONFLICT. On success *out holds a new session. */
+app_err accounts_signup(struct app *a, const struct accounts_signup_in *in, struct vcheck *v,
+                        struct accounts_session *out);
+
+/* Checks email and password. APP_E_AUTH for a wrong password or unknown email (same work
+ * either way); APP_E_RATE with *retry_after (seconds) when the email or ip had too many
+ * failures in the window. ip may be "" when unknown. */
+app_err accounts_login(struct app *a, const char *email, const char *password, const char *ip,
+                       struct accounts_session *out, long *retry_after);
+
+/* ---- store (accounts_store.c) ---- */
+
+/* Inserts the credentials row; APP_E_CONFLICT when the email is taken. */
+app_err accounts_store_create(db_conn *c, int64_t user_id, const char *email, const char *hash);
+/* Finds the account of email: APP_E_NOTFOUND when none. hash receives the stored hash. */
+app_err accounts_store_find(db_conn *c, const char *email, int64_t *user_id,
+                            char hash[ACCOUNTS_HASH_MAX]);
+/* Failures of key in the window that is still open at now: *count (0 when none) and the
+ * window's start. */
+app_err accounts_store_failures(db_conn *c, const char *key, int64_t now, int64_t *count,
+                                int64_t *window_start);
+/* Counts one failure of key at now (a window older than ACCOUNTS_FAIL_WINDOW restarts). */
+app_err accounts_store_failure_add(db_conn *c, const char *key, int64_t now);
+app_err accounts_store_failure_clear(db_conn *c, const char *key);
+/* Drops windows that closed before now. */
+app_err accounts_store_failure_prune(db_conn *c, int64_t now);
+
+/* ---- HTTP handlers (accounts_http.c) ---- */
+int accounts_http_signup(http_req *r);
+int accounts_http_login(http_req *r);
+int accounts_http_logout(http_req *r);
+
+#endif

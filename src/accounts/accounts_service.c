@@ -1,0 +1,251 @@
+/* SPDX-License-Identifier: MIT */
+/* Built-in accounts: sign-up rules, Argon2id hashing and verification, and the failed-login
+ * limits. Hashing takes ARGON_MEMLIMIT of memory, so at most HASH_SLOTS hashes run at once
+ * in this process (a local resource cap, not shared state), and no database connection is
+ * held while one runs. An unknown email is verified against a dummy hash so the answer takes
+ * as long as a wrong password. */
+#include <ctype.h>
+#include <pthread.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "accounts/accounts.h"
+#include "core/log.h"
+
+#define ARGON_OPSLIMIT 2
+#define ARGON_MEMLIMIT ((size_t)19 * 1024 * 1024)
+#define HASH_SLOTS 1
+
+static pthread_mutex_t hash_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t hash_cv = PTHREAD_COND_INITIALIZER;
+static int hash_busy;
+
+static pthread_once_t dummy_once = PTHREAD_ONCE_INIT;
+static char dummy_hash[crypto_pwhash_STRBYTES];
+
+static void slot_take(void)
+{
+    pthread_mutex_lock(&hash_mu);
+    while (hash_busy >= HASH_SLOTS)
+        pthread_cond_wait(&hash_cv, &hash_mu);
+    hash_busy++;
+    pthread_mutex_unlock(&hash_mu);
+}
+
+static void slot_give(void)
+{
+    pthread_mutex_lock(&hash_mu);
+    hash_busy--;
+    pthread_cond_signal(&hash_cv);
+    pthread_mutex_unlock(&hash_mu);
+}
+
+static int hash_password(const char *pw, char out[crypto_pwhash_STRBYTES])
+{
+    slot_take();
+    int rc = crypto_pwhash_str_alg(out, pw, strlen(pw), ARGON_OPSLIMIT, ARGON_MEMLIMIT,
+                                   crypto_pwhash_ALG_ARGON2ID13);
+    slot_give();
+    return rc;
+}
+
+static void make_dummy(void)
+{
+    unsigned char rnd[24];
+    char pw[2 * sizeof rnd + 1];
+    randombytes_buf(rnd, sizeof rnd);
+    sodium_bin2hex(pw, sizeof pw, rnd, sizeof rnd);
+    if (hash_password(pw, dummy_hash) != 0)
+        dummy_hash[0] = '\0';
+}
+
+/* True when pw matches hash; with hash NULL, spends the same time and returns false. */
+static bool verify_password(const char *hash, const char *pw)
+{
+    if (!hash) {
+        pthread_once(&dummy_once, make_dummy);
+        hash = dummy_hash;
+    }
+    slot_take();
+    bool ok = hash[0] && crypto_pwhash_str_verify(hash, pw, strlen(pw)) == 0;
+    slot_give();
+    return ok && hash != dummy_hash;
+}
+
+void accounts_session_cleanup(struct accounts_session *s)
+{
+    free(s->token);
+    s->token = NULL;
+}
+
+bool accounts_signup_open(const struct app *a)
+{
+    return !a->cfg->signup || strcmp(a->cfg->signup, "closed") != 0;
+}
+
+static void lower(const char *in, char out[256])
+{
+    size_t i = 0;
+    for (; in[i] && i < 255; i++)
+        out[i] = (char)tolower((unsigned char)in[i]);
+    out[i] = '\0';
+}
+
+static void check_signup(const struct accounts_signup_in *in, struct vcheck *v)
+{
+    if (!in->email)
+        vcheck_fail(v, "email", "is required");
+    else if (!users_email_plausible(in->email))
+        vcheck_fail(v, "email", "must be an email address");
+    if (!in->password)
+        vcheck_fail(v, "password", "is required");
+    else if (strlen(in->password) < ACCOUNTS_PASSWORD_MIN)
+        vcheck_fail(v, "password", "must be at least 10 characters");
+    else if (strlen(in->password) > ACCOUNTS_PASSWORD_MAX)
+        vcheck_fail(v, "password", "must be at most 1024 characters");
+    if (in->first_name && strlen(in->first_name) > 100)
+        vcheck_fail(v, "first_name", "must be at most 100 characters");
+    if (in->last_name && strlen(in->last_name) > 100)
+        vcheck_fail(v, "last_name", "must be at most 100 characters");
+}
+
+/* Signs the session token for u into out. */
+static app_err issue(struct app *a, const struct users_user *u, struct accounts_session *out)
+{
+    out->token = auth_sign(a->auth, u->subject, u->email, u->first_name, u->last_name,
+                           ACCOUNTS_SESSION_SECONDS);
+    if (!out->token)
+        return APP_E_INTERNAL;
+    out->user = *u;
+    return APP_OK;
+}
+
+/* Inserts the users and credentials rows in one transaction; *u receives the user. */
+static app_err create_account(struct app *a, const struct accounts_signup_in *in,
+                              const char *email, const char *hash, struct users_user *u)
+{
+    db_conn *c = NULL;
+    int64_t id = 0;
+    char subject[64];
+    char *tok = crypto_random_token(16);
+    if (!tok)
+        return APP_E_INTERNAL;
+    snprintf(subject, sizeof subject, "usr_%s", tok);
+    free(tok);
+    db_err de = db_acquire(a->db, &c);
+    if (de == DB_OK)
+        de = db_begin(c);
+    app_err e = db_app_err(de);
+    if (e == APP_OK)
+        e = users_store_upsert(c, a->issuer, subject, email, in->first_name, in->last_name, &id);
+    if (e == APP_OK)
+        e = accounts_store_create(c, id, email, hash);
+    if (e == APP_OK)
+        e = users_store_get(c, id, u);
+    if (e == APP_OK)
+        e = db_app_err(db_commit(c));
+    db_release(c);
+    return e;
+}
+
+app_err accounts_signup(struct app *a, const struct accounts_signup_in *in, struct vcheck *v,
+                        struct accounts_session *out)
+{
+    char email[256], hash[crypto_pwhash_STRBYTES];
+    struct users_user u;
+    check_signup(in, v);
+    if (!vcheck_ok(v))
+        return APP_E_VALIDATION;
+    lower(in->email, email);
+    if (hash_password(in->password, hash) != 0) {
+        LOG_E("password hashing failed (out of memory?)");
+        return APP_E_UNAVAILABLE;
+    }
+    app_err e = create_account(a, in, email, hash, &u);
+    if (e == APP_OK)
+        e = issue(a, &u, out);
+    if (e == APP_OK)
+        LOG_I("account created for user %lld", (long long)u.id);
+    return e;
+}
+
+/* APP_E_RATE with *retry_after when key is over its limit. */
+static app_err check_limit(db_conn *c, const char *key, int64_t max, int64_t now,
+                           long *retry_after)
+{
+    int64_t count = 0, start = now;
+    app_err e = accounts_store_failures(c, key, now, &count, &start);
+    if (e == APP_OK && count >= max) {
+        long left = (long)(start + ACCOUNTS_FAIL_WINDOW - now);
+        *retry_after = left > 0 ? left : 1;
+        e = APP_E_RATE;
+    }
+    return e;
+}
+
+/* Looks the account up when neither key is over its limit; APP_E_NOTFOUND when unknown. */
+static app_err login_lookup(struct app *a, const char *ekey, const char *ikey,
+                            const char *email, int64_t now, long *retry_after,
+                            int64_t *user_id, char hash[ACCOUNTS_HASH_MAX])
+{
+    db_conn *c = NULL;
+    db_err de = db_acquire(a->db, &c);
+    if (de != DB_OK)
+        return db_app_err(de);
+    app_err e = check_limit(c, ekey, ACCOUNTS_FAIL_MAX_EMAIL, now, retry_after);
+    if (e == APP_OK)
+        e = check_limit(c, ikey, ACCOUNTS_FAIL_MAX_IP, now, retry_after);
+    if (e == APP_OK)
+        e = accounts_store_find(c, email, user_id, hash);
+    db_release(c);
+    return e;
+}
+
+/* After the password check: counts a failure, or clears the email's counter and loads u. */
+static app_err login_finish(struct app *a, bool ok, const char *ekey, const char *ikey,
+                            int64_t now, int64_t user_id, struct users_user *u)
+{
+    db_conn *c = NULL;
+    db_err de = db_acquire(a->db, &c);
+    if (de != DB_OK)
+        return db_app_err(de);
+    app_err e;
+    if (!ok) {
+        e = accounts_store_failure_add(c, ekey, now);
+        if (e == APP_OK)
+            e = accounts_store_failure_add(c, ikey, now);
+        if (e == APP_OK)
+            e = accounts_store_failure_prune(c, now);
+        if (e == APP_OK)
+            e = APP_E_AUTH;
+    } else {
+        e = accounts_store_failure_clear(c, ekey);
+        if (e == APP_OK)
+            e = users_store_get(c, user_id, u);
+    }
+    db_release(c);
+    return e;
+}
+
+app_err accounts_login(struct app *a, const char *email_in, const char *password,
+                       const char *ip, struct accounts_session *out, long *retry_after)
+{
+    char email[256], ekey[300], ikey[80], hash[ACCOUNTS_HASH_MAX];
+    int64_t user_id = 0, now = (int64_t)time(NULL);
+    struct users_user u;
+    lower(email_in, email);
+    snprintf(ekey, sizeof ekey, "email:%s", email);
+    snprintf(ikey, sizeof ikey, "ip:%s", ip && *ip ? ip : "unknown");
+    app_err e = login_lookup(a, ekey, ikey, email, now, retry_after, &user_id, hash);
+    if (e != APP_OK && e != APP_E_NOTFOUND)
+        return e;
+    bool ok = verify_password(e == APP_OK ? hash : NULL, password);
+    sodium_memzero(hash, sizeof hash);
+    e = login_finish(a, ok, ekey, ikey, now, user_id, &u);
+    if (e == APP_OK)
+        e = issue(a, &u, out);
+    return e;
+}
