@@ -1,0 +1,150 @@
+/* SPDX-License-Identifier: MIT */
+/* /database/... handlers (the shapes the web client reads, SPEC §5): status figures, one
+ * website's rentals, available rentals with their availability in the tenant's zone, and
+ * the listing sources the tenant tracks. */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rentals/rentals.h"
+
+#define SOURCE_NOT_FOUND_MSG "Source not found."
+
+static json_t *email_json(const char *email)
+{
+    return email[0] ? json_string(email) : json_null();
+}
+
+static json_t *str_or_null(const char *s)
+{
+    return s ? json_string(s) : json_null();
+}
+
+int rentals_http_db_status(http_req *r)
+{
+    struct rental_stats st = {0};
+    char email[256] = "";
+    app_err e = rentals_stats(r->app, r->user_id, &st, email, sizeof email);
+    if (e != APP_OK)
+        return http_reply_err(r, e, NULL);
+    json_t *j_sites = json_object();
+    for (int i = 0; i < st.nsites; i++)
+        json_object_set_new(j_sites, st.sites[i].website,
+                            json_pack("{s:I, s:o}", "rental_count",
+                                      (json_int_t)st.sites[i].rental_count, "last_scraped",
+                                      str_or_null(st.sites[i].last_scraped)));
+    json_t *j_stats = json_pack("{s:I, s:I, s:I, s:o, s:o}", "total_rentals",
+                                (json_int_t)st.total_rentals, "available_rentals",
+                                (json_int_t)st.available_rentals, "websites_tracked",
+                                (json_int_t)st.nsites, "last_updated",
+                                str_or_null(st.last_updated), "websites", j_sites);
+    rental_stats_cleanup(&st);
+    return http_reply_json_new(r, 200,
+                               json_pack("{s:s, s:o, s:o}", "status", "success", "user_email",
+                                         email_json(email), "database_stats", j_stats));
+}
+
+int rentals_http_db_website(http_req *r)
+{
+    struct rental_list l = {0};
+    char email[256] = "";
+    char website[256];
+    const char *w = r->nvars > 0 ? r->vars[0] : "";
+    if (strlen(w) >= sizeof website)
+        return http_reply_error(r, 400, "invalid_parameter",
+                                "The website must be at most 255 characters.");
+    for (size_t i = 0; i <= strlen(w); i++)
+        website[i] = (char)tolower((unsigned char)w[i]);
+    app_err e = rentals_by_website(r->app, r->user_id, website, &l, email, sizeof email);
+    if (e != APP_OK)
+        return http_reply_err(r, e, NULL);
+    json_t *j_items = json_array();
+    for (int i = 0; i < l.n; i++)
+        json_array_append_new(j_items, rentals_to_json(&l.items[i]));
+    json_t *j_body = json_pack("{s:s, s:o, s:s, s:I, s:o}", "status", "success", "user_email",
+                               email_json(email), "website", website, "rental_count",
+                               (json_int_t)l.n, "rentals", j_items);
+    rental_list_cleanup(&l);
+    return http_reply_json_new(r, 200, j_body);
+}
+
+int rentals_http_db_available(http_req *r)
+{
+    struct rental_list l = {0};
+    char email[256] = "";
+    char today[48], when[48], status[64];
+    app_err e = rentals_available(r->app, r->user_id, &l, today, sizeof today, email,
+                                  sizeof email);
+    if (e != APP_OK)
+        return http_reply_err(r, e, NULL);
+    json_t *j_items = json_array();
+    for (int i = 0; i < l.n; i++) {
+        json_t *j_r = rentals_to_json(&l.items[i]);
+        if (l.days[i] > 0) {
+            rentals_format_day(rentals_date_days(l.items[i].available_date), when, sizeof when);
+            snprintf(status, sizeof status, "Available %s", when);
+        } else {
+            snprintf(status, sizeof status, "Available Now");
+        }
+        json_object_set_new(j_r, "availability_status", json_string(status));
+        json_object_set_new(j_r, "days_until_available", json_integer(l.days[i]));
+        json_array_append_new(j_items, j_r);
+    }
+    json_t *j_body = json_pack("{s:s, s:o, s:I, s:s, s:o}", "status", "success", "user_email",
+                               email_json(email), "total_available", (json_int_t)l.n,
+                               "current_date", today, "rentals", j_items);
+    rental_list_cleanup(&l);
+    return http_reply_json_new(r, 200, j_body);
+}
+
+int rentals_http_sources_list(http_req *r)
+{
+    struct rental_source_list l = {0};
+    app_err e = rentals_sources_list(r->app, r->user_id, &l);
+    if (e != APP_OK)
+        return http_reply_err(r, e, NULL);
+    json_t *j_items = json_array();
+    for (int i = 0; i < l.n; i++)
+        json_array_append_new(j_items, rentals_source_to_json(&l.items[i]));
+    rental_source_list_cleanup(&l);
+    return http_reply_json_new(r, 200, j_items);
+}
+
+int rentals_http_sources_create(http_req *r)
+{
+    struct vcheck v;
+    struct rental_source out = {0};
+    char *website = NULL, *url = NULL;
+    json_t *j_body = http_body_object_or_reply(r);
+    if (!j_body)
+        return 0;
+    vcheck_init(&v);
+    rentals_source_from_json(&v, j_body, &website, &url);
+    json_decref(j_body);
+    if (!vcheck_reply(&v, r)) {
+        app_err e = rentals_source_add(r->app, r->user_id, website, url, &out);
+        if (e == APP_E_CONFLICT)
+            http_reply_err(r, e, "This URL is already one of your sources.");
+        else if (e != APP_OK)
+            http_reply_err(r, e, NULL);
+        else
+            http_reply_json_new(r, 201, rentals_source_to_json(&out));
+    }
+    vcheck_cleanup(&v);
+    rental_source_cleanup(&out);
+    free(website);
+    free(url);
+    return 0;
+}
+
+int rentals_http_sources_delete(http_req *r)
+{
+    int64_t id = http_var_id(r, 0);
+    if (id <= 0)
+        return http_reply_err(r, APP_E_NOTFOUND, SOURCE_NOT_FOUND_MSG);
+    app_err e = rentals_source_delete(r->app, r->user_id, id);
+    if (e != APP_OK)
+        return http_reply_err(r, e, e == APP_E_NOTFOUND ? SOURCE_NOT_FOUND_MSG : NULL);
+    return http_reply_empty(r, 204);
+}

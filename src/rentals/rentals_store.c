@@ -1,0 +1,616 @@
+/* SPDX-License-Identifier: MIT */
+/* All SQL for rentals and rental_sources, in both dialects. Every statement is a static
+ * string with bound parameters and filters on the tenant's user_id; optional filters are
+ * "(param IS NULL OR ...)" terms of one fixed statement, never SQL built from input.
+ * PostgreSQL statements cast every parameter explicitly so the meaning does not depend on
+ * how the driver types its parameters, and format times as RFC 3339 UTC text (SQLite
+ * stores that text already). The caller holds a tenant transaction on the connection. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/log.h"
+#include "rentals/rentals.h"
+
+/* ---- statements ----------------------------------------------------------------------- */
+
+#define SL_NOW "strftime('%Y-%m-%dT%H:%M:%SZ', 'now')"
+#define PG_TS(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+
+/* Column order read by row_to_rental. */
+#define SL_COLS                                                                           \
+    "id, user_id, website, source_url, rental_id, address, unit, city, state, zip, "      \
+    "bedrooms, bathrooms, square_feet, price, property_type, available_date, available, " \
+    "amenities, images, description, contact_info, source_type, extra_data, scraped_at, " \
+    "created_at, updated_at"
+#define PG_COLS                                                                           \
+    "id, user_id, website, source_url, rental_id, address, unit, city, state, zip, "      \
+    "bedrooms, bathrooms, square_feet, price, property_type, "                            \
+    "to_char(available_date, 'YYYY-MM-DD'), available, amenities::text, images::text, "   \
+    "description, contact_info, source_type, extra_data::text, " PG_TS("scraped_at") ", " \
+    PG_TS("created_at") ", " PG_TS("updated_at")
+
+/* Parameter layout shared by insert, update and upsert: $1 user_id, $2 website or id,
+ * $3 address, $4..$22 the listing columns below. */
+#define DATA_COLS                                                                         \
+    "source_url, rental_id, unit, city, state, zip, bedrooms, bathrooms, square_feet, "   \
+    "price, property_type, available_date, available, amenities, images, description, "   \
+    "contact_info, source_type, extra_data"
+#define SL_DATA_VALS                                                                      \
+    "$4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22"
+#define PG_DATA_VALS                                                                      \
+    "CAST($4 AS text), CAST($5 AS text), CAST($6 AS text), CAST($7 AS text), "            \
+    "CAST($8 AS text), CAST($9 AS text), CAST($10 AS integer), CAST($11 AS numeric(4,1)), " \
+    "CAST($12 AS integer), CAST($13 AS numeric(12,2)), CAST($14 AS text), "               \
+    "CAST($15 AS date), CAST($16 AS boolean), CAST($17 AS jsonb), CAST($18 AS jsonb), "   \
+    "CAST($19 AS text), CAST($20 AS text), CAST($21 AS text), CAST($22 AS jsonb)"
+#define SL_SET                                                                            \
+    "source_url = $4, rental_id = $5, unit = $6, city = $7, state = $8, zip = $9, "       \
+    "bedrooms = $10, bathrooms = $11, square_feet = $12, price = $13, "                   \
+    "property_type = $14, available_date = $15, available = $16, amenities = $17, "       \
+    "images = $18, description = $19, contact_info = $20, source_type = $21, "            \
+    "extra_data = $22"
+#define PG_SET                                                                            \
+    "(" DATA_COLS ") = (" PG_DATA_VALS ")"
+#define SL_DIFF                                                                           \
+    "(source_url IS DISTINCT FROM $4 OR rental_id IS DISTINCT FROM $5 OR "                \
+    "unit IS DISTINCT FROM $6 OR city IS DISTINCT FROM $7 OR state IS DISTINCT FROM $8 OR " \
+    "zip IS DISTINCT FROM $9 OR bedrooms IS DISTINCT FROM $10 OR "                        \
+    "bathrooms IS DISTINCT FROM $11 OR square_feet IS DISTINCT FROM $12 OR "              \
+    "price IS DISTINCT FROM $13 OR property_type IS DISTINCT FROM $14 OR "                \
+    "available_date IS DISTINCT FROM $15 OR available IS DISTINCT FROM $16 OR "           \
+    "amenities IS DISTINCT FROM $17 OR images IS DISTINCT FROM $18 OR "                   \
+    "description IS DISTINCT FROM $19 OR contact_info IS DISTINCT FROM $20 OR "           \
+    "source_type IS DISTINCT FROM $21 OR extra_data IS DISTINCT FROM $22)"
+#define PG_DIFF "((" DATA_COLS ") IS DISTINCT FROM (" PG_DATA_VALS "))"
+
+static const char SL_INSERT[] =
+    "INSERT INTO rentals (user_id, website, address, " DATA_COLS ", scraped_at) "
+    "VALUES ($1, $2, $3, " SL_DATA_VALS ", CASE WHEN $21 = 'scraped' THEN " SL_NOW " END) "
+    "ON CONFLICT (user_id, website, address) DO NOTHING RETURNING " SL_COLS;
+static const char PG_INSERT[] =
+    "INSERT INTO rentals (user_id, website, address, " DATA_COLS ", scraped_at) "
+    "VALUES (CAST($1 AS bigint), CAST($2 AS text), CAST($3 AS text), " PG_DATA_VALS ", "
+    "CASE WHEN CAST($21 AS text) = 'scraped' THEN now() END) "
+    "ON CONFLICT (user_id, website, address) DO NOTHING RETURNING " PG_COLS;
+
+static const char SL_GET[] =
+    "SELECT " SL_COLS " FROM rentals WHERE user_id = $1 AND id = $2";
+static const char PG_GET[] =
+    "SELECT " PG_COLS " FROM rentals "
+    "WHERE user_id = CAST($1 AS bigint) AND id = CAST($2 AS bigint)";
+
+static const char SL_UPDATE[] =
+    "UPDATE rentals SET " SL_SET ", updated_at = " SL_NOW " "
+    "WHERE user_id = $1 AND id = $2 AND address = $3 RETURNING " SL_COLS;
+static const char PG_UPDATE[] =
+    "UPDATE rentals SET " PG_SET ", updated_at = now() "
+    "WHERE user_id = CAST($1 AS bigint) AND id = CAST($2 AS bigint) "
+    "AND address = CAST($3 AS text) RETURNING " PG_COLS;
+
+static const char SL_DELETE[] = "DELETE FROM rentals WHERE user_id = $1 AND id = $2";
+static const char PG_DELETE[] =
+    "DELETE FROM rentals WHERE user_id = CAST($1 AS bigint) AND id = CAST($2 AS bigint)";
+
+/* $1 user, $2 after id, $3 available, $4 min price, $5 max price, $6 bedrooms,
+ * $7 min bedrooms, $8 website, $9 q with LIKE metacharacters escaped by '\', $10 limit. */
+static const char SL_LIST[] =
+    "SELECT " SL_COLS " FROM rentals WHERE user_id = $1 AND id > $2 "
+    "AND ($3 IS NULL OR available = $3) "
+    "AND ($4 IS NULL OR price >= $4) AND ($5 IS NULL OR price <= $5) "
+    "AND ($6 IS NULL OR bedrooms = $6) AND ($7 IS NULL OR bedrooms >= $7) "
+    "AND ($8 IS NULL OR website = $8) "
+    "AND ($9 IS NULL OR lower(address) LIKE '%' || lower($9) || '%' ESCAPE '\\' "
+    "OR lower(city) LIKE '%' || lower($9) || '%' ESCAPE '\\' "
+    "OR lower(description) LIKE '%' || lower($9) || '%' ESCAPE '\\') "
+    "ORDER BY id LIMIT $10";
+static const char PG_LIST[] =
+    "SELECT " PG_COLS " FROM rentals WHERE user_id = CAST($1 AS bigint) "
+    "AND id > CAST($2 AS bigint) "
+    "AND (CAST($3 AS boolean) IS NULL OR available = CAST($3 AS boolean)) "
+    "AND (CAST($4 AS numeric) IS NULL OR price >= CAST($4 AS numeric)) "
+    "AND (CAST($5 AS numeric) IS NULL OR price <= CAST($5 AS numeric)) "
+    "AND (CAST($6 AS integer) IS NULL OR bedrooms = CAST($6 AS integer)) "
+    "AND (CAST($7 AS integer) IS NULL OR bedrooms >= CAST($7 AS integer)) "
+    "AND (CAST($8 AS text) IS NULL OR website = CAST($8 AS text)) "
+    "AND (CAST($9 AS text) IS NULL "
+    "OR address ILIKE '%' || CAST($9 AS text) || '%' ESCAPE '\\' "
+    "OR city ILIKE '%' || CAST($9 AS text) || '%' ESCAPE '\\' "
+    "OR description ILIKE '%' || CAST($9 AS text) || '%' ESCAPE '\\') "
+    "ORDER BY id LIMIT CAST($10 AS integer)";
+
+static const char SL_BY_WEBSITE[] =
+    "SELECT " SL_COLS " FROM rentals WHERE user_id = $1 AND website = $2 ORDER BY id";
+static const char PG_BY_WEBSITE[] =
+    "SELECT " PG_COLS " FROM rentals WHERE user_id = CAST($1 AS bigint) "
+    "AND website = CAST($2 AS text) ORDER BY id";
+
+static const char SL_AVAILABLE[] =
+    "SELECT " SL_COLS " FROM rentals WHERE user_id = $1 AND available = 1 ORDER BY id";
+static const char PG_AVAILABLE[] =
+    "SELECT " PG_COLS " FROM rentals WHERE user_id = CAST($1 AS bigint) AND available "
+    "ORDER BY id";
+
+static const char SL_TOTALS[] =
+    "SELECT count(*), coalesce(sum(available), 0), max(updated_at) FROM rentals "
+    "WHERE user_id = $1";
+static const char PG_TOTALS[] =
+    "SELECT count(*), count(*) FILTER (WHERE available), " PG_TS("max(updated_at)") " "
+    "FROM rentals WHERE user_id = CAST($1 AS bigint)";
+
+/* Websites seen in rentals or sources: count of rentals, latest scrape of either. */
+static const char SL_SITES[] =
+    "SELECT website, sum(n), max(ls) FROM ("
+    "SELECT website, count(*) AS n, max(scraped_at) AS ls FROM rentals WHERE user_id = $1 "
+    "GROUP BY website UNION ALL "
+    "SELECT website, 0, max(last_scraped_at) FROM rental_sources WHERE user_id = $1 "
+    "GROUP BY website) GROUP BY website ORDER BY website";
+static const char PG_SITES[] =
+    "SELECT website, sum(n), " PG_TS("max(ls)") " FROM ("
+    "SELECT website, count(*) AS n, max(scraped_at) AS ls FROM rentals "
+    "WHERE user_id = CAST($1 AS bigint) GROUP BY website UNION ALL "
+    "SELECT website, 0, max(last_scraped_at) FROM rental_sources "
+    "WHERE user_id = CAST($1 AS bigint) GROUP BY website) t "
+    "GROUP BY website ORDER BY website";
+
+/* Upsert, step 1: update a row whose listing columns differ. */
+static const char SL_UPSERT_CHANGE[] =
+    "UPDATE rentals SET " SL_SET ", scraped_at = " SL_NOW ", updated_at = " SL_NOW " "
+    "WHERE user_id = $1 AND website = $2 AND address = $3 AND " SL_DIFF " RETURNING id";
+static const char PG_UPSERT_CHANGE[] =
+    "UPDATE rentals SET " PG_SET ", scraped_at = now(), updated_at = now() "
+    "WHERE user_id = CAST($1 AS bigint) AND website = CAST($2 AS text) "
+    "AND address = CAST($3 AS text) AND " PG_DIFF " RETURNING id";
+/* Upsert, step 3: the row exists unchanged; only note that it was seen. */
+static const char SL_UPSERT_SEEN[] =
+    "UPDATE rentals SET scraped_at = " SL_NOW " "
+    "WHERE user_id = $1 AND website = $2 AND address = $3 RETURNING id";
+static const char PG_UPSERT_SEEN[] =
+    "UPDATE rentals SET scraped_at = now() WHERE user_id = CAST($1 AS bigint) "
+    "AND website = CAST($2 AS text) AND address = CAST($3 AS text) RETURNING id";
+
+/* Sources; the column order is read by row_to_source. */
+#define SL_SRC_COLS                                                                       \
+    "s.id, s.user_id, s.website, s.url, s.is_active, s.last_scraped_at, s.last_status, "  \
+    "s.last_error, (SELECT count(*) FROM rentals r WHERE r.user_id = s.user_id "          \
+    "AND r.website = s.website), s.created_at"
+#define PG_SRC_COLS                                                                       \
+    "s.id, s.user_id, s.website, s.url, s.is_active, " PG_TS("s.last_scraped_at") ", "    \
+    "s.last_status, s.last_error, (SELECT count(*) FROM rentals r "                       \
+    "WHERE r.user_id = s.user_id AND r.website = s.website), " PG_TS("s.created_at")
+
+static const char SL_SRC_INSERT[] =
+    "INSERT INTO rental_sources (user_id, website, url) VALUES ($1, $2, $3) "
+    "ON CONFLICT (user_id, url) DO NOTHING RETURNING id";
+static const char PG_SRC_INSERT[] =
+    "INSERT INTO rental_sources (user_id, website, url) "
+    "VALUES (CAST($1 AS bigint), CAST($2 AS text), CAST($3 AS text)) "
+    "ON CONFLICT (user_id, url) DO NOTHING RETURNING id";
+static const char SL_SRC_LIST[] =
+    "SELECT " SL_SRC_COLS " FROM rental_sources s WHERE s.user_id = $1 ORDER BY s.id";
+static const char PG_SRC_LIST[] =
+    "SELECT " PG_SRC_COLS " FROM rental_sources s WHERE s.user_id = CAST($1 AS bigint) "
+    "ORDER BY s.id";
+static const char SL_SRC_GET[] =
+    "SELECT " SL_SRC_COLS " FROM rental_sources s WHERE s.user_id = $1 AND s.id = $2";
+static const char PG_SRC_GET[] =
+    "SELECT " PG_SRC_COLS " FROM rental_sources s WHERE s.user_id = CAST($1 AS bigint) "
+    "AND s.id = CAST($2 AS bigint)";
+static const char SL_SRC_DELETE[] =
+    "DELETE FROM rental_sources WHERE user_id = $1 AND id = $2";
+static const char PG_SRC_DELETE[] =
+    "DELETE FROM rental_sources WHERE user_id = CAST($1 AS bigint) AND id = CAST($2 AS bigint)";
+
+static const char *pick(db_conn *c, const char *sqlite_sql, const char *pg_sql)
+{
+    return db_conn_dialect(c) == DB_POSTGRES ? pg_sql : sqlite_sql;
+}
+#define SQL(c, name) pick((c), SL_##name, PG_##name)
+
+/* ---- helpers ------------------------------------------------------------------------ */
+
+static void *xcalloc(size_t n, size_t size)
+{
+    void *p = calloc(n ? n : 1, size ? size : 1);
+    if (!p) {
+        fputs("out of memory\n", stderr);
+        abort();
+    }
+    return p;
+}
+
+static app_err fail(db_conn *c, db_err e, const char *what)
+{
+    if (e != DB_E_UNIQUE)
+        LOG_E("%s: %s", what, db_errmsg(c));
+    return db_app_err(e);
+}
+
+static char *dup_cell(const db_res *res, int row, int col)
+{
+    const char *s = db_res_text(res, row, col);
+    return s ? strdup(s) : NULL;
+}
+
+static json_t *json_cell(const db_res *res, int row, int col)
+{
+    const char *s = db_res_text(res, row, col);
+    return s ? json_loads(s, 0, NULL) : NULL;
+}
+
+static void row_to_rental(const db_res *res, int row, struct rental *out)
+{
+    out->id = db_res_int(res, row, 0);
+    out->user_id = db_res_int(res, row, 1);
+    out->website = dup_cell(res, row, 2);
+    out->source_url = dup_cell(res, row, 3);
+    out->rental_id = dup_cell(res, row, 4);
+    out->address = dup_cell(res, row, 5);
+    out->unit = dup_cell(res, row, 6);
+    out->city = dup_cell(res, row, 7);
+    out->state = dup_cell(res, row, 8);
+    out->zip = dup_cell(res, row, 9);
+    out->has_bedrooms = !db_res_isnull(res, row, 10);
+    out->bedrooms = db_res_int(res, row, 10);
+    out->has_bathrooms = !db_res_isnull(res, row, 11);
+    out->bathrooms = db_res_double(res, row, 11);
+    out->has_square_feet = !db_res_isnull(res, row, 12);
+    out->square_feet = db_res_int(res, row, 12);
+    out->has_price = !db_res_isnull(res, row, 13);
+    out->price = db_res_double(res, row, 13);
+    out->property_type = dup_cell(res, row, 14);
+    out->available_date = dup_cell(res, row, 15);
+    out->available = db_res_bool(res, row, 16);
+    out->j_amenities = json_cell(res, row, 17);
+    out->j_images = json_cell(res, row, 18);
+    out->description = dup_cell(res, row, 19);
+    out->contact_info = dup_cell(res, row, 20);
+    out->source_type = dup_cell(res, row, 21);
+    out->j_extra = json_cell(res, row, 22);
+    out->scraped_at = dup_cell(res, row, 23);
+    out->created_at = dup_cell(res, row, 24);
+    out->updated_at = dup_cell(res, row, 25);
+}
+
+static char *dump_or(const json_t *j, const char *dflt)
+{
+    char *s = j ? json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY) : NULL;
+    return s ? s : strdup(dflt);
+}
+
+/* The $4..$22 listing parameters; JSON columns are serialised into texts[0..2], which the
+ * caller frees after the statement. Money is rounded to cents, baths to tenths, so that
+ * both dialects store and compare the same value. */
+static void bind_data(const struct rental *in, db_param *p, char *texts[3])
+{
+    texts[0] = dump_or(in->j_amenities, "[]");
+    texts[1] = dump_or(in->j_images, "[]");
+    texts[2] = dump_or(in->j_extra, "{}");
+    p[3] = DB_TEXT(in->source_url);
+    p[4] = DB_TEXT(in->rental_id);
+    p[5] = DB_TEXT(in->unit);
+    p[6] = DB_TEXT(in->city);
+    p[7] = DB_TEXT(in->state);
+    p[8] = DB_TEXT(in->zip);
+    p[9] = in->has_bedrooms ? DB_INT(in->bedrooms) : DB_NULLP;
+    p[10] = in->has_bathrooms ? DB_DOUBLE(round(in->bathrooms * 10.0) / 10.0) : DB_NULLP;
+    p[11] = in->has_square_feet ? DB_INT(in->square_feet) : DB_NULLP;
+    p[12] = in->has_price ? DB_DOUBLE(round(in->price * 100.0) / 100.0) : DB_NULLP;
+    p[13] = DB_TEXT(in->property_type);
+    p[14] = DB_TEXT(in->available_date);
+    p[15] = DB_BOOL(in->available);
+    p[16] = DB_TEXT(texts[0]);
+    p[17] = DB_TEXT(texts[1]);
+    p[18] = DB_TEXT(in->description);
+    p[19] = DB_TEXT(in->contact_info);
+    p[20] = DB_TEXT(in->source_type ? in->source_type : "manual");
+    p[21] = DB_TEXT(texts[2]);
+}
+
+static void free_texts(char *texts[3])
+{
+    for (int i = 0; i < 3; i++)
+        free(texts[i]);
+}
+
+/* Runs sql with the full 22-parameter layout; *res receives the result. */
+static db_err exec_data(db_conn *c, const char *sql, int64_t user_id, db_param second,
+                        const struct rental *in, db_res **res)
+{
+    db_param p[22];
+    char *texts[3];
+    p[0] = DB_INT(user_id);
+    p[1] = second;
+    p[2] = DB_TEXT(in->address);
+    bind_data(in, p, texts);
+    db_err e = db_exec(c, sql, p, 22, res);
+    free_texts(texts);
+    return e;
+}
+
+static void list_fill(const db_res *res, int max, struct rental_list *out)
+{
+    int n = db_res_rows(res);
+    if (max >= 0 && n > max)
+        n = max;
+    out->items = xcalloc((size_t)n, sizeof *out->items);
+    for (int i = 0; i < n; i++) {
+        rental_init(&out->items[i]);
+        row_to_rental(res, i, &out->items[i]);
+    }
+    out->n = n;
+}
+
+/* ---- rentals ------------------------------------------------------------------------ */
+
+app_err rentals_store_insert(db_conn *c, int64_t user_id, const struct rental *in,
+                             struct rental *out)
+{
+    db_res *res = NULL;
+    db_err e = exec_data(c, SQL(c, INSERT), user_id, DB_TEXT(in->website), in, &res);
+    if (e != DB_OK)
+        return fail(c, e, "insert rental");
+    app_err rc = APP_E_CONFLICT;
+    if (db_res_rows(res) == 1) {
+        row_to_rental(res, 0, out);
+        rc = APP_OK;
+    }
+    db_res_free(res);
+    return rc;
+}
+
+app_err rentals_store_get(db_conn *c, int64_t user_id, int64_t id, struct rental *out)
+{
+    db_param p[2] = {DB_INT(user_id), DB_INT(id)};
+    db_res *res = NULL;
+    db_err e = db_exec(c, SQL(c, GET), p, 2, &res);
+    if (e != DB_OK)
+        return fail(c, e, "get rental");
+    app_err rc = APP_E_NOTFOUND;
+    if (db_res_rows(res) == 1) {
+        row_to_rental(res, 0, out);
+        rc = APP_OK;
+    }
+    db_res_free(res);
+    return rc;
+}
+
+app_err rentals_store_update(db_conn *c, int64_t user_id, const struct rental *in,
+                             struct rental *out)
+{
+    db_res *res = NULL;
+    db_err e = exec_data(c, SQL(c, UPDATE), user_id, DB_INT(in->id), in, &res);
+    if (e != DB_OK)
+        return fail(c, e, "update rental");
+    app_err rc = APP_E_NOTFOUND;
+    if (db_res_rows(res) == 1) {
+        row_to_rental(res, 0, out);
+        rc = APP_OK;
+    }
+    db_res_free(res);
+    return rc;
+}
+
+app_err rentals_store_delete(db_conn *c, int64_t user_id, int64_t id)
+{
+    db_param p[2] = {DB_INT(user_id), DB_INT(id)};
+    db_res *res = NULL;
+    db_err e = db_exec(c, SQL(c, DELETE), p, 2, &res);
+    if (e != DB_OK)
+        return fail(c, e, "delete rental");
+    app_err rc = db_res_affected(res) > 0 ? APP_OK : APP_E_NOTFOUND;
+    db_res_free(res);
+    return rc;
+}
+
+/* q with the LIKE metacharacters %, _ and the escape character itself escaped by '\'. */
+static char *like_escape(const char *q)
+{
+    size_t n = strlen(q);
+    char *out = xcalloc(2 * n + 1, 1);
+    char *w = out;
+    for (const char *s = q; *s; s++) {
+        if (*s == '%' || *s == '_' || *s == '\\')
+            *w++ = '\\';
+        *w++ = *s;
+    }
+    *w = '\0';
+    return out;
+}
+
+app_err rentals_store_list(db_conn *c, int64_t user_id, const struct rental_filter *f,
+                           struct rental_list *out)
+{
+    char *q = f->q ? like_escape(f->q) : NULL;
+    db_param p[10] = {
+        DB_INT(user_id),
+        DB_INT(f->after_id),
+        f->has_available ? DB_BOOL(f->available) : DB_NULLP,
+        f->has_min_price ? DB_DOUBLE(f->min_price) : DB_NULLP,
+        f->has_max_price ? DB_DOUBLE(f->max_price) : DB_NULLP,
+        f->has_bedrooms ? DB_INT(f->bedrooms) : DB_NULLP,
+        f->has_min_bedrooms ? DB_INT(f->min_bedrooms) : DB_NULLP,
+        DB_TEXT(f->website),
+        DB_TEXT(q),
+        DB_INT(f->limit + 1),
+    };
+    db_res *res = NULL;
+    db_err e = db_exec(c, SQL(c, LIST), p, 10, &res);
+    free(q);
+    if (e != DB_OK)
+        return fail(c, e, "list rentals");
+    list_fill(res, f->limit, out);
+    out->next_after = (db_res_rows(res) > f->limit && out->n > 0) ? out->items[out->n - 1].id : 0;
+    db_res_free(res);
+    return APP_OK;
+}
+
+app_err rentals_store_by_website(db_conn *c, int64_t user_id, const char *website,
+                                 struct rental_list *out)
+{
+    db_param p[2] = {DB_INT(user_id), DB_TEXT(website)};
+    db_res *res = NULL;
+    db_err e = db_exec(c, SQL(c, BY_WEBSITE), p, 2, &res);
+    if (e != DB_OK)
+        return fail(c, e, "rentals by website");
+    list_fill(res, -1, out);
+    db_res_free(res);
+    return APP_OK;
+}
+
+app_err rentals_store_available(db_conn *c, int64_t user_id, struct rental_list *out)
+{
+    db_param p[1] = {DB_INT(user_id)};
+    db_res *res = NULL;
+    db_err e = db_exec(c, SQL(c, AVAILABLE), p, 1, &res);
+    if (e != DB_OK)
+        return fail(c, e, "available rentals");
+    list_fill(res, -1, out);
+    db_res_free(res);
+    return APP_OK;
+}
+
+app_err rentals_store_stats(db_conn *c, int64_t user_id, struct rental_stats *out)
+{
+    db_param p[1] = {DB_INT(user_id)};
+    db_res *res = NULL;
+    db_err e = db_exec(c, SQL(c, TOTALS), p, 1, &res);
+    if (e != DB_OK)
+        return fail(c, e, "rental totals");
+    if (db_res_rows(res) == 1) {
+        out->total_rentals = db_res_int(res, 0, 0);
+        out->available_rentals = db_res_int(res, 0, 1);
+        out->last_updated = dup_cell(res, 0, 2);
+    }
+    db_res_free(res);
+    res = NULL;
+    e = db_exec(c, SQL(c, SITES), p, 1, &res);
+    if (e != DB_OK)
+        return fail(c, e, "rental websites");
+    int n = db_res_rows(res);
+    out->sites = xcalloc((size_t)n, sizeof *out->sites);
+    for (int i = 0; i < n; i++) {
+        out->sites[i].website = dup_cell(res, i, 0);
+        out->sites[i].rental_count = db_res_int(res, i, 1);
+        out->sites[i].last_scraped = dup_cell(res, i, 2);
+    }
+    out->nsites = n;
+    db_res_free(res);
+    return APP_OK;
+}
+
+/* Runs one upsert step (keys_only: the 3-parameter "seen" statement); *id receives the
+ * returned id, 0 when no row came back. */
+static db_err upsert_step(db_conn *c, const char *sql, bool keys_only, int64_t user_id,
+                          const struct rental *in, int64_t *id)
+{
+    db_res *res = NULL;
+    db_err e;
+    if (keys_only) {
+        db_param p[3] = {DB_INT(user_id), DB_TEXT(in->website), DB_TEXT(in->address)};
+        e = db_exec(c, sql, p, 3, &res);
+    } else {
+        e = exec_data(c, sql, user_id, DB_TEXT(in->website), in, &res);
+    }
+    *id = (e == DB_OK && db_res_rows(res) > 0) ? db_res_int(res, 0, 0) : 0;
+    db_res_free(res);
+    return e;
+}
+
+app_err rentals_store_upsert(db_conn *c, int64_t user_id, const struct rental *in,
+                             int64_t *id_out, enum rentals_upsert_result *result)
+{
+    static const enum rentals_upsert_result outcome[3] = {RENTALS_CHANGED, RENTALS_CREATED,
+                                                          RENTALS_UNCHANGED};
+    const char *steps[3] = {SQL(c, UPSERT_CHANGE), SQL(c, INSERT), SQL(c, UPSERT_SEEN)};
+    for (int i = 0; i < 3; i++) {
+        int64_t id = 0;
+        db_err e = upsert_step(c, steps[i], i == 2, user_id, in, &id);
+        if (e != DB_OK)
+            return fail(c, e, "upsert rental");
+        if (id > 0) {
+            *id_out = id;
+            *result = outcome[i];
+            return APP_OK;
+        }
+    }
+    /* Deleted between the steps by a concurrent transaction. */
+    return APP_E_CONFLICT;
+}
+
+/* ---- sources ------------------------------------------------------------------------ */
+
+static void row_to_source(const db_res *res, int row, struct rental_source *out)
+{
+    out->id = db_res_int(res, row, 0);
+    out->user_id = db_res_int(res, row, 1);
+    out->website = dup_cell(res, row, 2);
+    out->url = dup_cell(res, row, 3);
+    out->is_active = db_res_bool(res, row, 4);
+    out->last_scraped_at = dup_cell(res, row, 5);
+    out->last_status = dup_cell(res, row, 6);
+    out->last_error = dup_cell(res, row, 7);
+    out->rental_count = db_res_int(res, row, 8);
+    out->created_at = dup_cell(res, row, 9);
+}
+
+app_err rentals_store_source_insert(db_conn *c, int64_t user_id, const char *website,
+                                    const char *url, struct rental_source *out)
+{
+    db_param p[3] = {DB_INT(user_id), DB_TEXT(website), DB_TEXT(url)};
+    db_res *res = NULL;
+    db_err e = db_exec(c, SQL(c, SRC_INSERT), p, 3, &res);
+    if (e != DB_OK)
+        return fail(c, e, "insert source");
+    int64_t id = db_res_rows(res) == 1 ? db_res_int(res, 0, 0) : 0;
+    db_res_free(res);
+    if (id == 0)
+        return APP_E_CONFLICT;
+    return rentals_store_source_get(c, user_id, id, out);
+}
+
+app_err rentals_store_source_list(db_conn *c, int64_t user_id, struct rental_source_list *out)
+{
+    db_param p[1] = {DB_INT(user_id)};
+    db_res *res = NULL;
+    db_err e = db_exec(c, SQL(c, SRC_LIST), p, 1, &res);
+    if (e != DB_OK)
+        return fail(c, e, "list sources");
+    int n = db_res_rows(res);
+    out->items = xcalloc((size_t)n, sizeof *out->items);
+    for (int i = 0; i < n; i++)
+        row_to_source(res, i, &out->items[i]);
+    out->n = n;
+    db_res_free(res);
+    return APP_OK;
+}
+
+app_err rentals_store_source_get(db_conn *c, int64_t user_id, int64_t id,
+                                 struct rental_source *out)
+{
+    db_param p[2] = {DB_INT(user_id), DB_INT(id)};
+    db_res *res = NULL;
+    db_err e = db_exec(c, SQL(c, SRC_GET), p, 2, &res);
+    if (e != DB_OK)
+        return fail(c, e, "get source");
+    app_err rc = APP_E_NOTFOUND;
+    if (db_res_rows(res) == 1) {
+        row_to_source(res, 0, out);
+        rc = APP_OK;
+    }
+    db_res_free(res);
+    return rc;
+}
+
+app_err rentals_store_source_delete(db_conn *c, int64_t user_id, int64_t id)
+{
+    db_param p[2] = {DB_INT(user_id), DB_INT(id)};
+    db_res *res = NULL;
+    db_err e = db_exec(c, SQL(c, SRC_DELETE), p, 2, &res);
+    if (e != DB_OK)
+        return fail(c, e, "delete source");
+    app_err rc = db_res_affected(res) > 0 ? APP_OK : APP_E_NOTFOUND;
+    db_res_free(res);
+    return rc;
+}

@@ -1,0 +1,381 @@
+/* SPDX-License-Identifier: MIT */
+/* Rules for rental and source bodies. A field of the wrong JSON type is recorded as a type
+ * error (400); every well-typed value that breaks a rule is recorded as a 422 entry, so
+ * one response lists all of them. Text is trimmed; empty optional text becomes NULL. */
+#include <ctype.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "rentals/rentals.h"
+
+#define TEXT_SHORT 100
+#define URL_MAX 2048
+#define LIST_MAX 100
+#define LIST_ITEM_MAX 200
+#define PRICE_LIMIT 1000000.0
+#define BEDROOMS_MAX 20
+#define BATHROOMS_MAX 20.0
+#define SQFT_MAX 10000000.0
+
+static const char *const property_types[] = {"apartment", "house", "condo", "townhouse",
+                                             "duplex", "studio", "room", "other", NULL};
+
+/* ---- small helpers ---------------------------------------------------------------------- */
+
+/* Number of UTF-8 code points in s. */
+static size_t utf8_len(const char *s)
+{
+    size_t n = 0;
+    for (; *s; s++)
+        if (((unsigned char)*s & 0xC0) != 0x80)
+            n++;
+    return n;
+}
+
+/* A trimmed copy of s (ASCII white space), or NULL when nothing is left. */
+static char *trimmed(const char *s)
+{
+    while (*s && isspace((unsigned char)*s))
+        s++;
+    size_t n = strlen(s);
+    while (n > 0 && isspace((unsigned char)s[n - 1]))
+        n--;
+    return n ? strndup(s, n) : NULL;
+}
+
+static void lower(char *s)
+{
+    for (; s && *s; s++)
+        *s = (char)tolower((unsigned char)*s);
+}
+
+static bool has_ctl(const char *s)
+{
+    for (; *s; s++)
+        if ((unsigned char)*s < 0x20 || *s == 0x7f)
+            return true;
+    return false;
+}
+
+static void replace(char **dst, char *owned)
+{
+    free(*dst);
+    *dst = owned;
+}
+
+static bool is_http_url(const char *s)
+{
+    size_t skip;
+    if (strncasecmp(s, "http://", 7) == 0)
+        skip = 7;
+    else if (strncasecmp(s, "https://", 8) == 0)
+        skip = 8;
+    else
+        return false;
+    if (has_ctl(s) || strchr(s, ' '))
+        return false;
+    char *host = rentals_url_host(s);
+    bool ok = host != NULL && s[skip] != '\0';
+    free(host);
+    return ok;
+}
+
+char *rentals_url_host(const char *url)
+{
+    const char *p = strstr(url, "://");
+    if (!p)
+        return NULL;
+    p += 3;
+    size_t n = strcspn(p, "/?#");
+    const char *at = memchr(p, '@', n);
+    if (at) {
+        n -= (size_t)(at + 1 - p);
+        p = at + 1;
+    }
+    if (n > 0 && p[0] == '[') {
+        const char *close = memchr(p, ']', n);
+        n = close ? (size_t)(close - p) + 1 : n;
+    } else {
+        const char *colon = memchr(p, ':', n);
+        if (colon)
+            n = (size_t)(colon - p);
+    }
+    if (n >= 4 && strncasecmp(p, "www.", 4) == 0) {
+        p += 4;
+        n -= 4;
+    }
+    if (n == 0)
+        return NULL;
+    char *host = strndup(p, n);
+    lower(host);
+    return host;
+}
+
+bool rentals_valid_date(const char *s)
+{
+    static const int mdays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (strlen(s) != 10 || s[4] != '-' || s[7] != '-')
+        return false;
+    for (int i = 0; i < 10; i++)
+        if (i != 4 && i != 7 && !isdigit((unsigned char)s[i]))
+            return false;
+    int y = atoi(s), m = atoi(s + 5), d = atoi(s + 8);
+    if (y < 1000 || m < 1 || m > 12 || d < 1)
+        return false;
+    bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    int max = mdays[m - 1] + (m == 2 && leap ? 1 : 0);
+    return d <= max;
+}
+
+/* ---- field appliers ------------------------------------------------------------------ */
+
+/* Optional text: null or blank clears it; longer than max is a rule failure. */
+static void apply_text(struct vcheck *v, const json_t *j, const char *key, char **dst,
+                       size_t max)
+{
+    const char *s = NULL;
+    if (vhas_null(j, key)) {
+        replace(dst, NULL);
+        return;
+    }
+    if (!vget_str(v, j, key, &s))
+        return;
+    char *t = trimmed(s);
+    if (t && utf8_len(t) > max) {
+        char msg[80];
+        snprintf(msg, sizeof msg, "must be at most %zu characters", max);
+        vcheck_fail(v, key, msg);
+        free(t);
+        return;
+    }
+    replace(dst, t);
+}
+
+static void apply_url(struct vcheck *v, const json_t *j, const char *key, char **dst)
+{
+    char *before = *dst ? strdup(*dst) : NULL;
+    apply_text(v, j, key, dst, URL_MAX);
+    if (*dst && (before == NULL || strcmp(before, *dst) != 0) && !is_http_url(*dst))
+        vcheck_fail(v, key, "must be an http(s) URL");
+    free(before);
+}
+
+static void apply_address(struct vcheck *v, const json_t *j, struct rental *r, bool patch)
+{
+    const char *s = NULL;
+    bool given = vget_str(v, j, "property_address", &s);
+    if (!given) {
+        if (!patch && v->type_field[0] == '\0')
+            vcheck_fail(v, "property_address", "is required");
+        else if (patch && vhas_null(j, "property_address"))
+            vcheck_fail(v, "property_address", "cannot be changed");
+        return;
+    }
+    char *t = trimmed(s);
+    if (patch) {
+        if (!t || !r->address || strcmp(t, r->address) != 0)
+            vcheck_fail(v, "property_address", "cannot be changed");
+        free(t);
+        return;
+    }
+    if (!t)
+        vcheck_fail(v, "property_address", "is required");
+    else if (utf8_len(t) > RENTALS_ADDRESS_MAX)
+        vcheck_fail(v, "property_address", "must be at most 300 characters");
+    else if (has_ctl(t))
+        vcheck_fail(v, "property_address", "must not contain control characters");
+    replace(&r->address, t);
+}
+
+static void apply_website(struct vcheck *v, const json_t *j, struct rental *r, bool patch)
+{
+    const char *s = NULL;
+    bool given = vget_str(v, j, "website", &s);
+    char *t = given ? trimmed(s) : NULL;
+    lower(t);
+    if (patch) {
+        if ((given && (!t || !r->website || strcmp(t, r->website) != 0)) ||
+            vhas_null(j, "website"))
+            vcheck_fail(v, "website", "cannot be changed");
+        free(t);
+        return;
+    }
+    if (!t) {
+        t = strdup("manual");
+    } else if (strlen(t) > 255 || has_ctl(t) || strchr(t, '/')) {
+        vcheck_fail(v, "website", "must be a host name of at most 255 characters");
+    }
+    replace(&r->website, t);
+}
+
+/* A number rule: value within [lo, hi] (hi_open: < hi), optionally whole or in steps. */
+struct numrule {
+    const char *key;
+    double lo, hi;
+    bool hi_open;
+    double step; /* 0: any; 1: whole numbers; 0.5: halves */
+    const char *msg;
+};
+
+/* Returns 1 and *out when set, 0 when cleared (null), -1 when absent or rejected. */
+static int apply_number(struct vcheck *v, const json_t *j, const struct numrule *nr,
+                        double *out)
+{
+    double d = 0;
+    if (vhas_null(j, nr->key))
+        return 0;
+    if (!vget_num(v, j, nr->key, &d))
+        return -1;
+    bool ok = isfinite(d) && d >= nr->lo && (nr->hi_open ? d < nr->hi : d <= nr->hi);
+    if (ok && nr->step > 0)
+        ok = fmod(d / nr->step, 1.0) == 0.0;
+    if (!ok) {
+        vcheck_fail(v, nr->key, nr->msg);
+        return -1;
+    }
+    *out = d;
+    return 1;
+}
+
+static void apply_numbers(struct vcheck *v, const json_t *j, struct rental *r)
+{
+    static const struct numrule price = {"price", 0, PRICE_LIMIT, true, 0,
+                                         "must be at least 0 and less than 1,000,000"};
+    static const struct numrule beds = {"bedrooms", 0, BEDROOMS_MAX, false, 1,
+                                        "must be a whole number from 0 to 20"};
+    static const struct numrule baths = {"bathrooms", 0, BATHROOMS_MAX, false, 0.5,
+                                         "must be from 0 to 20 in steps of 0.5"};
+    static const struct numrule sqft = {"square_feet", 1, SQFT_MAX, false, 1,
+                                        "must be a positive whole number"};
+    double d = 0;
+    int rc;
+    if ((rc = apply_number(v, j, &price, &d)) >= 0) {
+        r->has_price = rc == 1;
+        r->price = rc == 1 ? round(d * 100.0) / 100.0 : 0;
+    }
+    if ((rc = apply_number(v, j, &beds, &d)) >= 0) {
+        r->has_bedrooms = rc == 1;
+        r->bedrooms = rc == 1 ? (int64_t)d : 0;
+    }
+    if ((rc = apply_number(v, j, &baths, &d)) >= 0) {
+        r->has_bathrooms = rc == 1;
+        r->bathrooms = rc == 1 ? d : 0;
+    }
+    if ((rc = apply_number(v, j, &sqft, &d)) >= 0) {
+        r->has_square_feet = rc == 1;
+        r->square_feet = rc == 1 ? (int64_t)d : 0;
+    }
+}
+
+static void apply_type_and_date(struct vcheck *v, const json_t *j, struct rental *r)
+{
+    apply_text(v, j, "property_type", &r->property_type, TEXT_SHORT);
+    if (json_object_get(j, "property_type") && r->property_type) {
+        lower(r->property_type);
+        bool known = false;
+        for (int i = 0; property_types[i]; i++)
+            known = known || strcmp(property_types[i], r->property_type) == 0;
+        if (!known)
+            vcheck_fail(v, "property_type",
+                        "must be one of apartment, house, condo, townhouse, duplex, studio, "
+                        "room, other");
+    }
+    apply_text(v, j, "available_date", &r->available_date, 64);
+    if (json_object_get(j, "available_date") && r->available_date &&
+        !rentals_valid_date(r->available_date))
+        vcheck_fail(v, "available_date", "must be a real date as YYYY-MM-DD");
+    bool b = true;
+    if (vhas_null(j, "available"))
+        vcheck_fail(v, "available", "must be true or false");
+    else if (vget_bool(v, j, "available", &b))
+        r->available = b;
+}
+
+/* An array of strings (urls: each an http(s) URL). null clears it. */
+static void apply_list(struct vcheck *v, const json_t *j, const char *key, json_t **dst,
+                       bool urls)
+{
+    const json_t *j_in = json_object_get(j, key);
+    if (!j_in)
+        return;
+    if (json_is_null(j_in)) {
+        json_decref(*dst);
+        *dst = json_array();
+        return;
+    }
+    if (!json_is_array(j_in) || json_array_size(j_in) > LIST_MAX) {
+        vcheck_fail(v, key, urls ? "must be a list of at most 100 http(s) URLs"
+                                 : "must be a list of at most 100 strings");
+        return;
+    }
+    json_t *j_out = json_array();
+    size_t i;
+    const json_t *j_item;
+    bool ok = true;
+    json_array_foreach(j_in, i, j_item) {
+        char *t = json_is_string(j_item) ? trimmed(json_string_value(j_item)) : NULL;
+        if (!t || utf8_len(t) > (urls ? URL_MAX : LIST_ITEM_MAX) || (urls && !is_http_url(t)))
+            ok = false;
+        else
+            json_array_append_new(j_out, json_string(t));
+        free(t);
+    }
+    if (!ok) {
+        vcheck_fail(v, key, urls ? "must be a list of http(s) URLs"
+                                 : "must be a list of non-empty strings of at most 200 "
+                                   "characters");
+        json_decref(j_out);
+        return;
+    }
+    json_decref(*dst);
+    *dst = j_out;
+}
+
+void rentals_apply_json(struct vcheck *v, const json_t *j, struct rental *r, bool patch)
+{
+    apply_address(v, j, r, patch);
+    apply_website(v, j, r, patch);
+    apply_text(v, j, "unit", &r->unit, 50);
+    apply_text(v, j, "city", &r->city, TEXT_SHORT);
+    apply_text(v, j, "state", &r->state, 50);
+    apply_text(v, j, "zip", &r->zip, 20);
+    apply_numbers(v, j, r);
+    apply_type_and_date(v, j, r);
+    apply_text(v, j, "description", &r->description, 10000);
+    apply_text(v, j, "contact_info", &r->contact_info, 1000);
+    apply_url(v, j, "url", &r->source_url);
+    apply_list(v, j, "amenities", &r->j_amenities, false);
+    apply_list(v, j, "images", &r->j_images, true);
+    if (!patch)
+        rental_set_str(&r->source_type, "manual");
+}
+
+void rentals_source_from_json(struct vcheck *v, const json_t *j, char **website, char **url)
+{
+    const char *s = NULL;
+    *website = NULL;
+    *url = NULL;
+    if (vget_str(v, j, "url", &s))
+        *url = trimmed(s);
+    if (!*url) {
+        if (v->type_field[0] == '\0')
+            vcheck_fail(v, "url", "is required");
+    } else if (strlen(*url) > URL_MAX || !is_http_url(*url)) {
+        vcheck_fail(v, "url", "must be an http(s) URL of at most 2048 characters");
+    }
+    if (vget_str(v, j, "website", &s))
+        *website = trimmed(s);
+    if (*website) {
+        lower(*website);
+        if (strncmp(*website, "www.", 4) == 0)
+            memmove(*website, *website + 4, strlen(*website + 4) + 1);
+        if (strlen(*website) > 255 || has_ctl(*website) || strchr(*website, '/') ||
+            **website == '\0')
+            vcheck_fail(v, "website", "must be a host name of at most 255 characters");
+    } else if (*url) {
+        *website = rentals_url_host(*url);
+    }
+}
