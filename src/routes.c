@@ -6,6 +6,7 @@
 #include "service/service.h"
 #include "accounts/accounts.h"
 #include "users/users.h"
+#include "rentals/rentals.h"
 #include "webhooks/clerk.h"
 
 const struct route http_routes[] = {
@@ -27,6 +28,19 @@ const struct route http_routes[] = {
     {"GET", "/users/me/settings", users_http_settings_get, ROUTE_AUTH},
     {"PUT", "/users/me/settings", users_http_settings_put, ROUTE_AUTH},
     {"PATCH", "/users/me/settings", users_http_settings_patch, ROUTE_AUTH},
+
+    /* rentals and the /database views */
+    {"GET", "/rentals", rentals_http_list, ROUTE_AUTH},
+    {"POST", "/rentals", rentals_http_create, ROUTE_AUTH},
+    {"GET", "/rentals/{id}", rentals_http_get, ROUTE_AUTH},
+    {"PATCH", "/rentals/{id}", rentals_http_patch, ROUTE_AUTH},
+    {"DELETE", "/rentals/{id}", rentals_http_delete, ROUTE_AUTH},
+    {"GET", "/database/status", rentals_http_db_status, ROUTE_AUTH},
+    {"GET", "/database/rentals/{website}", rentals_http_db_website, ROUTE_AUTH},
+    {"GET", "/database/available", rentals_http_db_available, ROUTE_AUTH},
+    {"GET", "/database/sources", rentals_http_sources_list, ROUTE_AUTH},
+    {"POST", "/database/sources", rentals_http_sources_create, ROUTE_AUTH},
+    {"DELETE", "/database/sources/{id}", rentals_http_sources_delete, ROUTE_AUTH},
 
     {NULL, NULL, NULL, 0},
 };
