@@ -1,0 +1,462 @@
+/* SPDX-License-Identifier: MIT */
+/* The connection pool and the dialect-neutral half of the store interface: a fixed array of
+ * connections guarded by one mutex and condition variable, lazy connects, recovery of broken
+ * connections on acquire, materialised results, and the db_err -> app_err mapping. Everything
+ * dialect-specific goes through the driver table (db_internal.h). */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/app.h"
+#include "core/db_internal.h"
+#include "core/log.h"
+
+#define ACQUIRE_WAIT_MS 2000
+#define POOL_MAX 1024
+
+/* ---- allocation, errors ------------------------------------------------------------ */
+
+void *db_xalloc(size_t n)
+{
+    void *p = calloc(1, n ? n : 1);
+    if (!p) {
+        fputs("out of memory\n", stderr);
+        abort();
+    }
+    return p;
+}
+
+static void *xrealloc(void *p, size_t n)
+{
+    void *q = realloc(p, n ? n : 1);
+    if (!q) {
+        fputs("out of memory\n", stderr);
+        abort();
+    }
+    return q;
+}
+
+char *db_xstrdup(const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *p = db_xalloc(n);
+    memcpy(p, s, n);
+    return p;
+}
+
+void db_conn_seterr(db_conn *c, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(c->errbuf, sizeof c->errbuf, fmt, ap);
+    va_end(ap);
+    /* Drivers' messages may span lines; a log line should not. */
+    size_t n = strlen(c->errbuf);
+    while (n > 0 && (c->errbuf[n - 1] == '\n' || c->errbuf[n - 1] == '\r'))
+        c->errbuf[--n] = '\0';
+    for (char *p = c->errbuf; *p; p++) {
+        if (*p == '\n' || *p == '\r' || *p == '\t')
+            *p = ' ';
+    }
+}
+
+app_err db_app_err(db_err e)
+{
+    switch (e) {
+    case DB_OK: return APP_OK;
+    case DB_E_UNIQUE: return APP_E_CONFLICT;
+    case DB_E_CONN:
+    case DB_E_BUSY: return APP_E_UNAVAILABLE;
+    case DB_E_CONSTRAINT:
+    case DB_E_OTHER: break;
+    }
+    return APP_E_DB;
+}
+
+/* ---- results ------------------------------------------------------------------------ */
+
+db_res *db_res_new(int ncols)
+{
+    db_res *r = db_xalloc(sizeof *r);
+    r->ncols = ncols;
+    return r;
+}
+
+void db_res_push(db_res *r, const char *s, size_t len)
+{
+    if (r->ncells == r->cells_cap) {
+        r->cells_cap = r->cells_cap ? r->cells_cap * 2 : 16;
+        r->off = xrealloc(r->off, r->cells_cap * sizeof *r->off);
+    }
+    if (!s) {
+        r->off[r->ncells++] = -1;
+        return;
+    }
+    if (r->len + len + 1 > r->cap) {
+        size_t cap = r->cap ? r->cap : 256;
+        while (cap < r->len + len + 1)
+            cap *= 2;
+        r->buf = xrealloc(r->buf, cap);
+        r->cap = cap;
+    }
+    memcpy(r->buf + r->len, s, len);
+    r->buf[r->len + len] = '\0';
+    r->off[r->ncells++] = (ptrdiff_t)r->len;
+    r->len += len + 1;
+}
+
+void db_res_finish(db_res *r, int64_t affected)
+{
+    r->nrows = r->ncols > 0 ? (int)(r->ncells / (size_t)r->ncols) : 0;
+    r->affected = affected;
+}
+
+int db_res_rows(const db_res *r) { return r ? r->nrows : 0; }
+int db_res_cols(const db_res *r) { return r ? r->ncols : 0; }
+int64_t db_res_affected(const db_res *r) { return r ? r->affected : 0; }
+
+static ptrdiff_t cell(const db_res *r, int row, int col)
+{
+    if (!r || row < 0 || col < 0 || row >= r->nrows || col >= r->ncols)
+        return -1;
+    return r->off[(size_t)row * (size_t)r->ncols + (size_t)col];
+}
+
+bool db_res_isnull(const db_res *r, int row, int col) { return cell(r, row, col) < 0; }
+
+const char *db_res_text(const db_res *r, int row, int col)
+{
+    ptrdiff_t o = cell(r, row, col);
+    return o < 0 ? NULL : r->buf + o;
+}
+
+int64_t db_res_int(const db_res *r, int row, int col)
+{
+    const char *s = db_res_text(r, row, col);
+    return s ? strtoll(s, NULL, 10) : 0;
+}
+
+double db_res_double(const db_res *r, int row, int col)
+{
+    const char *s = db_res_text(r, row, col);
+    return s ? strtod(s, NULL) : 0.0;
+}
+
+bool db_res_bool(const db_res *r, int row, int col)
+{
+    const char *s = db_res_text(r, row, col);
+    return s && (!strcmp(s, "t") || !strcmp(s, "true") || !strcmp(s, "1"));
+}
+
+void db_res_free(db_res *r)
+{
+    if (!r)
+        return;
+    free(r->off);
+    free(r->buf);
+    free(r);
+}
+
+/* ---- pool ----------------------------------------------------------------------------- */
+
+static bool is_pg_url(const char *url)
+{
+    return !strncmp(url, "postgres://", 11) || !strncmp(url, "postgresql://", 13);
+}
+
+static int init_sync(db *d)
+{
+    pthread_condattr_t ca;
+    if (pthread_condattr_init(&ca))
+        return -1;
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    int rc = pthread_cond_init(&d->cv, &ca);
+    pthread_condattr_destroy(&ca);
+    if (rc)
+        return -1;
+    if (pthread_mutex_init(&d->mu, NULL)) {
+        pthread_cond_destroy(&d->cv);
+        return -1;
+    }
+    return 0;
+}
+
+db_err db_open(const char *url, const char *sqlite_path, int pool_size, db **out)
+{
+    const struct db_driver *drv;
+    if (url && *url) {
+        if (!is_pg_url(url)) {
+            LOG_E("DATABASE_URL must start with postgres:// or postgresql://");
+            return DB_E_OTHER;
+        }
+        drv = &db_pg_driver;
+    } else {
+        if (!sqlite_path || !*sqlite_path) {
+            LOG_E("no SQLite path given");
+            return DB_E_OTHER;
+        }
+        drv = &db_sqlite_driver;
+    }
+    if (pool_size < 1 || pool_size > POOL_MAX) {
+        LOG_E("database pool size %d is out of range 1..%d", pool_size, POOL_MAX);
+        return DB_E_OTHER;
+    }
+    db *d = db_xalloc(sizeof *d);
+    if (init_sync(d)) {
+        free(d);
+        LOG_E("cannot initialise the pool lock");
+        return DB_E_OTHER;
+    }
+    d->drv = drv;
+    d->url = (url && *url) ? db_xstrdup(url) : NULL;
+    d->path = d->url ? NULL : db_xstrdup(sqlite_path);
+    d->size = d->nfree = pool_size;
+    d->conns = db_xalloc((size_t)pool_size * sizeof *d->conns);
+    for (int i = 0; i < pool_size; i++)
+        d->conns[i].owner = d;
+    *out = d;
+    return DB_OK;
+}
+
+void db_close(db *d)
+{
+    if (!d)
+        return;
+    for (int i = 0; i < d->size; i++) {
+        if (d->conns[i].h)
+            d->drv->disconnect(&d->conns[i]);
+    }
+    pthread_cond_destroy(&d->cv);
+    pthread_mutex_destroy(&d->mu);
+    free(d->conns);
+    free(d->url);
+    free(d->path);
+    free(d);
+}
+
+db_dialect db_get_dialect(const db *d) { return d->drv->dialect; }
+db_dialect db_conn_dialect(const db_conn *c) { return c->owner->drv->dialect; }
+
+void db_pool_restrict(db *d)
+{
+    pthread_mutex_lock(&d->mu);
+    d->restricted = true;
+    d->role_gen++;
+    pthread_mutex_unlock(&d->mu);
+}
+
+/* A broken connection usually means the server restarted: make every idle connection prove
+ * itself once before its next use. */
+static void note_broken(db *d)
+{
+    pthread_mutex_lock(&d->mu);
+    d->epoch++;
+    pthread_mutex_unlock(&d->mu);
+}
+
+static void drop_handle(db_conn *c)
+{
+    if (c->h)
+        c->owner->drv->disconnect(c);
+    c->h = NULL;
+}
+
+/* Makes a borrowed connection ready: opened, alive, serving as the right role. */
+static db_err prepare(db_conn *c)
+{
+    db *d = c->owner;
+    pthread_mutex_lock(&d->mu);
+    unsigned epoch = d->epoch, gen = d->role_gen;
+    bool restricted = d->restricted;
+    pthread_mutex_unlock(&d->mu);
+
+    if (c->h && (!d->drv->alive(c) || (c->epoch != epoch && !d->drv->ping(c))))
+        drop_handle(c);
+    if (!c->h) {
+        db_err e = d->drv->connect(c);
+        if (e != DB_OK) {
+            LOG_W("database connection failed: %s", c->errbuf);
+            return e;
+        }
+        c->role_gen = 0;
+    }
+    c->epoch = epoch;
+    if (restricted && c->role_gen != gen && d->drv->apply_role) {
+        db_err e = d->drv->apply_role(c);
+        if (e != DB_OK) {
+            LOG_E("cannot switch to the serving role: %s", c->errbuf);
+            drop_handle(c);
+            return e;
+        }
+        c->role_gen = gen;
+    }
+    return DB_OK;
+}
+
+static struct timespec deadline_after(long ms)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    t.tv_sec += ms / 1000;
+    t.tv_nsec += (ms % 1000) * 1000000L;
+    if (t.tv_nsec >= 1000000000L) {
+        t.tv_sec++;
+        t.tv_nsec -= 1000000000L;
+    }
+    return t;
+}
+
+/* Under d->mu with nfree > 0: an open idle connection if any, else any idle one. */
+static db_conn *pick_idle(db *d)
+{
+    db_conn *any = NULL;
+    for (int i = 0; i < d->size; i++) {
+        db_conn *c = &d->conns[i];
+        if (c->in_use)
+            continue;
+        if (c->h)
+            return c;
+        if (!any)
+            any = c;
+    }
+    return any;
+}
+
+static void put_back(db_conn *c)
+{
+    db *d = c->owner;
+    pthread_mutex_lock(&d->mu);
+    c->in_use = false;
+    d->nfree++;
+    pthread_cond_signal(&d->cv);
+    pthread_mutex_unlock(&d->mu);
+}
+
+db_err db_acquire(db *d, db_conn **out)
+{
+    struct timespec until = deadline_after(ACQUIRE_WAIT_MS);
+    pthread_mutex_lock(&d->mu);
+    while (d->nfree == 0) {
+        int rc = pthread_cond_timedwait(&d->cv, &d->mu, &until);
+        if (rc == ETIMEDOUT && d->nfree == 0) {
+            pthread_mutex_unlock(&d->mu);
+            LOG_W("database pool exhausted (%d connections busy for %d ms)", d->size,
+                  ACQUIRE_WAIT_MS);
+            return DB_E_BUSY;
+        }
+    }
+    db_conn *c = pick_idle(d);
+    c->in_use = true;
+    d->nfree--;
+    pthread_mutex_unlock(&d->mu);
+
+    c->errbuf[0] = '\0';
+    db_err e = prepare(c);
+    if (e != DB_OK) {
+        put_back(c);
+        return e;
+    }
+    *out = c;
+    return DB_OK;
+}
+
+void db_release(db_conn *c)
+{
+    if (!c)
+        return;
+    const struct db_driver *drv = c->owner->drv;
+    if (c->h) {
+        if (!drv->alive(c))
+            drop_handle(c);
+        else if (drv->in_tx(c) && drv->rollback(c) != DB_OK)
+            drop_handle(c); /* its state is unknown: start afresh next time */
+    }
+    put_back(c);
+}
+
+/* ---- statements, transactions ------------------------------------------------------ */
+
+static db_err report(db_conn *c, db_err e)
+{
+    if (e == DB_E_CONN) {
+        LOG_W("database connection lost: %s", c->errbuf);
+        note_broken(c->owner);
+    } else if (e == DB_E_OTHER)
+        LOG_E("database error: %s", c->errbuf);
+    return e;
+}
+
+static db_err begin_kind(db_conn *c, db_tx_kind kind, int64_t user_id)
+{
+    db_err e = c->owner->drv->begin(c, kind, user_id);
+    if (e == DB_E_CONN) {
+        /* Nothing ran yet, so reconnecting and starting over is safe: a request arriving
+         * after a server restart succeeds instead of failing once. */
+        note_broken(c->owner);
+        drop_handle(c);
+        e = prepare(c);
+        if (e == DB_OK)
+            e = c->owner->drv->begin(c, kind, user_id);
+    }
+    return report(c, e);
+}
+
+db_err db_begin(db_conn *c) { return begin_kind(c, DB_TX_PLAIN, 0); }
+
+db_err db_begin_tenant(db_conn *c, int64_t user_id)
+{
+    return begin_kind(c, DB_TX_TENANT, user_id);
+}
+
+db_err db_begin_tenant_write(db_conn *c, int64_t user_id)
+{
+    return begin_kind(c, DB_TX_TENANT_WRITE, user_id);
+}
+
+db_err db_commit(db_conn *c)
+{
+    if (!c->h)
+        return DB_E_CONN;
+    return report(c, c->owner->drv->commit(c));
+}
+
+db_err db_rollback(db_conn *c)
+{
+    if (!c->h)
+        return DB_E_CONN;
+    return report(c, c->owner->drv->rollback(c));
+}
+
+db_err db_exec(db_conn *c, const char *sql, const db_param *params, int nparams, db_res **out)
+{
+    if (out)
+        *out = NULL;
+    if (!c->h) {
+        db_conn_seterr(c, "connection is closed");
+        return DB_E_CONN;
+    }
+    if (nparams < 0 || (nparams > 0 && !params)) {
+        db_conn_seterr(c, "bad parameter list");
+        return DB_E_OTHER;
+    }
+    return report(c, c->owner->drv->exec(c, sql, params, nparams, out));
+}
+
+db_err db_exec_script(db_conn *c, const char *sql)
+{
+    if (!c->h) {
+        db_conn_seterr(c, "connection is closed");
+        return DB_E_CONN;
+    }
+    return report(c, c->owner->drv->exec_script(c, sql));
+}
+
+const char *db_errmsg(const db_conn *c) { return c->errbuf; }
+
+db_err db_restrict_role(db *d)
+{
+    return d->drv->restrict_role ? d->drv->restrict_role(d) : DB_OK;
+}

@@ -1,0 +1,268 @@
+/* SPDX-License-Identifier: MIT */
+/* The SQLite driver: one sqlite3 handle per pooled connection (WAL, 5 s busy timeout,
+ * foreign keys on, synchronous=NORMAL) with a small per-connection statement cache keyed by
+ * SQL text, since the same static statements repeat on every request. $1..$n placeholders
+ * are SQLite named parameters; each is bound from params[n-1]. */
+#include <errno.h>
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "core/db_internal.h"
+
+#define BUSY_TIMEOUT_MS 5000
+#define CACHE_SIZE 48
+
+struct cached {
+    char *sql; /* owned copy; NULL = free slot */
+    sqlite3_stmt *st;
+    unsigned long used;
+};
+
+struct sq {
+    sqlite3 *h;
+    unsigned long tick;
+    struct cached cache[CACHE_SIZE];
+};
+
+static sqlite3 *handle(db_conn *c) { return ((struct sq *)c->h)->h; }
+
+static db_err map_code(int ext)
+{
+    if (ext == SQLITE_CONSTRAINT_UNIQUE || ext == SQLITE_CONSTRAINT_PRIMARYKEY)
+        return DB_E_UNIQUE;
+    switch (ext & 0xff) {
+    case SQLITE_CONSTRAINT: return DB_E_CONSTRAINT;
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED: return DB_E_BUSY;
+    default: return DB_E_OTHER;
+    }
+}
+
+static db_err fail(db_conn *c)
+{
+    sqlite3 *h = handle(c);
+    db_conn_seterr(c, "%s", sqlite3_errmsg(h));
+    return map_code(sqlite3_extended_errcode(h));
+}
+
+/* mkdir -p of the directory holding path (mode 0700 for what it creates). */
+static int make_parent_dirs(const char *path)
+{
+    char *p = db_xstrdup(path);
+    char *slash = strrchr(p, '/');
+    int rc = 0;
+    if (slash && slash != p) {
+        *slash = '\0';
+        for (char *q = p + 1; rc == 0; q++) {
+            if (*q != '/' && *q != '\0')
+                continue;
+            char save = *q;
+            *q = '\0';
+            if (mkdir(p, 0700) != 0 && errno != EEXIST)
+                rc = -1;
+            *q = save;
+            if (save == '\0')
+                break;
+        }
+    }
+    free(p);
+    return rc;
+}
+
+static db_err sq_connect(db_conn *c)
+{
+    const char *path = c->owner->path;
+    if (make_parent_dirs(path) != 0) {
+        db_conn_seterr(c, "cannot create the directory of %s: %s", path, strerror(errno));
+        return DB_E_CONN;
+    }
+    sqlite3 *h = NULL;
+    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+    if (sqlite3_open_v2(path, &h, flags, NULL) != SQLITE_OK) {
+        db_conn_seterr(c, "cannot open %s: %s", path, h ? sqlite3_errmsg(h) : "out of memory");
+        sqlite3_close(h);
+        return DB_E_CONN;
+    }
+    sqlite3_extended_result_codes(h, 1);
+    sqlite3_busy_timeout(h, BUSY_TIMEOUT_MS);
+    static const char setup[] = "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; "
+                                "PRAGMA synchronous=NORMAL;";
+    if (sqlite3_exec(h, setup, NULL, NULL, NULL) != SQLITE_OK) {
+        db_conn_seterr(c, "cannot set up %s: %s", path, sqlite3_errmsg(h));
+        sqlite3_close(h);
+        return DB_E_CONN;
+    }
+    struct sq *s = db_xalloc(sizeof *s);
+    s->h = h;
+    c->h = s;
+    return DB_OK;
+}
+
+static void sq_disconnect(db_conn *c)
+{
+    struct sq *s = c->h;
+    for (int i = 0; i < CACHE_SIZE; i++) {
+        sqlite3_finalize(s->cache[i].st);
+        free(s->cache[i].sql);
+    }
+    sqlite3_close(s->h);
+    free(s);
+    c->h = NULL;
+}
+
+static bool sq_alive(db_conn *c)
+{
+    (void)c;
+    return true;
+}
+
+static bool sq_in_tx(db_conn *c) { return !sqlite3_get_autocommit(handle(c)); }
+
+static bool only_space(const char *s)
+{
+    while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r' || *s == ';')
+        s++;
+    return *s == '\0';
+}
+
+/* A prepared statement for sql from the cache (reset, no bindings) or freshly prepared. */
+static db_err stmt_get(db_conn *c, const char *sql, sqlite3_stmt **out)
+{
+    struct sq *s = c->h;
+    struct cached *slot = NULL; /* a free entry, else the least recently used */
+    for (int i = 0; i < CACHE_SIZE; i++) {
+        struct cached *e = &s->cache[i];
+        if (e->sql && !strcmp(e->sql, sql)) {
+            e->used = ++s->tick;
+            *out = e->st;
+            return DB_OK;
+        }
+        if (!slot || (slot->sql && (!e->sql || e->used < slot->used)))
+            slot = e;
+    }
+    sqlite3_stmt *st = NULL;
+    const char *tail = NULL;
+    if (sqlite3_prepare_v3(s->h, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, &tail) != SQLITE_OK)
+        return fail(c);
+    if (!st || (tail && !only_space(tail))) {
+        sqlite3_finalize(st);
+        db_conn_seterr(c, "db_exec takes exactly one statement");
+        return DB_E_OTHER;
+    }
+    sqlite3_finalize(slot->st); /* evicts the least recently used entry when full */
+    free(slot->sql);
+    slot->sql = db_xstrdup(sql);
+    slot->st = st;
+    slot->used = ++s->tick;
+    *out = st;
+    return DB_OK;
+}
+
+static int bind_one(sqlite3_stmt *st, int idx, const db_param *p)
+{
+    switch (p->t) {
+    case DBP_INT:
+    case DBP_BOOL: return sqlite3_bind_int64(st, idx, p->t == DBP_BOOL ? (p->i != 0) : p->i);
+    case DBP_DOUBLE: return sqlite3_bind_double(st, idx, p->d);
+    case DBP_TEXT: return sqlite3_bind_text(st, idx, p->s, -1, SQLITE_STATIC);
+    case DBP_NULL: break;
+    }
+    return sqlite3_bind_null(st, idx);
+}
+
+/* Binds every $N the statement names to params[N-1]; a $N beyond nparams is an error. */
+static db_err bind_all(db_conn *c, sqlite3_stmt *st, const db_param *params, int nparams)
+{
+    int count = sqlite3_bind_parameter_count(st);
+    for (int idx = 1; idx <= count; idx++) {
+        const char *name = sqlite3_bind_parameter_name(st, idx);
+        char *end = NULL;
+        long n = name && name[0] == '$' ? strtol(name + 1, &end, 10) : 0;
+        if (n < 1 || n > nparams || !end || *end) {
+            db_conn_seterr(c, "placeholder %s has no parameter (%d given)",
+                           name ? name : "?", nparams);
+            return DB_E_OTHER;
+        }
+        if (bind_one(st, idx, &params[n - 1]) != SQLITE_OK)
+            return fail(c);
+    }
+    return DB_OK;
+}
+
+static db_err step_all(db_conn *c, sqlite3_stmt *st, db_res **out)
+{
+    int ncols = sqlite3_column_count(st);
+    db_res *r = out ? db_res_new(ncols) : NULL;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        for (int i = 0; r && i < ncols; i++) {
+            const char *txt = (const char *)sqlite3_column_text(st, i);
+            int len = sqlite3_column_bytes(st, i);
+            if (!txt && sqlite3_column_type(st, i) != SQLITE_NULL)
+                txt = ""; /* empty blob */
+            db_res_push(r, txt, (size_t)len);
+        }
+    }
+    if (rc != SQLITE_DONE) {
+        db_res_free(r);
+        return fail(c);
+    }
+    if (r) {
+        db_res_finish(r, sqlite3_stmt_readonly(st) ? 0 : sqlite3_changes64(handle(c)));
+        *out = r;
+    }
+    return DB_OK;
+}
+
+static db_err sq_exec(db_conn *c, const char *sql, const db_param *params, int nparams,
+                      db_res **out)
+{
+    sqlite3_stmt *st = NULL;
+    db_err e = stmt_get(c, sql, &st);
+    if (e != DB_OK)
+        return e;
+    e = bind_all(c, st, params, nparams);
+    if (e == DB_OK)
+        e = step_all(c, st, out);
+    /* Reset at once: a statement left mid-way would hold its read snapshot. */
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return e;
+}
+
+static db_err sq_exec_script(db_conn *c, const char *sql)
+{
+    if (sqlite3_exec(handle(c), sql, NULL, NULL, NULL) != SQLITE_OK)
+        return fail(c);
+    return DB_OK;
+}
+
+static db_err sq_begin(db_conn *c, db_tx_kind kind, int64_t user_id)
+{
+    (void)user_id; /* no row-level security in SQLite: stores filter on user_id */
+    /* Writers take the lock up front so they queue on the busy timeout instead of failing
+     * with SQLITE_BUSY when upgrading a read transaction. */
+    const char *sql = kind == DB_TX_TENANT ? "BEGIN" : "BEGIN IMMEDIATE";
+    return sq_exec(c, sql, NULL, 0, NULL);
+}
+
+static db_err sq_commit(db_conn *c) { return sq_exec(c, "COMMIT", NULL, 0, NULL); }
+static db_err sq_rollback(db_conn *c) { return sq_exec(c, "ROLLBACK", NULL, 0, NULL); }
+
+const struct db_driver db_sqlite_driver = {
+    .dialect = DB_SQLITE,
+    .connect = sq_connect,
+    .disconnect = sq_disconnect,
+    .alive = sq_alive,
+    .ping = sq_alive,
+    .in_tx = sq_in_tx,
+    .exec = sq_exec,
+    .exec_script = sq_exec_script,
+    .begin = sq_begin,
+    .commit = sq_commit,
+    .rollback = sq_rollback,
+    .apply_role = NULL,
+    .restrict_role = NULL,
+};
