@@ -130,9 +130,9 @@ static int parse_range(const char *s, struct users_range *out)
     return 0;
 }
 
-static void fmt_range(const struct users_range *r, char out[12])
+static void fmt_range(const struct users_range *r, char out[16])
 {
-    snprintf(out, 12, "%02d:%02d-%02d:%02d", (r->start / 60) % 100, r->start % 60,
+    snprintf(out, 16, "%02d:%02d-%02d:%02d", (r->start / 60) % 100, r->start % 60,
              (r->end / 60) % 100, r->end % 60);
 }
 
@@ -189,7 +189,7 @@ static void apply_day(const char *day, const json_t *j_arr, struct users_day *ou
     size_t i;
     const json_t *j_item;
     json_array_foreach(j_arr, i, j_item) {
-        char ifield[80];
+        char ifield[112];
         snprintf(ifield, sizeof ifield, "%s[%zu]", field, i);
         if (!json_is_string(j_item)) {
             type_err(v, ifield, "a string");
@@ -207,7 +207,7 @@ static void apply_day(const char *day, const json_t *j_arr, struct users_day *ou
     }
     int ov = ok ? sort_find_overlap(&d) : 0;
     if (ov > 0) {
-        char a[12], b[12];
+        char a[16], b[16];
         fmt_range(&d.r[ov - 1], a);
         fmt_range(&d.r[ov], b);
         snprintf(msg, sizeof msg, "ranges %s and %s overlap", a, b);
@@ -418,7 +418,7 @@ static json_t *hours_to_json(const struct user_settings *s)
     for (int d = 0; d < 7; d++) {
         json_t *j_day = json_array();
         for (int i = 0; i < s->hours[d].n; i++) {
-            char buf[12];
+            char buf[16];
             fmt_range(&s->hours[d].r[i], buf);
             json_array_append_new(j_day, json_string(buf));
         }
