@@ -1,0 +1,288 @@
+/* SPDX-License-Identifier: MIT */
+/* Rental body rules (one 422 listing every bad field, 400 for a wrong JSON type), PATCH
+ * semantics, source bodies, URL hosts, calendar dates, keyset cursors and day arithmetic.
+ * No database. */
+#include "testutil.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "rentals/rentals.h"
+
+static json_t *parse(const char *text)
+{
+    json_error_t err;
+    json_t *j = json_loads(text, 0, &err);
+    if (!j)
+        fail_msg("bad test JSON: %s", err.text);
+    return j;
+}
+
+/* Applies text as a new-rental body; returns the 422 field names joined by ','. */
+static char *apply_new(const char *text, struct rental *r, struct vcheck *v)
+{
+    json_t *j = parse(text);
+    rental_init(r);
+    vcheck_init(v);
+    rentals_apply_json(v, j, r, false);
+    json_decref(j);
+    char *out = calloc(1, 1024);
+    assert_non_null(out);
+    size_t i;
+    const json_t *j_e;
+    json_array_foreach(v->j_errors, i, j_e) {
+        if (i)
+            strcat(out, ",");
+        strcat(out, json_string_value(json_object_get(j_e, "field")));
+    }
+    return out;
+}
+
+static void test_create_defaults_and_trimming(void **state)
+{
+    (void)state;
+    struct rental r;
+    struct vcheck v;
+    char *bad = apply_new("{\"property_address\":\"  12 Oak Ave, Austin, TX 78701 \","
+                          "\"price\":1250.555,\"bedrooms\":2,\"bathrooms\":1.5,"
+                          "\"property_type\":\"TownHouse\",\"city\":\"  \","
+                          "\"amenities\":[\" pool \"],\"id\":99,\"user_id\":7,"
+                          "\"source_type\":\"scraped\"}",
+                          &r, &v);
+    assert_string_equal(bad, "");
+    assert_true(vcheck_ok(&v));
+    assert_string_equal(r.address, "12 Oak Ave, Austin, TX 78701");
+    assert_string_equal(r.website, "manual");
+    assert_string_equal(r.source_type, "manual");
+    assert_string_equal(r.property_type, "townhouse");
+    assert_true(r.available);
+    assert_null(r.city); /* blank optional text is stored as null */
+    assert_true(r.has_price);
+    assert_true(r.price > 1250.555 && r.price < 1250.565); /* rounded to cents */
+    assert_int_equal(r.bedrooms, 2);
+    assert_int_equal(r.id, 0); /* ids and owners never come from the body */
+    assert_int_equal(r.user_id, 0);
+    assert_string_equal(json_string_value(json_array_get(r.j_amenities, 0)), "pool");
+    free(bad);
+    vcheck_cleanup(&v);
+    rental_cleanup(&r);
+}
+
+static void test_create_lists_every_bad_field(void **state)
+{
+    (void)state;
+    struct rental r;
+    struct vcheck v;
+    char *bad = apply_new("{\"price\":1000000,\"bedrooms\":2.5,\"bathrooms\":1.25,"
+                          "\"square_feet\":0,\"available_date\":\"2026-02-29\","
+                          "\"property_type\":\"castle\",\"url\":\"ftp://example.com/x\","
+                          "\"images\":[\"javascript:alert(1)\"],\"zip\":"
+                          "\"123456789012345678901\",\"available\":null}",
+                          &r, &v);
+    assert_string_equal(bad, "property_address,zip,price,bedrooms,bathrooms,square_feet,"
+                             "property_type,available_date,available,url,images");
+    assert_int_equal(v.type_field[0], '\0'); /* all rule failures: one 422 */
+    free(bad);
+    vcheck_cleanup(&v);
+    rental_cleanup(&r);
+}
+
+static void test_bounds_accept_edges(void **state)
+{
+    (void)state;
+    struct rental r;
+    struct vcheck v;
+    char *bad = apply_new("{\"property_address\":\"1 A St\",\"price\":0,\"bedrooms\":20,"
+                          "\"bathrooms\":20,\"square_feet\":1,\"available_date\":\"2028-02-29\","
+                          "\"url\":\"HTTPS://Example.com/x\",\"available\":false}",
+                          &r, &v);
+    assert_string_equal(bad, "");
+    assert_false(r.available);
+    free(bad);
+    vcheck_cleanup(&v);
+    rental_cleanup(&r);
+    bad = apply_new("{\"property_address\":\"1 A St\",\"price\":999999.99,\"bedrooms\":-1,"
+                    "\"bathrooms\":-0.5,\"square_feet\":-3}",
+                    &r, &v);
+    assert_string_equal(bad, "bedrooms,bathrooms,square_feet");
+    free(bad);
+    vcheck_cleanup(&v);
+    rental_cleanup(&r);
+}
+
+static void test_address_length_and_type_errors(void **state)
+{
+    (void)state;
+    struct rental r;
+    struct vcheck v;
+    char body[1024];
+    char addr[302];
+    memset(addr, 'a', 301);
+    addr[301] = '\0';
+    snprintf(body, sizeof body, "{\"property_address\":\"%s\"}", addr);
+    char *bad = apply_new(body, &r, &v);
+    assert_string_equal(bad, "property_address");
+    free(bad);
+    vcheck_cleanup(&v);
+    rental_cleanup(&r);
+    addr[300] = '\0'; /* exactly 300 is fine */
+    snprintf(body, sizeof body, "{\"property_address\":\"%s\"}", addr);
+    bad = apply_new(body, &r, &v);
+    assert_string_equal(bad, "");
+    free(bad);
+    vcheck_cleanup(&v);
+    rental_cleanup(&r);
+    /* a wrong JSON type is a 400 naming the field */
+    bad = apply_new("{\"property_address\":\"1 A St\",\"price\":\"cheap\"}", &r, &v);
+    assert_string_equal(v.type_field, "price");
+    free(bad);
+    vcheck_cleanup(&v);
+    rental_cleanup(&r);
+}
+
+static void test_patch_semantics(void **state)
+{
+    (void)state;
+    struct rental r;
+    struct vcheck v;
+    char *bad = apply_new("{\"property_address\":\"1 A St\",\"unit\":\"2B\",\"price\":900}",
+                          &r, &v);
+    assert_string_equal(bad, "");
+    free(bad);
+    vcheck_cleanup(&v);
+
+    json_t *j = parse("{\"unit\":null,\"price\":950,\"property_address\":\" 1 A St \"}");
+    vcheck_init(&v);
+    rentals_apply_json(&v, j, &r, true);
+    json_decref(j);
+    assert_true(vcheck_ok(&v)); /* repeating the same address is fine */
+    assert_null(r.unit);
+    assert_true(r.price == 950.0);
+    assert_string_equal(r.address, "1 A St");
+    vcheck_cleanup(&v);
+
+    j = parse("{\"property_address\":\"2 B St\",\"website\":\"other.com\",\"price\":-5}");
+    vcheck_init(&v);
+    rentals_apply_json(&v, j, &r, true);
+    json_decref(j);
+    assert_int_equal(json_array_size(v.j_errors), 3);
+    assert_string_equal(r.address, "1 A St");
+    vcheck_cleanup(&v);
+    rental_cleanup(&r);
+}
+
+static void test_source_bodies(void **state)
+{
+    (void)state;
+    struct vcheck v;
+    char *website = NULL, *url = NULL;
+    json_t *j = parse("{\"url\":\" https://www.Example.COM:8443/rentals?x=1 \"}");
+    vcheck_init(&v);
+    rentals_source_from_json(&v, j, &website, &url);
+    assert_true(vcheck_ok(&v));
+    assert_string_equal(website, "example.com");
+    assert_string_equal(url, "https://www.Example.COM:8443/rentals?x=1");
+    json_decref(j);
+    vcheck_cleanup(&v);
+    free(website);
+    free(url);
+
+    j = parse("{\"url\":\"file:///etc/passwd\",\"website\":\"a/b\"}");
+    vcheck_init(&v);
+    rentals_source_from_json(&v, j, &website, &url);
+    assert_int_equal(json_array_size(v.j_errors), 2);
+    json_decref(j);
+    vcheck_cleanup(&v);
+    free(website);
+    free(url);
+
+    j = parse("{}");
+    vcheck_init(&v);
+    rentals_source_from_json(&v, j, &website, &url);
+    assert_int_equal(json_array_size(v.j_errors), 1);
+    assert_null(url);
+    json_decref(j);
+    vcheck_cleanup(&v);
+    free(website);
+}
+
+static void test_url_host(void **state)
+{
+    (void)state;
+    char *h = rentals_url_host("http://user:pw@WWW.Foo.example:80/x");
+    assert_string_equal(h, "foo.example");
+    free(h);
+    h = rentals_url_host("https://[::1]:8080/");
+    assert_string_equal(h, "[::1]");
+    free(h);
+    assert_null(rentals_url_host("https:///path"));
+    assert_null(rentals_url_host("no scheme"));
+}
+
+static void test_dates(void **state)
+{
+    (void)state;
+    assert_true(rentals_valid_date("2026-03-02"));
+    assert_true(rentals_valid_date("2024-02-29"));
+    assert_true(rentals_valid_date("2000-02-29"));
+    assert_false(rentals_valid_date("1900-02-29"));
+    assert_false(rentals_valid_date("2026-02-29"));
+    assert_false(rentals_valid_date("2026-04-31"));
+    assert_false(rentals_valid_date("2026-13-01"));
+    assert_false(rentals_valid_date("2026-00-10"));
+    assert_false(rentals_valid_date("2026-1-01"));
+    assert_false(rentals_valid_date("2026-01-01T00:00:00Z"));
+    assert_false(rentals_valid_date("tomorrow"));
+    assert_int_equal(rentals_date_days("1970-01-01"), 0);
+    assert_int_equal(rentals_date_days("2026-03-02") - rentals_date_days("2026-02-27"), 3);
+    assert_int_equal(rentals_date_days("2025-01-01") - rentals_date_days("2024-01-01"), 366);
+    char buf[48];
+    rentals_format_day(rentals_date_days("2026-11-27"), buf, sizeof buf);
+    assert_string_equal(buf, "November 27, 2026");
+    rentals_format_day(rentals_date_days("2026-03-02"), buf, sizeof buf);
+    assert_string_equal(buf, "March 02, 2026");
+}
+
+static void test_today_in_zones(void **state)
+{
+    (void)state;
+    /* UTC+14 and UTC-12 are always 26 hours apart: 1 or 2 calendar days. */
+    int64_t east = rentals_today_in_zone("Pacific/Kiritimati");
+    int64_t west = rentals_today_in_zone("Etc/GMT+12");
+    assert_true(east - west == 1 || east - west == 2);
+    int64_t utc = rentals_today_in_zone("UTC");
+    assert_int_equal(rentals_today_in_zone("Not/AZone"), utc);
+    assert_true(utc >= west && utc <= east);
+}
+
+static void test_cursors(void **state)
+{
+    (void)state;
+    int64_t id = 0;
+    char *c = rentals_cursor_encode(12345);
+    assert_null(strpbrk(c, "+/=")); /* URL-safe, unpadded */
+    assert_true(rentals_cursor_decode(c, &id));
+    assert_int_equal(id, 12345);
+    free(c);
+    const char *bad[] = {"", "12345", "YzE6", "YzE6LTE", "YzI6MTA", "!!!!", "YzE6MWE",
+                         "YzE6OTk5OTk5OTk5OTk5OTk5OTk5OTk5"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        assert_false(rentals_cursor_decode(bad[i], &id));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_create_defaults_and_trimming),
+        cmocka_unit_test(test_create_lists_every_bad_field),
+        cmocka_unit_test(test_bounds_accept_edges),
+        cmocka_unit_test(test_address_length_and_type_errors),
+        cmocka_unit_test(test_patch_semantics),
+        cmocka_unit_test(test_source_bodies),
+        cmocka_unit_test(test_url_host),
+        cmocka_unit_test(test_dates),
+        cmocka_unit_test(test_today_in_zones),
+        cmocka_unit_test(test_cursors),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
