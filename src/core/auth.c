@@ -380,6 +380,10 @@ static const char *check_signature(auth *a, struct auth_issuer *is, jwt_t *jwt)
 
     if (!(alg & is->algs))
         return "alg not allowed for this issuer";
+    json_t *j_crit = r_jwt_get_header_json_t_value(jwt, "crit"); /* a copy */
+    json_decref(j_crit);
+    if (j_crit)
+        return "crit header names extensions we do not implement";
     if (!(json = auth_keys_find(a, is, kid, &kty, &key_alg)))
         return "unknown kid";
     if (!alg_fits(alg, kty) || (key_alg && key_alg != alg))

@@ -17,6 +17,7 @@
 
 #define AUTH_SKEW_SECONDS 60
 #define AUTH_REFRESH_SECONDS 30     /* at most one JWKS fetch per issuer per this */
+#define AUTH_JWKS_MAX_AGE 3600      /* refetch a JWKS this old, so retired keys drop out */
 #define AUTH_JWKS_MAX_BYTES (256 * 1024)
 #define AUTH_TOKEN_MAX_BYTES 16384
 #define AUTH_CACHE_WAYS 4
@@ -50,9 +51,10 @@ struct auth_issuer {
     char **parties;   /* authorized parties (azp); NULL: not checked */
     size_t n_parties;
     unsigned algs;
-    pthread_mutex_t lock;       /* guards keys, last_fetch, fetches */
+    pthread_mutex_t lock;       /* guards keys, keys_at, last_fetch, fetches */
     pthread_mutex_t fetch_lock; /* one JWKS fetch at a time */
     struct auth_keyset *keys;   /* NULL until first fetched */
+    int64_t keys_at;            /* monotonic seconds when keys were fetched */
     int64_t last_fetch;         /* monotonic seconds of the last attempt, 0 = never */
     unsigned long fetches;      /* attempts, for tests */
 };

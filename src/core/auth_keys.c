@@ -417,9 +417,10 @@ static const struct auth_key *keyset_lookup(const struct auth_keyset *ks, const 
     return NULL;
 }
 
-/* Under is->lock: copies the key's text and family out. */
-static char *copy_key(struct auth_issuer *is, const char *kid, enum auth_kty *kty,
-                      unsigned *alg)
+/* Copies the key's text and family out under is->lock; *stale (may be NULL) tells
+ * whether a fetched keyset is older than AUTH_JWKS_MAX_AGE. */
+static char *copy_key(auth *a, struct auth_issuer *is, const char *kid, enum auth_kty *kty,
+                      unsigned *alg, bool *stale)
 {
     char *json = NULL;
     pthread_mutex_lock(&is->lock);
@@ -429,6 +430,8 @@ static char *copy_key(struct auth_issuer *is, const char *kid, enum auth_kty *kt
         *kty = k->kty;
         *alg = k->alg;
     }
+    if (stale)
+        *stale = is->jwks_url && is->keys && auth_mono(a) - is->keys_at > AUTH_JWKS_MAX_AGE;
     pthread_mutex_unlock(&is->lock);
     return json;
 }
@@ -456,6 +459,7 @@ static void refresh(auth *a, struct auth_issuer *is)
     pthread_mutex_lock(&is->lock);
     old = is->keys;
     is->keys = ks;
+    is->keys_at = auth_mono(a);
     pthread_mutex_unlock(&is->lock);
     auth_keyset_free(old);
 }
@@ -463,14 +467,23 @@ static void refresh(auth *a, struct auth_issuer *is)
 char *auth_keys_find(auth *a, struct auth_issuer *is, const char *kid, enum auth_kty *kty,
                      unsigned *alg)
 {
-    char *json = copy_key(is, kid, kty, alg);
+    bool stale = false;
+    char *json = copy_key(a, is, kid, kty, alg, &stale);
+
+    if (json && stale && pthread_mutex_trylock(&is->fetch_lock) == 0) {
+        /* An old keyset is refetched by one request; others go on with the old keys. */
+        refresh(a, is);
+        pthread_mutex_unlock(&is->fetch_lock);
+        free(json);
+        return copy_key(a, is, kid, kty, alg, NULL);
+    }
     if (json || !is->jwks_url)
         return json;
     pthread_mutex_lock(&is->fetch_lock);
-    json = copy_key(is, kid, kty, alg); /* another thread may just have fetched */
+    json = copy_key(a, is, kid, kty, alg, NULL); /* another thread may just have fetched */
     if (!json) {
         refresh(a, is);
-        json = copy_key(is, kid, kty, alg);
+        json = copy_key(a, is, kid, kty, alg, NULL);
     }
     pthread_mutex_unlock(&is->fetch_lock);
     return json;
