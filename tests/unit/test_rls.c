@@ -1,0 +1,287 @@
+/* SPDX-License-Identifier: MIT */
+/* Tenant isolation below the application (PETE_BACKEND=sqlite|postgres).
+ * PostgreSQL: the pool is opened with the cluster's superuser URL, as an operator might;
+ * after db_restrict_role the serving role is neither superuser, BYPASSRLS nor the tables'
+ * owner, and row-level security alone keeps a deliberately unfiltered SELECT, UPDATE or
+ * DELETE inside tenant A's transaction to A's rows of every tenant table (user_settings,
+ * rentals, rental_sources); WITH CHECK refuses rows written for another tenant; with no
+ * tenant set nothing is visible.
+ * SQLite has no row-level security: there the same data proves that every store read path
+ * filters on the tenant. */
+#include "testutil.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/migrate.h"
+#include "rentals/rentals.h"
+#include "users/users.h"
+
+struct fx {
+    char *dir;
+    db *d;
+    int64_t a, b;
+    int64_t a_rental, b_rental, b_source;
+};
+
+static bool is_pg(void) { return strcmp(tu_backend(), "postgres") == 0; }
+
+static int64_t make_user(db *d, const char *subject)
+{
+    db_conn *c = NULL;
+    int64_t id = 0, deleted = 0;
+    assert_int_equal(db_acquire(d, &c), DB_OK);
+    assert_int_equal(db_begin(c), DB_OK);
+    assert_int_equal(users_store_insert(c, "https://issuer.test", subject, "", "", ""), APP_OK);
+    assert_int_equal(users_store_lookup(c, "https://issuer.test", subject, &id, &deleted),
+                     APP_OK);
+    assert_int_equal(db_commit(c), DB_OK);
+    db_release(c);
+    return id;
+}
+
+/* n rentals, one source and settings for user, through the application's store. */
+static void seed(db *d, int64_t user, int n, int64_t *last_rental, int64_t *source)
+{
+    db_conn *c = NULL;
+    struct user_settings s;
+    struct rental_source src = {0};
+    assert_int_equal(db_acquire(d, &c), DB_OK);
+    assert_int_equal(db_begin_tenant_write(c, user), DB_OK);
+    for (int i = 0; i < n; i++) {
+        struct rental in, out;
+        char addr[32];
+        snprintf(addr, sizeof addr, "%d Tenant St", i);
+        rental_init(&in);
+        rental_init(&out);
+        rental_set_str(&in.website, "manual");
+        rental_set_str(&in.address, addr);
+        in.has_price = true;
+        in.price = 1000 + i;
+        assert_int_equal(rentals_store_insert(c, user, &in, &out), APP_OK);
+        *last_rental = out.id;
+        rental_cleanup(&in);
+        rental_cleanup(&out);
+    }
+    assert_int_equal(rentals_store_source_insert(c, user, "example.com", "https://example.com/",
+                                                 &src),
+                     APP_OK);
+    *source = src.id;
+    rental_source_cleanup(&src);
+    users_settings_defaults(&s);
+    assert_int_equal(users_store_settings_put(c, user, &s), APP_OK);
+    assert_int_equal(db_commit(c), DB_OK);
+    db_release(c);
+}
+
+static int setup(void **state)
+{
+    struct fx *f = calloc(1, sizeof *f);
+    int64_t ignored = 0;
+    assert_non_null(f);
+    f->dir = tu_tempdir();
+    f->d = tu_open_db(f->dir, NULL); /* PostgreSQL: the cluster's superuser */
+    assert_int_equal(migrate_run(f->d, NULL, NULL), APP_OK);
+    assert_int_equal(db_restrict_role(f->d), DB_OK);
+    f->a = make_user(f->d, "rls-a");
+    f->b = make_user(f->d, "rls-b");
+    seed(f->d, f->a, 3, &f->a_rental, &ignored);
+    seed(f->d, f->b, 2, &f->b_rental, &f->b_source);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct fx *f = *state;
+    db_close(f->d);
+    tu_rmtree(f->dir);
+    free(f->dir);
+    free(f);
+    return 0;
+}
+
+static db_conn *tenant_tx(struct fx *f, int64_t user)
+{
+    db_conn *c = NULL;
+    assert_int_equal(db_acquire(f->d, &c), DB_OK);
+    assert_int_equal(db_begin_tenant_write(c, user), DB_OK);
+    return c;
+}
+
+/* Runs an unfiltered "SELECT user_id FROM table" and checks every row belongs to user;
+ * returns the row count. */
+static int only_rows_of(db_conn *c, const char *sql, int64_t user)
+{
+    db_res *r = NULL;
+    if (db_exec(c, sql, NULL, 0, &r) != DB_OK)
+        fail_msg("%s: %s", sql, db_errmsg(c));
+    int n = db_res_rows(r);
+    for (int i = 0; i < n; i++)
+        assert_int_equal(db_res_int(r, i, 0), user);
+    db_res_free(r);
+    return n;
+}
+
+static void test_unfiltered_select_sees_only_the_tenant(void **state)
+{
+    struct fx *f = *state;
+    if (!is_pg()) {
+        /* SQLite: the store is the barrier; its reads never return B's rows to A. */
+        struct rental got;
+        struct rental_list l = {0};
+        struct rental_source_list sl = {0};
+        struct rental_filter flt = {.limit = 200};
+        rental_init(&got);
+        db_conn *c = tenant_tx(f, f->a);
+        assert_int_equal(rentals_store_get(c, f->a, f->b_rental, &got), APP_E_NOTFOUND);
+        assert_int_equal(rentals_store_list(c, f->a, &flt, &l), APP_OK);
+        assert_int_equal(l.n, 3);
+        for (int i = 0; i < l.n; i++)
+            assert_int_equal(l.items[i].user_id, f->a);
+        rental_list_cleanup(&l);
+        assert_int_equal(rentals_store_available(c, f->a, &l), APP_OK);
+        assert_int_equal(l.n, 3);
+        rental_list_cleanup(&l);
+        assert_int_equal(rentals_store_by_website(c, f->a, "manual", &l), APP_OK);
+        assert_int_equal(l.n, 3);
+        rental_list_cleanup(&l);
+        assert_int_equal(rentals_store_source_list(c, f->a, &sl), APP_OK);
+        assert_int_equal(sl.n, 1);
+        assert_int_equal(sl.items[0].user_id, f->a);
+        rental_source_list_cleanup(&sl);
+        assert_int_equal(rentals_store_source_delete(c, f->a, f->b_source), APP_E_NOTFOUND);
+        /* ...while the table itself holds both tenants' rows */
+        db_res *r = NULL;
+        assert_int_equal(db_exec(c, "SELECT count(*) FROM rentals", NULL, 0, &r), DB_OK);
+        assert_int_equal(db_res_int(r, 0, 0), 5);
+        db_res_free(r);
+        db_release(c);
+        return;
+    }
+    db_conn *c = tenant_tx(f, f->a);
+    assert_int_equal(only_rows_of(c, "SELECT user_id FROM rentals", f->a), 3);
+    assert_int_equal(only_rows_of(c, "SELECT user_id FROM rental_sources", f->a), 1);
+    assert_int_equal(only_rows_of(c, "SELECT user_id FROM user_settings", f->a), 1);
+    db_release(c);
+    c = tenant_tx(f, f->b);
+    assert_int_equal(only_rows_of(c, "SELECT user_id FROM rentals", f->b), 2);
+    db_release(c);
+}
+
+static void test_serving_role_is_unprivileged(void **state)
+{
+    struct fx *f = *state;
+    db_conn *c = NULL;
+    db_res *r = NULL;
+    assert_int_equal(db_acquire(f->d, &c), DB_OK);
+    if (!is_pg()) {
+        assert_int_equal(db_conn_dialect(c), DB_SQLITE);
+        db_release(c);
+        return;
+    }
+    static const char q[] =
+        "SELECT r.rolsuper, r.rolbypassrls,"
+        " (SELECT count(*) FROM pg_tables t WHERE t.schemaname = 'public'"
+        "  AND t.tablename IN ('rentals', 'rental_sources', 'user_settings')"
+        "  AND t.tableowner = current_user),"
+        " (SELECT count(*) FROM pg_class k WHERE k.relname IN"
+        "  ('rentals', 'rental_sources', 'user_settings')"
+        "  AND k.relrowsecurity AND k.relforcerowsecurity)"
+        " FROM pg_roles r WHERE r.rolname = current_user";
+    assert_int_equal(db_exec(c, q, NULL, 0, &r), DB_OK);
+    assert_int_equal(db_res_rows(r), 1);
+    assert_false(db_res_bool(r, 0, 0));
+    assert_false(db_res_bool(r, 0, 1));
+    assert_int_equal(db_res_int(r, 0, 2), 0); /* owns none of them */
+    assert_int_equal(db_res_int(r, 0, 3), 3); /* all three enable and force RLS */
+    db_res_free(r);
+    db_release(c);
+}
+
+static void test_writes_stay_in_the_tenant(void **state)
+{
+    struct fx *f = *state;
+    if (!is_pg()) {
+        struct rental in, out;
+        rental_init(&in);
+        rental_init(&out);
+        db_conn *c = tenant_tx(f, f->a);
+        in.id = f->b_rental;
+        rental_set_str(&in.address, "0 Tenant St");
+        assert_int_equal(rentals_store_update(c, f->a, &in, &out), APP_E_NOTFOUND);
+        assert_int_equal(rentals_store_delete(c, f->a, f->b_rental), APP_E_NOTFOUND);
+        db_release(c);
+        rental_cleanup(&in);
+        return;
+    }
+    db_param p[1] = {DB_INT(f->b)};
+    db_res *r = NULL;
+    db_conn *c = tenant_tx(f, f->a);
+    /* WITH CHECK: A's transaction cannot write a row for B */
+    assert_int_not_equal(db_exec(c, "INSERT INTO rentals (user_id, website, address)"
+                                    " VALUES ($1::bigint, 'manual', 'planted')", p, 1, NULL),
+                         DB_OK);
+    db_release(c);
+    c = tenant_tx(f, f->a);
+    assert_int_not_equal(db_exec(c, "UPDATE rentals SET user_id = $1::bigint", p, 1, NULL), DB_OK);
+    db_release(c);
+    /* unfiltered UPDATE and DELETE reach only A's rows */
+    c = tenant_tx(f, f->a);
+    assert_int_equal(db_exec(c, "UPDATE rentals SET price = 1", NULL, 0, &r), DB_OK);
+    assert_int_equal(db_res_affected(r), 3);
+    db_res_free(r);
+    assert_int_equal(db_exec(c, "DELETE FROM rental_sources", NULL, 0, &r), DB_OK);
+    assert_int_equal(db_res_affected(r), 1);
+    db_res_free(r);
+    assert_int_equal(db_commit(c), DB_OK);
+    db_release(c);
+    c = tenant_tx(f, f->b);
+    assert_int_equal(db_exec(c, "SELECT count(*) FROM rentals WHERE price = 1", NULL, 0, &r),
+                     DB_OK);
+    assert_int_equal(db_res_int(r, 0, 0), 0);
+    db_res_free(r);
+    assert_int_equal(only_rows_of(c, "SELECT user_id FROM rental_sources", f->b), 1);
+    db_release(c);
+}
+
+static void test_no_tenant_sees_nothing(void **state)
+{
+    struct fx *f = *state;
+    db_conn *c = NULL;
+    db_res *r = NULL;
+    if (!is_pg()) {
+        struct rental_list l = {0};
+        struct rental_filter flt = {.limit = 200};
+        c = tenant_tx(f, 0);
+        assert_int_equal(rentals_store_list(c, 0, &flt, &l), APP_OK);
+        assert_int_equal(l.n, 0);
+        db_release(c);
+        return;
+    }
+    assert_int_equal(db_acquire(f->d, &c), DB_OK);
+    assert_int_equal(db_begin(c), DB_OK);
+    static const char *const tables[] = {"SELECT count(*) FROM rentals",
+                                         "SELECT count(*) FROM rental_sources",
+                                         "SELECT count(*) FROM user_settings"};
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(db_exec(c, tables[i], NULL, 0, &r), DB_OK);
+        assert_int_equal(db_res_int(r, 0, 0), 0);
+        db_res_free(r);
+    }
+    db_release(c);
+}
+
+int main(void)
+{
+    /* PETE_BACKEND selects sqlite or postgres (see testutil.h) */
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_unfiltered_select_sees_only_the_tenant, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_serving_role_is_unprivileged, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_writes_stay_in_the_tenant, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_no_tenant_sees_nothing, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
