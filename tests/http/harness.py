@@ -122,6 +122,28 @@ class Response:
         return "<Response %d %r>" % (self.status, self.body[:300])
 
 
+def exchange(host, port, method, path, body, headers, timeout=REQUEST_TIMEOUT_S,
+             encode_chunked=False):
+    """One request on a fresh connection. A server may answer (e.g. 413) and close before
+    the whole body is sent: the answer is still read."""
+    conn = http.client.HTTPConnection(host, port, timeout=timeout)
+    try:
+        try:
+            conn.request(method, path, body=body, headers=headers,
+                         encode_chunked=encode_chunked)
+        except (BrokenPipeError, ConnectionResetError) as e:
+            try:
+                resp = conn.getresponse()
+            except (OSError, http.client.HTTPException):
+                raise e
+        else:
+            resp = conn.getresponse()
+        payload = resp.read()
+        return Response(resp.status, resp.getheaders(), payload)
+    finally:
+        conn.close()
+
+
 class Server:
     """One `peterental serve` process with its own DATA_DIR (and database on PostgreSQL)."""
 
@@ -319,14 +341,7 @@ class Server:
             for existing in [e for e in hdrs if e.lower() == k.lower()]:
                 del hdrs[existing]
             hdrs[k] = v
-        conn = http.client.HTTPConnection(self.host, self.port, timeout=timeout)
-        try:
-            conn.request(method, path, body=data, headers=hdrs)
-            resp = conn.getresponse()
-            payload = resp.read()
-            return Response(resp.status, resp.getheaders(), payload)
-        finally:
-            conn.close()
+        return exchange(self.host, self.port, method, path, data, hdrs, timeout=timeout)
 
     def psql(self, sql):
         """Runs SQL as the admin on this server's test database (PostgreSQL only);
