@@ -180,7 +180,7 @@ struct auth_keyset *auth_keys_from_pem(const char *pem)
 
 static int mkdir_p(const char *dir)
 {
-    char *path = strdup(dir);
+    char *path = *dir ? strdup(dir) : NULL;
     int rc = 0;
     if (!path)
         return -1;
@@ -215,6 +215,21 @@ static char *read_small_file(const char *path)
     return buf;
 }
 
+/* Makes a rename into path's directory durable. */
+static void sync_dir(const char *path)
+{
+    char *dir = strdup(path), *slash = dir ? strrchr(dir, '/') : NULL;
+    if (slash) {
+        *slash = '\0';
+        int fd = open(*dir ? dir : "/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd >= 0) {
+            fsync(fd);
+            close(fd);
+        }
+    }
+    free(dir);
+}
+
 /* Writes text to path atomically and without replacing an existing file (another process
  * may have created it first). Returns 0, 1 when the file already existed, -1 on error. */
 static int write_new_file(const char *path, const char *text)
@@ -241,6 +256,8 @@ static int write_new_file(const char *path, const char *text)
         }
     }
     unlink(tmp); /* after a successful rename this fails harmlessly */
+    if (rc == 0)
+        sync_dir(path);
     return rc;
 }
 

@@ -31,6 +31,7 @@
 static jwk_t *rsa_priv, *rsa_pub;   /* external issuer, kid "rsa-1" */
 static jwk_t *rsa2_priv, *rsa2_pub; /* rotated-in key, kid "rsa-2" */
 static jwk_t *ec_priv, *ec_pub;     /* a stranger's ES256 key */
+static jwk_t *ed_priv, *ed_pub;     /* an Ed25519 key, kid "ed-1" */
 static char rsa_pem[4096];
 
 static void keypair(jwk_t **priv, jwk_t **pub, int type, unsigned bits, const char *kid)
@@ -50,6 +51,7 @@ static int group_setup(void **state)
     keypair(&rsa_priv, &rsa_pub, R_KEY_TYPE_RSA, 2048, "rsa-1");
     keypair(&rsa2_priv, &rsa2_pub, R_KEY_TYPE_RSA, 2048, "rsa-2");
     keypair(&ec_priv, &ec_pub, R_KEY_TYPE_EC, 256, "ec-1");
+    keypair(&ed_priv, &ed_pub, R_KEY_TYPE_EDDSA, 256, "ed-1");
     if (r_jwk_export_to_pem_der(rsa_pub, R_FORMAT_PEM, (unsigned char *)rsa_pem, &len, 0) !=
         RHN_OK)
         return -1;
@@ -66,6 +68,8 @@ static int group_teardown(void **state)
     r_jwk_free(rsa2_pub);
     r_jwk_free(ec_priv);
     r_jwk_free(ec_pub);
+    r_jwk_free(ed_priv);
+    r_jwk_free(ed_pub);
     return 0;
 }
 
@@ -396,6 +400,31 @@ static void foreign_key_same_kid(void **state)
     r_jwk_free(mine);
 }
 
+static void embedded_jwk_ignored(void **state)
+{
+    struct fx *f = *state;
+    jwt_t *jwt = NULL;
+    fx_open(f, NULL);
+    jwk_t *mine = builtin_key(f);
+    json_t *j_claims = claims(BUILTIN_ISS, "u1", 600);
+    json_t *j_pub = r_jwk_export_to_json_t(ec_pub);
+    /* signed by a stranger who ships the verifying key in the header, with our kid */
+    assert_int_equal(r_jwt_init(&jwt), RHN_OK);
+    r_jwt_set_sign_alg(jwt, R_JWA_ALG_ES256);
+    r_jwt_set_header_str_value(jwt, "kid", r_jwk_get_property_str(mine, "kid"));
+    r_jwt_set_header_json_t_value(jwt, "jwk", j_pub);
+    r_jwt_set_header_str_value(jwt, "jku", "http://127.0.0.1:9/jwks.json");
+    r_jwt_set_full_claims_json_t(jwt, j_claims);
+    char *tok = r_jwt_serialize_signed(jwt, ec_priv, 0);
+    assert_non_null(tok);
+    expect_reject(f, strdup(tok));
+    r_free(tok);
+    r_jwt_free(jwt);
+    json_decref(j_pub);
+    json_decref(j_claims);
+    r_jwk_free(mine);
+}
+
 static void alg_none(void **state)
 {
     struct fx *f = *state;
@@ -677,6 +706,26 @@ static void jwks_url_and_rotation(void **state)
     stub_stop(&s);
 }
 
+static void eddsa_by_jwks(void **state)
+{
+    struct fx *f = *state;
+    struct jwks_stub s = { 0 };
+    jwk_t *other_priv, *other_pub;
+    stub_start(&s);
+    stub_serve(&s, ed_pub, NULL);
+    setenv("AUTH_1_JWKS_URL", s.url, 1);
+    fx_open(f, EXT_ISS);
+    expect_accept(f, sign_with(ed_priv, R_JWA_ALG_EDDSA, NULL, claims(EXT_ISS, "ed", 600)),
+                  "ed");
+    keypair(&other_priv, &other_pub, R_KEY_TYPE_EDDSA, 256, "ed-1");
+    expect_reject(f, sign_with(other_priv, R_JWA_ALG_EDDSA, NULL, claims(EXT_ISS, "x", 600)));
+    r_jwk_free(other_priv);
+    r_jwk_free(other_pub);
+    auth_free(f->a);
+    f->a = NULL;
+    stub_stop(&s);
+}
+
 static void unknown_kid_rate_limited(void **state)
 {
     struct fx *f = *state;
@@ -813,7 +862,8 @@ int main(void)
         T(name_split),           T(pem_rs256_accepted),       T(hs256_confusion),
         T(wrong_aud),            T(azp_mismatch),             T(clerk_shorthand),
         T(bad_config_refused),   T(jwks_url_and_rotation),    T(unknown_kid_rate_limited),
-        T(stale_jwks_refetched), T(crit_header),
+        T(stale_jwks_refetched), T(crit_header),               T(embedded_jwk_ignored),
+        T(eddsa_by_jwks),
         T(cache_hit_and_expiry), T(cache_many_tokens),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
