@@ -850,6 +850,71 @@ static void cache_many_tokens(void **state)
     assert_true(auth_test_cache_hits(f->a) >= N - 8);
 }
 
+/* ---- threads ---------------------------------------------------------------------- */
+
+struct worker {
+    auth *a;
+    char **toks;
+    size_t n;
+    int ok, bad;
+};
+
+static void *verify_loop(void *arg)
+{
+    struct worker *w = arg;
+    struct auth_claims c;
+    for (int round = 0; round < 40; round++) {
+        for (size_t i = 0; i < w->n; i++) {
+            if (auth_verify(w->a, w->toks[i], &c) == APP_OK)
+                w->ok++;
+            else
+                w->bad++;
+        }
+        if (round % 10 == 9)
+            auth_cache_clear(w->a);
+    }
+    return NULL;
+}
+
+static void concurrent_verify(void **state)
+{
+    struct fx *f = *state;
+    struct jwks_stub s = { 0 };
+    enum { NT = 4, NTOK = 8 };
+    char *toks[NTOK];
+    pthread_t th[NT];
+    struct worker w[NT];
+    stub_start(&s);
+    stub_serve(&s, rsa_pub, rsa2_pub);
+    setenv("AUTH_1_JWKS_URL", s.url, 1);
+    fx_open(f, EXT_ISS);
+    for (size_t i = 0; i < NTOK; i++) {
+        char sub[16];
+        snprintf(sub, sizeof(sub), "t%zu", i);
+        if (i % 4 == 3) /* one in four names a kid the issuer never published */
+            toks[i] = sign_with(rsa_priv, R_JWA_ALG_RS256, "ghost", claims(EXT_ISS, sub, 600));
+        else if (i % 2)
+            toks[i] = sign_with(rsa2_priv, R_JWA_ALG_RS256, NULL, claims(EXT_ISS, sub, 600));
+        else
+            toks[i] = auth_sign(f->a, sub, NULL, NULL, NULL, 600);
+    }
+    for (int t = 0; t < NT; t++) {
+        w[t] = (struct worker){ f->a, toks, NTOK, 0, 0 };
+        assert_int_equal(pthread_create(&th[t], NULL, verify_loop, &w[t]), 0);
+    }
+    for (int t = 0; t < NT; t++) {
+        assert_int_equal(pthread_join(th[t], NULL), 0);
+        assert_int_equal(w[t].ok, 40 * 6);
+        assert_int_equal(w[t].bad, 40 * 2);
+    }
+    assert_int_equal(stub_hits(&s), 1); /* the ghost kids asked once, then were rate-limited */
+    for (size_t i = 0; i < NTOK; i++)
+        free(toks[i]);
+    auth_free(f->a);
+    f->a = NULL;
+    stub_stop(&s);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, fx_setup, fx_teardown)
 
 int main(void)
@@ -863,7 +928,7 @@ int main(void)
         T(wrong_aud),            T(azp_mismatch),             T(clerk_shorthand),
         T(bad_config_refused),   T(jwks_url_and_rotation),    T(unknown_kid_rate_limited),
         T(stale_jwks_refetched), T(crit_header),               T(embedded_jwk_ignored),
-        T(eddsa_by_jwks),
+        T(eddsa_by_jwks),        T(concurrent_verify),
         T(cache_hit_and_expiry), T(cache_many_tokens),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
