@@ -389,15 +389,24 @@ static db_err report(db_conn *c, db_err e)
     return e;
 }
 
+db_err db_conn_reopen(db_conn *c)
+{
+    note_broken(c->owner);
+    drop_handle(c);
+    return prepare(c);
+}
+
 static db_err begin_kind(db_conn *c, db_tx_kind kind, int64_t user_id)
 {
+    if (!c->h) {
+        db_conn_seterr(c, "connection is closed");
+        return DB_E_CONN;
+    }
     db_err e = c->owner->drv->begin(c, kind, user_id);
     if (e == DB_E_CONN) {
         /* Nothing ran yet, so reconnecting and starting over is safe: a request arriving
          * after a server restart succeeds instead of failing once. */
-        note_broken(c->owner);
-        drop_handle(c);
-        e = prepare(c);
+        e = db_conn_reopen(c);
         if (e == DB_OK)
             e = c->owner->drv->begin(c, kind, user_id);
     }

@@ -91,6 +91,11 @@ void db_res_push(db_res *r, const char *s, size_t len);
 /* Ends building: rows = cells / cols. */
 void db_res_finish(db_res *r, int64_t affected);
 
+/* Drops c's handle and opens a new one (serving role applied), marking the pool so idle
+ * connections prove themselves before reuse. For a driver that found c broken before
+ * anything of the current transaction ran. */
+db_err db_conn_reopen(db_conn *c);
+
 /* Makes every pooled session switch to the serving role before its next use. */
 void db_pool_restrict(db *d);
 
