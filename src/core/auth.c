@@ -209,7 +209,7 @@ void auth_free(auth *a)
         issuer_cleanup(&a->issuers[i]);
     free(a->issuers);
     if (a->sign_jwk) {
-        memset(a->sign_jwk, 0, strlen(a->sign_jwk));
+        sodium_memzero(a->sign_jwk, strlen(a->sign_jwk));
         free(a->sign_jwk);
     }
     free(a->sign_kid);

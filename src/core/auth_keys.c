@@ -16,6 +16,7 @@
 #include <curl/curl.h>
 #include <jansson.h>
 #include <rhonabwy.h>
+#include <sodium.h>
 
 #include "core/auth_internal.h"
 #include "core/log.h"
@@ -279,6 +280,8 @@ static char *generate_key(void)
     text = r_jwk_export_to_json_str(priv, 0);
     out = text ? strdup(text) : NULL;
 out:
+    if (text)
+        sodium_memzero(text, strlen(text));
     r_free(text);
     r_free(kid);
     r_jwk_free(priv);
@@ -322,6 +325,23 @@ out:
     return e;
 }
 
+/* Generates the key pair into path; returns its text, or what another process wrote there
+ * first, or NULL. */
+static char *create_key_file(const char *path)
+{
+    char *fresh = generate_key();
+    int rc = fresh ? write_new_file(path, fresh) : -1;
+    if (rc == 0) {
+        LOG_I("created the built-in issuer key %s", path);
+        return fresh;
+    }
+    if (fresh) {
+        sodium_memzero(fresh, strlen(fresh));
+        free(fresh);
+    }
+    return rc == 1 ? read_small_file(path) : NULL;
+}
+
 app_err auth_keys_builtin(auth *a, const char *data_dir)
 {
     char path[4096];
@@ -335,13 +355,8 @@ app_err auth_keys_builtin(auth *a, const char *data_dir)
         return APP_E_INTERNAL;
     }
     text = read_small_file(path);
-    if (!text && errno == ENOENT) {
-        char *fresh = generate_key();
-        int rc = fresh ? write_new_file(path, fresh) : -1;
-        if (rc == 0)
-            LOG_I("created the built-in issuer key %s", path);
-        text = rc == 0 ? fresh : (free(fresh), rc == 1 ? read_small_file(path) : NULL);
-    }
+    if (!text && errno == ENOENT)
+        text = create_key_file(path);
     if (!text) {
         LOG_E("cannot read or create %s: %s", path, strerror(errno));
         return APP_E_INTERNAL;
@@ -351,6 +366,7 @@ app_err auth_keys_builtin(auth *a, const char *data_dir)
     e = use_builtin_key(a, text);
     if (e != APP_OK)
         LOG_E("%s does not hold an ES256 (P-256) private JWK", path);
+    sodium_memzero(text, strlen(text));
     free(text);
     return e;
 }

@@ -343,6 +343,40 @@ static void data_dir_created_private(void **state)
     f->dir = base; /* teardown removes the whole tree */
 }
 
+static void *start_one(void *arg)
+{
+    struct fx *f = arg;
+    auth *a = NULL;
+    if (auth_new(&f->cfg, BUILTIN_ISS, &a) != APP_OK)
+        return NULL;
+    return a;
+}
+
+static void first_start_race(void **state)
+{
+    struct fx *f = *state;
+    pthread_t th[3];
+    auth *a[3];
+    f->dir = tu_tempdir();
+    f->cfg.data_dir = f->dir;
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(pthread_create(&th[i], NULL, start_one, f), 0);
+    for (int i = 0; i < 3; i++) {
+        void *res = NULL;
+        assert_int_equal(pthread_join(th[i], &res), 0);
+        a[i] = res;
+        assert_non_null(a[i]);
+    }
+    /* whoever wrote first, all three ended up with the same key */
+    char *tok = auth_sign(a[0], "u1", NULL, NULL, NULL, 60);
+    for (int i = 0; i < 3; i++) {
+        struct auth_claims c;
+        assert_int_equal(auth_verify(a[i], tok, &c), APP_OK);
+        auth_free(a[i]);
+    }
+    free(tok);
+}
+
 static void expired(void **state)
 {
     struct fx *f = *state;
@@ -920,7 +954,8 @@ static void concurrent_verify(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        T(builtin_valid),        T(data_dir_created_private), T(expired),
+        T(builtin_valid),        T(data_dir_created_private), T(first_start_race),
+        T(expired),
         T(nbf_future),           T(iat_future),               T(wrong_iss),
         T(foreign_key_same_kid), T(alg_none),                 T(tampered_payload),
         T(truncated),            T(garbage),                  T(user_id_preferred),
