@@ -163,7 +163,8 @@ static int day_index(const char *name)
 static void type_err(struct vcheck *v, const char *field, const char *want)
 {
     if (v->type_field[0] == '\0') {
-        snprintf(v->type_field, sizeof v->type_field, "%s", field);
+        snprintf(v->type_field, sizeof v->type_field, "%.*s", (int)sizeof v->type_field - 1,
+                 field);
         v->type_want = want;
     }
 }
