@@ -17,13 +17,24 @@
 #define NUM_TEXT 40
 
 /* Per-connection state. A transaction's BEGIN (and tenant setting) is held back and sent in
- * one pipelined round trip with its first statement: BEGIN + set_config + query + COMMIT
- * cost two round trips instead of four. */
+ * one pipelined round trip with its first statement, and statements are prepared once per
+ * connection (named pete_<slot>, keyed by SQL text): BEGIN + set_config + query + COMMIT
+ * cost two round trips and no re-planning. */
+#define STMT_CACHE 128
+
+struct stmt {
+    char *sql;  /* owned copy; NULL = free slot */
+    uint32_t hash;
+    bool ready; /* prepared on the server */
+};
+
 struct pgc {
     PGconn *h;
+    bool broken;         /* a pipeline was left half-sent: never reuse */
     bool pending;        /* BEGIN not sent yet */
     bool pending_tenant; /* ...followed by set_config('app.user_id', pending_uid) */
     int64_t pending_uid;
+    struct stmt stmts[STMT_CACHE];
 };
 
 static PGconn *pg(db_conn *c) { return ((struct pgc *)c->h)->h; }
@@ -63,12 +74,18 @@ static db_err pg_connect(db_conn *c)
 
 static void pg_disconnect(db_conn *c)
 {
-    PQfinish(pg(c));
-    free(c->h);
+    struct pgc *p = state(c);
+    for (int i = 0; i < STMT_CACHE; i++)
+        free(p->stmts[i].sql);
+    PQfinish(p->h);
+    free(p);
     c->h = NULL;
 }
 
-static bool pg_alive(db_conn *c) { return PQstatus(pg(c)) == CONNECTION_OK; }
+static bool pg_alive(db_conn *c)
+{
+    return !state(c)->broken && PQstatus(pg(c)) == CONNECTION_OK;
+}
 
 static bool pg_in_tx(db_conn *c)
 {
@@ -87,7 +104,7 @@ static bool pg_ping(db_conn *c)
 
 static db_err map_state(db_conn *c, const PGresult *res)
 {
-    if (PQstatus(pg(c)) != CONNECTION_OK)
+    if (!pg_alive(c))
         return DB_E_CONN;
     const char *st = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
     if (!st)
@@ -178,17 +195,84 @@ static const char *param_text(const db_param *p, char buf[NUM_TEXT])
     return NULL;
 }
 
-/* Reads the results of nq pipelined queries into res[] (first result of each), then the
- * sync point. Stops early when the connection breaks. */
-static void collect(PGconn *h, PGresult **res, int nq)
+/* ---- statement cache -------------------------------------------------------------------- */
+
+static uint32_t hash_sql(const char *s)
 {
-    for (int i = 0; i < nq; i++) {
+    uint32_t h = 2166136261u; /* FNV-1a */
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 16777619u;
+    return h;
+}
+
+static void stmt_name(int slot, char name[16]) { snprintf(name, 16, "pete_%d", slot); }
+
+/* The slot holding sql (ready or not), a newly reserved one (ready false) when reserve, or
+ * -1 (not cached; the cache is full: such statements run unprepared). */
+static int stmt_slot(struct pgc *p, const char *sql, bool reserve)
+{
+    uint32_t h = hash_sql(sql);
+    int free_slot = -1;
+    for (int i = 0; i < STMT_CACHE; i++) {
+        struct stmt *s = &p->stmts[i];
+        if (s->sql && s->hash == h && !strcmp(s->sql, sql))
+            return i;
+        if (!s->sql && free_slot < 0)
+            free_slot = i;
+    }
+    if (reserve && free_slot >= 0) {
+        p->stmts[free_slot].sql = db_xstrdup(sql);
+        p->stmts[free_slot].hash = h;
+        p->stmts[free_slot].ready = false;
+    }
+    return reserve ? free_slot : -1;
+}
+
+static void stmt_forget(struct pgc *p, int slot)
+{
+    free(p->stmts[slot].sql);
+    p->stmts[slot] = (struct stmt){0};
+}
+
+/* ---- pipelined execution ------------------------------------------------------------------ */
+
+#define BATCH_MAX 5
+
+struct batch {
+    int n;
+    PGresult *res[BATCH_MAX];
+    int prepares[BATCH_MAX]; /* the cache slot item i prepares, or -1 */
+};
+
+static bool queue_stmt(struct pgc *p, struct batch *b, const char *sql, int n,
+                       const char *const *vals)
+{
+    int slot = stmt_slot(p, sql, true);
+    if (slot < 0) {
+        b->prepares[b->n++] = -1;
+        return PQsendQueryParams(p->h, sql, n, NULL, vals, NULL, NULL, 0);
+    }
+    char name[16];
+    stmt_name(slot, name);
+    if (!p->stmts[slot].ready) {
+        b->prepares[b->n++] = slot;
+        if (!PQsendPrepare(p->h, name, sql, 0, NULL))
+            return false;
+    }
+    b->prepares[b->n++] = -1;
+    return PQsendQueryPrepared(p->h, name, n, vals, NULL, NULL, 0);
+}
+
+/* Reads the first result of each of the b->n queued items, then the sync point. */
+static void collect(PGconn *h, struct batch *b)
+{
+    for (int i = 0; i < b->n; i++) {
         PGresult *r;
         while ((r = PQgetResult(h)) != NULL) {
-            if (res[i])
+            if (b->res[i])
                 PQclear(r);
             else
-                res[i] = r;
+                b->res[i] = r;
         }
         if (PQstatus(h) != CONNECTION_OK)
             return;
@@ -202,51 +286,74 @@ static void collect(PGconn *h, PGresult **res, int nq)
     }
 }
 
-/* BEGIN, the tenant setting when asked, and sql in one round trip; returns sql's result or
- * the first failure (a NULL result when sending failed). */
-static PGresult *pipelined(PGconn *h, bool tenant, int64_t uid, const char *sql, int n,
-                           const char *const *vals)
+/* Marks the statements the batch prepared; returns the last item's result or the first
+ * failure (NULL when nothing came back), freeing the others. */
+static PGresult *settle(struct pgc *p, struct batch *b)
 {
-    char num[NUM_TEXT];
-    db_param up = DB_INT(uid);
-    const char *uv[] = {param_text(&up, num)};
-    PGresult *res[3] = {NULL, NULL, NULL};
-    int nq = tenant ? 3 : 2;
-    bool sent = PQenterPipelineMode(h) &&
-                PQsendQueryParams(h, "BEGIN", 0, NULL, NULL, NULL, NULL, 0) &&
-                (!tenant || PQsendQueryParams(h, q_tenant, 1, NULL, uv, NULL, NULL, 0)) &&
-                PQsendQueryParams(h, sql, n, NULL, vals, NULL, NULL, 0) && PQpipelineSync(h);
-    if (sent)
-        collect(h, res, nq);
-    PQexitPipelineMode(h);
     PGresult *out = NULL;
-    for (int i = 0; i < nq; i++) {
-        if (!out && (i == nq - 1 || !res_ok(res[i])))
-            out = res[i];
-        else
-            PQclear(res[i]);
+    bool chosen = false;
+    for (int i = 0; i < b->n; i++) {
+        bool ok = res_ok(b->res[i]);
+        if (b->prepares[i] >= 0 && ok)
+            p->stmts[b->prepares[i]].ready = true;
+        else if (b->prepares[i] >= 0)
+            stmt_forget(p, b->prepares[i]);
+        if (!chosen && (i == b->n - 1 || !ok)) {
+            out = b->res[i];
+            chosen = true;
+        } else {
+            PQclear(b->res[i]);
+        }
     }
     return out;
 }
 
-/* Runs sql, first sending the held-back BEGIN if any. A connection found broken at that
- * point is reopened and the whole transaction start retried once: nothing of it ran. */
+/* One round trip: [BEGIN] [tenant setting] [PREPARE] sql, then a sync point. */
+static PGresult *pipeline(struct pgc *p, bool begin, bool tenant, int64_t uid, const char *sql,
+                          int n, const char *const *vals)
+{
+    char num[NUM_TEXT];
+    db_param up = DB_INT(uid);
+    const char *uv[] = {param_text(&up, num)};
+    struct batch b = {0};
+    bool sent = PQenterPipelineMode(p->h);
+    if (sent && begin) {
+        b.prepares[b.n++] = -1;
+        sent = PQsendQueryParams(p->h, "BEGIN", 0, NULL, NULL, NULL, NULL, 0);
+    }
+    if (sent && begin && tenant)
+        sent = queue_stmt(p, &b, q_tenant, 1, uv);
+    if (sent)
+        sent = queue_stmt(p, &b, sql, n, vals) && PQpipelineSync(p->h);
+    if (sent)
+        collect(p->h, &b);
+    if (!PQexitPipelineMode(p->h))
+        p->broken = true; /* results still owed: the session state is unknown */
+    return settle(p, &b);
+}
+
+/* Runs sql: a prepared statement in one round trip, or a pipeline that also sends the held
+ * back BEGIN and prepares sql on first use. A connection found broken while a BEGIN was
+ * pending is reopened and the transaction start retried once: nothing of it ran. */
 static PGresult *run(db_conn *c, const char *sql, int n, const char *const *vals)
 {
     struct pgc *p = state(c);
-    if (!p->pending)
-        return PQexecParams(p->h, sql, n, NULL, vals, NULL, NULL, 0);
-    bool tenant = p->pending_tenant;
+    bool begin = p->pending, tenant = p->pending_tenant;
     int64_t uid = p->pending_uid;
     p->pending = false;
-    PGresult *res = pipelined(p->h, tenant, uid, sql, n, vals);
-    if (PQstatus(p->h) == CONNECTION_OK)
+    int slot = begin ? -1 : stmt_slot(p, sql, false);
+    if (slot >= 0 && p->stmts[slot].ready) {
+        char name[16];
+        stmt_name(slot, name);
+        return PQexecPrepared(p->h, name, n, vals, NULL, NULL, 0);
+    }
+    PGresult *res = pipeline(p, begin, tenant, uid, sql, n, vals);
+    if (!begin || pg_alive(c))
         return res;
     PQclear(res);
-    db_err e = db_conn_reopen(c);
-    if (e != DB_OK)
+    if (db_conn_reopen(c) != DB_OK)
         return NULL;
-    return pipelined(pg(c), tenant, uid, sql, n, vals);
+    return pipeline(state(c), begin, tenant, uid, sql, n, vals);
 }
 
 static db_err pg_exec(db_conn *c, const char *sql, const db_param *params, int nparams,

@@ -166,6 +166,12 @@ static void test_errors(void **state)
                      DB_E_CONSTRAINT);
     assert_int_equal(db_exec(c, "SELEC nonsense", NULL, 0, NULL), DB_E_OTHER);
     assert_true(strlen(db_errmsg(c)) > 0);
+    /* A statement that failed to prepare is not remembered as prepared. */
+    static const char later[] = "SELECT COUNT(*) FROM later";
+    assert_int_equal(db_exec(c, later, NULL, 0, NULL), DB_E_OTHER);
+    assert_int_equal(db_exec(c, "CREATE TABLE later (x INTEGER)", NULL, 0, NULL), DB_OK);
+    for (int i = 0; i < 2; i++)
+        assert_int_equal(db_exec(c, later, NULL, 0, NULL), DB_OK);
     /* The connection still works after errors. */
     assert_int_equal(db_exec(c, "SELECT 1", NULL, 0, NULL), DB_OK);
     db_release(c);
