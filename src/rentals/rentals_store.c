@@ -210,9 +210,12 @@ static const char *pick(db_conn *c, const char *sqlite_sql, const char *pg_sql)
 
 /* ---- helpers ------------------------------------------------------------------------ */
 
+/* NULL for n == 0 (the lists' cleanup accepts it); aborts when memory runs out. */
 static void *xcalloc(size_t n, size_t size)
 {
-    void *p = calloc(n ? n : 1, size ? size : 1);
+    if (n == 0)
+        return NULL;
+    void *p = calloc(n, size ? size : 1);
     if (!p) {
         fputs("out of memory\n", stderr);
         abort();
@@ -408,7 +411,7 @@ app_err rentals_store_delete(db_conn *c, int64_t user_id, int64_t id)
 static char *like_escape(const char *q)
 {
     size_t n = strlen(q);
-    char *out = xcalloc(2 * n + 1, 1);
+    char *out = xcalloc(2 * n + 1, 1); /* never 0 */
     char *w = out;
     for (const char *s = q; *s; s++) {
         if (*s == '%' || *s == '_' || *s == '\\')

@@ -358,6 +358,7 @@ static void test_stats_and_sources(void **state)
     c = tx(f, f->b);
     assert_int_equal(rentals_store_source_list(c, f->b, &sl), APP_OK);
     assert_int_equal(sl.n, 0);
+    rental_source_list_cleanup(&sl);
     assert_int_equal(rentals_store_source_delete(c, f->b, src.id), APP_E_NOTFOUND);
     assert_int_equal(rentals_store_source_get(c, f->b, src.id, &other), APP_E_NOTFOUND);
     done(c);

@@ -257,6 +257,7 @@ static void test_no_tenant_sees_nothing(void **state)
         c = tenant_tx(f, 0);
         assert_int_equal(rentals_store_list(c, 0, &flt, &l), APP_OK);
         assert_int_equal(l.n, 0);
+        rental_list_cleanup(&l);
         db_release(c);
         return;
     }
