@@ -131,7 +131,7 @@ static bool authenticate(http_req *r)
         return false;
     }
     if (auth_verify(r->app->auth, token, &r->claims) != APP_OK) {
-        http_reply_err(r, APP_E_AUTH, "The token is invalid or expired.");
+        http_reply_error(r, 401, "unauthorized", "The token is invalid or expired.");
         http_add_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer error=\"invalid_token\"");
         return false;
     }
@@ -197,9 +197,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *mc, const ch
         if (cl && strtoll(cl, NULL, 10) > a->cfg->max_body_bytes)
             cs->too_large = true;
         *con_cls = cs;
-        return MHD_YES;
-    }
-    if (*upload_size > 0) {
+        if (!cs->too_large)
+            return MHD_YES;
+        /* Declared too large: answer now instead of reading the body. */
+    } else if (*upload_size > 0) {
         size_t n = *upload_size;
         *upload_size = 0;
         if (cs->too_large || cs->len + n > (size_t)a->cfg->max_body_bytes) {
@@ -219,6 +220,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *mc, const ch
         cs->body[cs->len] = '\0';
         return MHD_YES;
     }
+    if (cs->req.resp) /* already answered (early 413); ignore the rest */
+        return MHD_YES;
     int64_t t0 = now_micros();
     snprintf(cs->req.request_id, sizeof cs->req.request_id, "%s%012llx", id_prefix,
              (unsigned long long)atomic_fetch_add(&id_counter, 1));

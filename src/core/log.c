@@ -90,7 +90,7 @@ void log_access(const char *request_id, const char *method, const char *path, un
     char ts[40];
     timestamp(ts, sizeof ts);
     if (as_json) {
-        emit_json(json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:I, s:I}", "time", ts, "level", "info",
+        emit_json(json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:I, s:I}", "time", ts, "level", "info",
                             "event", "access", "request_id", request_id, "method", method,
                             "path", path, "status", (int)status, "micros", (json_int_t)micros,
                             "user_id", (json_int_t)user_id));
