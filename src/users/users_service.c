@@ -53,7 +53,7 @@ app_err users_resolve(struct app *a, const struct auth_claims *c, int64_t *user_
         if (e == APP_OK)
             e = users_store_lookup(conn, c->issuer, c->subject, &id, &deleted_at);
         if (e == APP_OK && id == 0)
-            e = APP_E_CONFLICT; /* erased between the two statements */
+            e = APP_E_AUTH; /* erased between the two statements: the token is stale */
     }
     db_release(conn);
     if (e == APP_OK)
