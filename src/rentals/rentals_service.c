@@ -1,9 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Rentals rules: each operation is one tenant transaction (db_begin_tenant sets the
  * row-level security tenant on PostgreSQL), keyset cursors, and "available" dates
- * evaluated in the tenant's time zone (libical's tzdata zones; libc's TZ is per process
- * and not safe to switch per request). */
-#include <libical/ical.h>
+ * evaluated in the tenant's time zone (rentals_tz.c). */
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -168,15 +166,6 @@ static void civil_from_days(int64_t z, int *y, int *m, int *d)
 int64_t rentals_date_days(const char *date)
 {
     return days_from_civil(atoi(date), atoi(date + 5), atoi(date + 8));
-}
-
-int64_t rentals_today_in_zone(const char *tz)
-{
-    icaltimezone *zone = (tz && *tz) ? icaltimezone_get_builtin_timezone(tz) : NULL;
-    if (!zone)
-        zone = icaltimezone_get_utc_timezone();
-    struct icaltimetype t = icaltime_current_time_with_zone(zone);
-    return days_from_civil(t.year, t.month, t.day);
 }
 
 /* "November 27, 2026" for a day number. */
