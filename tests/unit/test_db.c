@@ -210,6 +210,15 @@ static void test_transactions(void **state)
     db_release(NULL);
     assert_int_equal(count_rows(f->d, "SELECT COUNT(*) FROM t"), 1);
     assert_int_equal(count_rows(f->d, "SELECT MAX(id) FROM t"), 2);
+    /* The first statement of a transaction failing: rolled back, connection reusable. */
+    assert_int_equal(db_acquire(f->d, &c), DB_OK);
+    assert_int_equal(db_begin_tenant(c, 7), DB_OK);
+    db_param dup = DB_INT(2);
+    assert_int_equal(db_exec(c, "INSERT INTO t (id) VALUES ($1)", &dup, 1, NULL), DB_E_UNIQUE);
+    assert_int_equal(db_rollback(c), DB_OK);
+    assert_int_equal(db_begin(c), DB_OK);
+    assert_int_equal(db_commit(c), DB_OK); /* an empty transaction */
+    db_release(c);
     for (int i = 0; i < POOL; i++) { /* every pooled connection can begin */
         assert_int_equal(db_acquire(f->d, &c), DB_OK);
         assert_int_equal(db_begin(c), DB_OK);
