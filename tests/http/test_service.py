@@ -259,8 +259,9 @@ class Auth(harness.ServerTestCase):
 
     def assert_401(self, r):
         assert_error(self, r, 401)
-        self.assertTrue(r.headers.get("www-authenticate", "").startswith("Bearer"),
-                        r.headers.get("www-authenticate"))
+        values = r.header_values("www-authenticate")
+        self.assertEqual(len(values), 1, "WWW-Authenticate headers: %r" % values)
+        self.assertTrue(values[0].startswith("Bearer"), values)
 
     def test_missing_token_401(self):
         self.assert_401(self.get("/users/me"))
