@@ -152,6 +152,17 @@ app_err rentals_store_stats(db_conn *c, int64_t user_id, struct rental_stats *ou
 app_err rentals_store_upsert(db_conn *c, int64_t user_id, const struct rental *in,
                              int64_t *id_out, enum rentals_upsert_result *result);
 
+/* For a scrape sync (one tenant transaction): take the database clock, upsert every listing,
+ * then mark the website's scraped rentals not seen since that clock unavailable (manual
+ * rentals are never touched). *marked receives how many. */
+app_err rentals_store_clock(db_conn *c, char out[32]);
+app_err rentals_store_mark_vanished(db_conn *c, int64_t user_id, const char *website,
+                                    const char *seen_since, int64_t *marked);
+/* Records a scrape of source id: last_scraped_at = now, status, error (NULL ok), and the
+ * number of listings found. APP_E_NOTFOUND when it is not the tenant's. */
+app_err rentals_store_source_record(db_conn *c, int64_t user_id, int64_t id, const char *status,
+                                    const char *error, int64_t rental_count);
+
 app_err rentals_store_source_insert(db_conn *c, int64_t user_id, const char *website,
                                     const char *url, struct rental_source *out);
 app_err rentals_store_source_list(db_conn *c, int64_t user_id,

@@ -202,6 +202,29 @@ static const char SL_SRC_DELETE[] =
 static const char PG_SRC_DELETE[] =
     "DELETE FROM rental_sources WHERE user_id = CAST($1 AS bigint) AND id = CAST($2 AS bigint)";
 
+/* Scrape bookkeeping. CLOCK: the database's now as RFC 3339 (PostgreSQL: the transaction's
+ * start, which every upsert of the same transaction also stamps). */
+static const char SL_CLOCK[] = "SELECT " SL_NOW;
+static const char PG_CLOCK[] = "SELECT " PG_TS("now()");
+/* Scraped rentals of a website not seen since $3 become unavailable. */
+static const char SL_VANISHED[] =
+    "UPDATE rentals SET available = 0, updated_at = " SL_NOW " "
+    "WHERE user_id = $1 AND website = $2 AND source_type = 'scraped' AND available = 1 "
+    "AND (scraped_at IS NULL OR scraped_at < $3)";
+static const char PG_VANISHED[] =
+    "UPDATE rentals SET available = false, updated_at = now() "
+    "WHERE user_id = CAST($1 AS bigint) AND website = CAST($2 AS text) "
+    "AND source_type = 'scraped' AND available "
+    "AND (scraped_at IS NULL OR scraped_at < CAST($3 AS timestamptz))";
+static const char SL_SRC_RECORD[] =
+    "UPDATE rental_sources SET last_scraped_at = " SL_NOW ", last_status = $3, "
+    "last_error = $4, rental_count = $5, updated_at = " SL_NOW " "
+    "WHERE user_id = $1 AND id = $2";
+static const char PG_SRC_RECORD[] =
+    "UPDATE rental_sources SET last_scraped_at = now(), last_status = CAST($3 AS text), "
+    "last_error = CAST($4 AS text), rental_count = CAST($5 AS integer), updated_at = now() "
+    "WHERE user_id = CAST($1 AS bigint) AND id = CAST($2 AS bigint)";
+
 static const char *pick(db_conn *c, const char *sqlite_sql, const char *pg_sql)
 {
     return db_conn_dialect(c) == DB_POSTGRES ? pg_sql : sqlite_sql;
@@ -613,6 +636,47 @@ app_err rentals_store_source_delete(db_conn *c, int64_t user_id, int64_t id)
     db_err e = db_exec(c, SQL(c, SRC_DELETE), p, 2, &res);
     if (e != DB_OK)
         return fail(c, e, "delete source");
+    app_err rc = db_res_affected(res) > 0 ? APP_OK : APP_E_NOTFOUND;
+    db_res_free(res);
+    return rc;
+}
+
+/* ---- scrape bookkeeping ---------------------------------------------------------------- */
+
+app_err rentals_store_clock(db_conn *c, char out[32])
+{
+    db_res *res = NULL;
+    db_err e = db_exec(c, SQL(c, CLOCK), NULL, 0, &res);
+    if (e != DB_OK)
+        return fail(c, e, "clock");
+    const char *t = db_res_rows(res) == 1 ? db_res_text(res, 0, 0) : NULL;
+    snprintf(out, 32, "%s", t ? t : "");
+    db_res_free(res);
+    return t ? APP_OK : APP_E_DB;
+}
+
+app_err rentals_store_mark_vanished(db_conn *c, int64_t user_id, const char *website,
+                                    const char *seen_since, int64_t *marked)
+{
+    db_param p[3] = {DB_INT(user_id), DB_TEXT(website), DB_TEXT(seen_since)};
+    db_res *res = NULL;
+    db_err e = db_exec(c, SQL(c, VANISHED), p, 3, &res);
+    if (e != DB_OK)
+        return fail(c, e, "mark vanished rentals");
+    *marked = db_res_affected(res);
+    db_res_free(res);
+    return APP_OK;
+}
+
+app_err rentals_store_source_record(db_conn *c, int64_t user_id, int64_t id, const char *status,
+                                    const char *error, int64_t rental_count)
+{
+    db_param p[5] = {DB_INT(user_id), DB_INT(id), DB_TEXT(status), DB_TEXT(error),
+                     DB_INT(rental_count)};
+    db_res *res = NULL;
+    db_err e = db_exec(c, SQL(c, SRC_RECORD), p, 5, &res);
+    if (e != DB_OK)
+        return fail(c, e, "record source scrape");
     app_err rc = db_res_affected(res) > 0 ? APP_OK : APP_E_NOTFOUND;
     db_res_free(res);
     return rc;

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/migrate.h"
 #include "rentals/rentals.h"
@@ -388,6 +389,88 @@ static void test_stats_and_sources(void **state)
     rental_stats_cleanup(&st);
 }
 
+static void upsert(db_conn *c, int64_t user, const char *address, double price,
+                   enum rentals_upsert_result want)
+{
+    struct rental in;
+    int64_t id = 0;
+    enum rentals_upsert_result res = 0;
+    fill(&in, "site.example", address, price, 1, NULL, NULL);
+    rental_set_str(&in.source_type, "scraped");
+    assert_int_equal(rentals_store_upsert(c, user, &in, &id, &res), APP_OK);
+    assert_int_equal(res, want);
+    rental_cleanup(&in);
+}
+
+static bool is_available(struct fx *f, int64_t user, const char *address)
+{
+    struct rental_filter flt = {.limit = 200, .q = address};
+    struct rental_list l = {0};
+    assert_int_equal(rentals_list(&f->app, user, &flt, &l), APP_OK);
+    assert_int_equal(l.n, 1);
+    bool av = l.items[0].available;
+    rental_list_cleanup(&l);
+    return av;
+}
+
+static void test_scrape_sync_marks_vanished(void **state)
+{
+    struct fx *f = *state;
+    char since[32];
+    int64_t marked = -1;
+    struct rental_source src = {0};
+    add(f, f->a, "site.example", "4 Manual Way", 100, 1, NULL, NULL);
+    db_conn *c = tx(f, f->b);
+    upsert(c, f->b, "3 Scraped Rd", 700, RENTALS_CREATED);
+    done(c);
+
+    c = tx(f, f->a);
+    assert_int_equal(rentals_store_clock(c, since), APP_OK);
+    assert_int_equal(strlen(since), 20);
+    upsert(c, f->a, "1 Scraped Rd", 500, RENTALS_CREATED);
+    upsert(c, f->a, "2 Scraped Rd", 600, RENTALS_CREATED);
+    upsert(c, f->a, "3 Scraped Rd", 700, RENTALS_CREATED);
+    assert_int_equal(rentals_store_mark_vanished(c, f->a, "site.example", since, &marked),
+                     APP_OK);
+    assert_int_equal(marked, 0);
+    assert_int_equal(rentals_store_source_insert(c, f->a, "site.example",
+                                                 "https://site.example/", &src),
+                     APP_OK);
+    done(c);
+
+    struct timespec ts = {1, 100000000}; /* the clock has one-second resolution */
+    nanosleep(&ts, NULL);
+    c = tx(f, f->a);
+    assert_int_equal(rentals_store_clock(c, since), APP_OK);
+    upsert(c, f->a, "1 Scraped Rd", 500, RENTALS_UNCHANGED);
+    upsert(c, f->a, "2 Scraped Rd", 650, RENTALS_CHANGED);
+    assert_int_equal(rentals_store_mark_vanished(c, f->a, "site.example", since, &marked),
+                     APP_OK);
+    assert_int_equal(marked, 1);
+    assert_int_equal(rentals_store_source_record(c, f->a, src.id, "ok", NULL, 2), APP_OK);
+    done(c);
+    assert_true(is_available(f, f->a, "1 Scraped"));
+    assert_true(is_available(f, f->a, "2 Scraped"));
+    assert_false(is_available(f, f->a, "3 Scraped"));
+    assert_true(is_available(f, f->a, "4 Manual")); /* manual rentals are never marked */
+    assert_true(is_available(f, f->b, "3 Scraped")); /* nor another tenant's */
+
+    c = tx(f, f->b);
+    assert_int_equal(rentals_store_source_record(c, f->b, src.id, "hijacked", NULL, 0),
+                     APP_E_NOTFOUND);
+    done(c);
+    int64_t src_id = src.id;
+    rental_source_cleanup(&src);
+    c = tx(f, f->a);
+    assert_int_equal(rentals_store_source_get(c, f->a, src_id, &src), APP_OK);
+    done(c);
+    assert_string_equal(src.last_status, "ok");
+    assert_null(src.last_error);
+    assert_non_null(src.last_scraped_at);
+    assert_int_equal(src.rental_count, 4); /* live: every rental of the website */
+    rental_source_cleanup(&src);
+}
+
 static void date_in(int64_t days, char *buf)
 {
     /* days since epoch -> YYYY-MM-DD through the public formatter's inverse check */
@@ -463,6 +546,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_upsert_outcomes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stats_and_sources, setup, teardown),
         cmocka_unit_test_setup_teardown(test_available_order, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_scrape_sync_marks_vanished, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
