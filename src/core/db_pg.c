@@ -23,9 +23,10 @@
 #define STMT_CACHE 128
 
 struct stmt {
-    char *sql;  /* owned copy; NULL = free slot */
+    char *sql;       /* owned copy; NULL = free slot */
     uint32_t hash;
-    bool ready; /* prepared on the server */
+    bool ready;      /* prepared on the server */
+    bool unprepared; /* its plan went stale (schema changed under it): run it unprepared */
 };
 
 struct pgc {
@@ -248,7 +249,7 @@ static bool queue_stmt(struct pgc *p, struct batch *b, const char *sql, int n,
                        const char *const *vals)
 {
     int slot = stmt_slot(p, sql, true);
-    if (slot < 0) {
+    if (slot < 0 || p->stmts[slot].unprepared) {
         b->prepares[b->n++] = -1;
         return PQsendQueryParams(p->h, sql, n, NULL, vals, NULL, NULL, 0);
     }
@@ -261,6 +262,16 @@ static bool queue_stmt(struct pgc *p, struct batch *b, const char *sql, int n,
     }
     b->prepares[b->n++] = -1;
     return PQsendQueryPrepared(p->h, name, n, vals, NULL, NULL, 0);
+}
+
+/* After a schema change another server made, a prepared SELECT * fails with "cached plan must
+ * not change result type" (0A000): that statement runs unprepared from then on. */
+static void note_stale(struct pgc *p, const char *sql, const PGresult *res)
+{
+    const char *st = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+    int slot = st && !strcmp(st, "0A000") ? stmt_slot(p, sql, false) : -1;
+    if (slot >= 0 && p->stmts[slot].ready)
+        p->stmts[slot].unprepared = true;
 }
 
 /* Reads the first result of each of the b->n queued items, then the sync point. */
@@ -342,12 +353,15 @@ static PGresult *run(db_conn *c, const char *sql, int n, const char *const *vals
     int64_t uid = p->pending_uid;
     p->pending = false;
     int slot = begin ? -1 : stmt_slot(p, sql, false);
-    if (slot >= 0 && p->stmts[slot].ready) {
+    if (slot >= 0 && p->stmts[slot].ready && !p->stmts[slot].unprepared) {
         char name[16];
         stmt_name(slot, name);
-        return PQexecPrepared(p->h, name, n, vals, NULL, NULL, 0);
+        PGresult *res = PQexecPrepared(p->h, name, n, vals, NULL, NULL, 0);
+        note_stale(p, sql, res);
+        return res;
     }
     PGresult *res = pipeline(p, begin, tenant, uid, sql, n, vals);
+    note_stale(p, sql, res);
     if (!begin || pg_alive(c))
         return res;
     PQclear(res);

@@ -193,10 +193,12 @@ static db_err bind_all(db_conn *c, sqlite3_stmt *st, const db_param *params, int
 
 static db_err step_all(db_conn *c, sqlite3_stmt *st, db_res **out)
 {
+    /* Columns are counted after the first step: a schema change re-prepares the statement
+     * there, and SELECT * may then have more columns. */
+    int rc = sqlite3_step(st);
     int ncols = sqlite3_column_count(st);
     db_res *r = out ? db_res_new(ncols) : NULL;
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    for (; rc == SQLITE_ROW; rc = sqlite3_step(st)) {
         for (int i = 0; r && i < ncols; i++) {
             const char *txt = (const char *)sqlite3_column_text(st, i);
             int len = sqlite3_column_bytes(st, i);

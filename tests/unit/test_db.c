@@ -185,6 +185,34 @@ static void test_errors(void **state)
     assert_int_equal(db_app_err(DB_E_OTHER), APP_E_DB);
 }
 
+/* A cached statement keeps working after the schema under it changes (as when another
+ * server runs a migration): at most one failure, then the new shape. */
+static void test_schema_change(void **state)
+{
+    struct fx *f = *state;
+    db_conn *c = NULL;
+    db_res *r = NULL;
+    static const char q[] = "SELECT * FROM sc";
+    assert_int_equal(db_acquire(f->d, &c), DB_OK);
+    assert_int_equal(db_exec(c, "CREATE TABLE sc (a INTEGER)", NULL, 0, NULL), DB_OK);
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(db_exec(c, q, NULL, 0, &r), DB_OK);
+        assert_int_equal(db_res_cols(r), 1);
+        db_res_free(r);
+    }
+    assert_int_equal(db_exec(c, "ALTER TABLE sc ADD COLUMN b TEXT", NULL, 0, NULL), DB_OK);
+    db_err e = db_exec(c, q, NULL, 0, &r);
+    if (e != DB_OK)
+        e = db_exec(c, q, NULL, 0, &r);
+    assert_int_equal(e, DB_OK);
+    assert_int_equal(db_res_cols(r), 2);
+    db_res_free(r);
+    assert_int_equal(db_exec(c, q, NULL, 0, &r), DB_OK);
+    assert_int_equal(db_res_cols(r), 2);
+    db_res_free(r);
+    db_release(c);
+}
+
 static void insert_id(db_conn *c, int64_t id)
 {
     db_param p = DB_INT(id);
@@ -504,6 +532,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_params_roundtrip, setup, teardown),
         cmocka_unit_test_setup_teardown(test_many_params_and_reuse, setup, teardown),
         cmocka_unit_test_setup_teardown(test_errors, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_schema_change, setup, teardown),
         cmocka_unit_test_setup_teardown(test_transactions, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tenant_setting, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pool_exhaustion, setup, teardown),
