@@ -194,7 +194,7 @@ static bool leap_year(int64_t y) { return (y % 4 == 0 && y % 100 != 0) || y % 40
 
 static int64_t jan1(int64_t y)
 {
-    char date[24];
+    char date[40];
     snprintf(date, sizeof date, "%04lld-01-01", (long long)y);
     return rentals_date_days(date);
 }
@@ -214,7 +214,7 @@ static int64_t year_of(int64_t days)
 static int64_t rule_local(const struct rule *r, int64_t y)
 {
     static const int mdays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    char date[24];
+    char date[40];
     int64_t first_day = jan1(y);
     int64_t day;
     if (r->kind == 'J') {
