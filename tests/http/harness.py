@@ -163,6 +163,7 @@ class Server:
         self._log_path = None
         self._log_file = None
         self._final_log = None
+        self.stopped = False  # stop() was called (the process did not die on its own)
 
     # ---- life cycle ----
 
@@ -258,6 +259,8 @@ class Server:
     def stop(self):
         """SIGTERM, bounded wait, kill; removes DATA_DIR and drops the test database.
         Returns the server's exit code (None if it never started)."""
+        if self.alive():
+            self.stopped = True
         self._kill()
         if self._final_log is None and self._log_path and os.path.exists(self._log_path):
             self._final_log = self.log_text()
@@ -369,7 +372,9 @@ class Server:
 
 
 class ServerTestCase(unittest.TestCase):
-    """One server per test class, started with the class attribute server_env."""
+    """One server per test class, started with the class attribute server_env. Tearing down
+    fails the class when the server died early, printed a sanitizer report, or did not exit
+    0 on SIGTERM."""
 
     server_env = {}
     server = None
@@ -384,7 +389,7 @@ class ServerTestCase(unittest.TestCase):
         srv = cls.server
         cls.server = None
         if srv is not None:
-            crashed = not srv.alive()
+            crashed = not srv.alive() and not srv.stopped
             srv.stop()
             report = srv.sanitizer_report()
             if crashed:
@@ -393,6 +398,9 @@ class ServerTestCase(unittest.TestCase):
             if report:
                 raise AssertionError("sanitizer report in server log: %s\n%s"
                                      % (report, srv.log_text()[-8000:]))
+            if srv.exit_code != 0:
+                raise AssertionError("server exited with %s on SIGTERM (want 0: drain and exit);"
+                                     " log tail:\n%s" % (srv.exit_code, srv.log_text()[-4000:]))
         super().tearDownClass()
 
     def request(self, method, path, **kw):
