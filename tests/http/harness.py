@@ -233,7 +233,7 @@ class Server:
                 r = self.request("GET", "/health", timeout=1.0)
                 if r.status == 200:
                     return
-            except OSError:
+            except (OSError, http.client.HTTPException):
                 pass
             time.sleep(0.05)
         raise RuntimeError("peterental serve not healthy after %.0f s; log:\n%s"
