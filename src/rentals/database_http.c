@@ -10,6 +10,9 @@
 #include "rentals/rentals.h"
 
 #define SOURCE_NOT_FOUND_MSG "Source not found."
+#define JSON_CT "application/json; charset=utf-8"
+/* Appends a string literal. */
+#define ADD_LIT(b, lit) rentals_buf_add((b), (lit), sizeof(lit) - 1)
 
 static json_t *email_json(const char *email)
 {
@@ -45,9 +48,26 @@ int rentals_http_db_status(http_req *r)
                                          email_json(email), "database_stats", j_stats));
 }
 
+/* Appends ,"key":"text" or ,"key":null (text "" counts as missing). */
+static void add_field(struct rentals_buf *b, const char *key, const char *text)
+{
+    rentals_buf_add(b, ",\"", 2);
+    rentals_buf_add(b, key, strlen(key));
+    rentals_buf_add(b, "\":", 2);
+    rentals_buf_str(b, text && *text ? text : NULL);
+}
+
+static void add_count(struct rentals_buf *b, const char *key, int n)
+{
+    char num[64];
+    int len = snprintf(num, sizeof num, ",\"%s\":%d", key, n);
+    rentals_buf_add(b, num, (size_t)len);
+}
+
 int rentals_http_db_website(http_req *r)
 {
     struct rental_list l = {0};
+    struct rentals_buf b = {0};
     char email[256] = "";
     char website[256];
     const char *w = r->nvars > 0 ? r->vars[0] : "";
@@ -59,43 +79,54 @@ int rentals_http_db_website(http_req *r)
     app_err e = rentals_by_website(r->app, r->user_id, website, &l, email, sizeof email);
     if (e != APP_OK)
         return http_reply_err(r, e, NULL);
-    json_t *j_items = json_array();
-    for (int i = 0; i < l.n; i++)
-        json_array_append_new(j_items, rentals_to_json(&l.items[i]));
-    json_t *j_body = json_pack("{s:s, s:o, s:s, s:I, s:o}", "status", "success", "user_email",
-                               email_json(email), "website", website, "rental_count",
-                               (json_int_t)l.n, "rentals", j_items);
+    ADD_LIT(&b, "{\"status\":\"success\"");
+    add_field(&b, "user_email", email);
+    add_field(&b, "website", website);
+    add_count(&b, "rental_count", l.n);
+    ADD_LIT(&b, ",\"rentals\":[");
+    for (int i = 0; i < l.n; i++) {
+        if (i)
+            ADD_LIT(&b, ",");
+        rentals_write(&b, &l.items[i], NULL, 0);
+    }
+    ADD_LIT(&b, "]}");
+    http_reply_text(r, 200, JSON_CT, b.p, b.len);
+    rentals_buf_free(&b);
     rental_list_cleanup(&l);
-    return http_reply_json_new(r, 200, j_body);
+    return 0;
 }
 
 int rentals_http_db_available(http_req *r)
 {
     struct rental_list l = {0};
+    struct rentals_buf b = {0};
     char email[256] = "";
     char today[48], when[48], status[64];
     app_err e = rentals_available(r->app, r->user_id, &l, today, sizeof today, email,
                                   sizeof email);
     if (e != APP_OK)
         return http_reply_err(r, e, NULL);
-    json_t *j_items = json_array();
+    ADD_LIT(&b, "{\"status\":\"success\"");
+    add_field(&b, "user_email", email);
+    add_count(&b, "total_available", l.n);
+    add_field(&b, "current_date", today);
+    ADD_LIT(&b, ",\"rentals\":[");
     for (int i = 0; i < l.n; i++) {
-        json_t *j_r = rentals_to_json(&l.items[i]);
         if (l.days[i] > 0) {
             rentals_format_day(rentals_date_days(l.items[i].available_date), when, sizeof when);
             snprintf(status, sizeof status, "Available %s", when);
         } else {
             snprintf(status, sizeof status, "Available Now");
         }
-        json_object_set_new(j_r, "availability_status", json_string(status));
-        json_object_set_new(j_r, "days_until_available", json_integer(l.days[i]));
-        json_array_append_new(j_items, j_r);
+        if (i)
+            ADD_LIT(&b, ",");
+        rentals_write(&b, &l.items[i], status, l.days[i]);
     }
-    json_t *j_body = json_pack("{s:s, s:o, s:I, s:s, s:o}", "status", "success", "user_email",
-                               email_json(email), "total_available", (json_int_t)l.n,
-                               "current_date", today, "rentals", j_items);
+    ADD_LIT(&b, "]}");
+    http_reply_text(r, 200, JSON_CT, b.p, b.len);
+    rentals_buf_free(&b);
     rental_list_cleanup(&l);
-    return http_reply_json_new(r, 200, j_body);
+    return 0;
 }
 
 int rentals_http_sources_list(http_req *r)

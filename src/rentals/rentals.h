@@ -231,6 +231,19 @@ void rentals_format_day(int64_t days, char *buf, size_t len);
 json_t *rentals_to_json(const struct rental *r);
 json_t *rentals_source_to_json(const struct rental_source *s);
 
+/* A growing text buffer for the direct writer; zero-initialise, rentals_buf_free after. */
+struct rentals_buf {
+    char *p; /* NUL-terminated */
+    size_t len, cap;
+};
+void rentals_buf_add(struct rentals_buf *b, const char *s, size_t n);
+/* Appends s as a JSON string (control characters escaped, invalid UTF-8 as U+FFFD), or null. */
+void rentals_buf_str(struct rentals_buf *b, const char *s);
+void rentals_buf_free(struct rentals_buf *b);
+/* Appends r as the same JSON object rentals_to_json builds; with status non-NULL also
+ * "availability_status": status and "days_until_available": days. */
+void rentals_write(struct rentals_buf *b, const struct rental *r, const char *status, int days);
+
 /* ---- handlers ---- */
 
 int rentals_http_list(http_req *r);

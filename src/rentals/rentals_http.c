@@ -12,6 +12,9 @@
 
 #define NOT_FOUND_MSG "Rental not found."
 #define Q_MAX 200
+#define JSON_CT "application/json; charset=utf-8"
+/* Appends a string literal. */
+#define ADD_LIT(b, lit) rentals_buf_add((b), (lit), sizeof(lit) - 1)
 
 static int reply_param(http_req *r, const char *name, const char *what)
 {
@@ -91,25 +94,42 @@ static bool parse_filter_or_reply(http_req *r, struct rental_filter *f, char *wb
     return true;
 }
 
+/* Replies with one rental (the same JSON as in lists). */
+static int reply_rental(http_req *r, unsigned status, const struct rental *x)
+{
+    struct rentals_buf b = {0};
+    rentals_write(&b, x, NULL, 0);
+    http_reply_text(r, status, JSON_CT, b.p, b.len);
+    rentals_buf_free(&b);
+    return 0;
+}
+
 int rentals_http_list(http_req *r)
 {
     struct rental_filter f;
     struct rental_list l = {0};
+    struct rentals_buf b = {0};
     char website[256];
     if (!parse_filter_or_reply(r, &f, website, sizeof website))
         return 0;
     app_err e = rentals_list(r->app, r->user_id, &f, &l);
     if (e != APP_OK)
         return http_reply_err(r, e, NULL);
-    json_t *j_items = json_array();
-    for (int i = 0; i < l.n; i++)
-        json_array_append_new(j_items, rentals_to_json(&l.items[i]));
+    ADD_LIT(&b, "{\"rentals\":[");
+    for (int i = 0; i < l.n; i++) {
+        if (i)
+            ADD_LIT(&b, ",");
+        rentals_write(&b, &l.items[i], NULL, 0);
+    }
+    ADD_LIT(&b, "],\"next_cursor\":");
     char *cursor = l.next_after > 0 ? rentals_cursor_encode(l.next_after) : NULL;
-    json_t *j_body = json_pack("{s:o, s:o}", "rentals", j_items, "next_cursor",
-                               cursor ? json_string(cursor) : json_null());
+    rentals_buf_str(&b, cursor);
+    ADD_LIT(&b, "}");
+    http_reply_text(r, 200, JSON_CT, b.p, b.len);
     free(cursor);
+    rentals_buf_free(&b);
     rental_list_cleanup(&l);
-    return http_reply_json_new(r, 200, j_body);
+    return 0;
 }
 
 int rentals_http_create(http_req *r)
@@ -132,7 +152,7 @@ int rentals_http_create(http_req *r)
         else if (e != APP_OK)
             http_reply_err(r, e, NULL);
         else
-            http_reply_json_new(r, 201, rentals_to_json(&out));
+            reply_rental(r, 201, &out);
     }
     vcheck_cleanup(&v);
     rental_cleanup(&in);
@@ -150,7 +170,7 @@ int rentals_http_get(http_req *r)
     app_err e = rentals_get(r->app, r->user_id, id, &out);
     if (e != APP_OK)
         return http_reply_err(r, e, e == APP_E_NOTFOUND ? NOT_FOUND_MSG : NULL);
-    http_reply_json_new(r, 200, rentals_to_json(&out));
+    reply_rental(r, 200, &out);
     rental_cleanup(&out);
     return 0;
 }
@@ -174,7 +194,7 @@ int rentals_http_patch(http_req *r)
     else if (e != APP_OK)
         http_reply_err(r, e, e == APP_E_NOTFOUND ? NOT_FOUND_MSG : NULL);
     else
-        http_reply_json_new(r, 200, rentals_to_json(&out));
+        reply_rental(r, 200, &out);
     vcheck_cleanup(&v);
     rental_cleanup(&out);
     return 0;

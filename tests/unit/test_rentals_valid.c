@@ -288,6 +288,54 @@ static void test_zone_offsets(void **state)
     assert_false(rentals_tz_offset("", 0, &off));
 }
 
+/* The direct writer produces the document rentals_to_json describes, escapes what JSON
+ * requires and never emits invalid UTF-8. */
+static void test_writer_matches_tree(void **state)
+{
+    (void)state;
+    struct rental r;
+    struct rentals_buf b = {0};
+    rental_init(&r);
+    r.id = 7;
+    r.user_id = 3;
+    rental_set_str(&r.address, "12 \"Oak\" Ave\\ \u00e9\u6771 \t\n");
+    rental_set_str(&r.website, "manual");
+    rental_set_str(&r.source_type, "manual");
+    rental_set_str(&r.created_at, "2026-03-02T15:30:00Z");
+    r.has_price = r.has_bathrooms = r.has_bedrooms = true;
+    r.price = 1250.55;
+    r.bathrooms = 1.5;
+    r.bedrooms = 2;
+    r.j_amenities = json_pack("[s,s]", "pool", "a\"b");
+    rentals_write(&b, &r, NULL, 0);
+    json_error_t err;
+    json_t *j_direct = json_loads(b.p, 0, &err);
+    if (!j_direct)
+        fail_msg("writer output is not JSON: %s: %s", err.text, b.p);
+    json_t *j_tree = rentals_to_json(&r);
+    assert_true(json_equal(j_direct, j_tree));
+    json_decref(j_direct);
+    json_decref(j_tree);
+    rentals_buf_free(&b);
+
+    /* whole prices are plain numbers; status fields appended on request */
+    r.price = 900;
+    rental_set_str(&r.description, "bad \xff byte \x01 ctl");
+    rentals_write(&b, &r, "Available Now", 0);
+    j_direct = json_loads(b.p, 0, &err);
+    assert_non_null(j_direct);
+    assert_true(json_number_value(json_object_get(j_direct, "price")) == 900.0);
+    assert_string_equal(json_string_value(json_object_get(j_direct, "description")),
+                        "bad \xef\xbf\xbd byte \x01 ctl");
+    assert_string_equal(json_string_value(json_object_get(j_direct, "availability_status")),
+                        "Available Now");
+    assert_int_equal(json_integer_value(json_object_get(j_direct, "days_until_available")), 0);
+    assert_int_equal(json_object_size(j_direct), 26);
+    json_decref(j_direct);
+    rentals_buf_free(&b);
+    rental_cleanup(&r);
+}
+
 static void test_cursors(void **state)
 {
     (void)state;
@@ -316,6 +364,7 @@ int main(void)
         cmocka_unit_test(test_dates),
         cmocka_unit_test(test_today_in_zones),
         cmocka_unit_test(test_zone_offsets),
+        cmocka_unit_test(test_writer_matches_tree),
         cmocka_unit_test(test_cursors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
