@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* Shared helpers for the unit tests: temporary directories and a fresh empty database of the
  * backend named by PETE_BACKEND. PostgreSQL databases are created on the throwaway cluster at
- * PETE_TEST_PG_URL under random names and dropped when the test program exits. */
+ * PETE_TEST_PG_URL under random names. Databases and temporary directories still present when
+ * the test program exits (a failed test skips its teardown) are removed then. */
 #include "testutil.h"
 
 #include <ftw.h>
@@ -15,9 +16,29 @@
 
 #define TEST_POOL 4
 
-static pthread_mutex_t created_mu = PTHREAD_MUTEX_INITIALIZER;
-static char **created;
-static size_t ncreated;
+/* Under leftovers_mu: what to remove at exit. */
+static pthread_mutex_t leftovers_mu = PTHREAD_MUTEX_INITIALIZER;
+static bool cleanup_registered;
+static char **created_dbs, **temp_dirs;
+static size_t ncreated_dbs, ntemp_dirs;
+
+static void cleanup_at_exit(void);
+
+/* Appends a copy of s to *list (under leftovers_mu). */
+static void remember(char ***list, size_t *n, const char *s)
+{
+    pthread_mutex_lock(&leftovers_mu);
+    if (!cleanup_registered)
+        atexit(cleanup_at_exit);
+    cleanup_registered = true;
+    char **grown = realloc(*list, (*n + 1) * sizeof **list);
+    assert_non_null(grown);
+    *list = grown;
+    (*list)[*n] = strdup(s);
+    assert_non_null((*list)[*n]);
+    (*n)++;
+    pthread_mutex_unlock(&leftovers_mu);
+}
 
 char *tu_tempdir(void)
 {
@@ -28,6 +49,7 @@ char *tu_tempdir(void)
         fail_msg("mkdtemp(%s) failed", tmpl);
     char *dir = strdup(tmpl);
     assert_non_null(dir);
+    remember(&temp_dirs, &ntemp_dirs, dir);
     return dir;
 }
 
@@ -83,36 +105,34 @@ static void admin_run(PGconn *a, const char *sql)
     PQclear(r);
 }
 
-static void drop_created(void)
+static void drop_databases(void)
 {
-    pthread_mutex_lock(&created_mu);
-    PGconn *a = ncreated ? PQconnectdb(admin_url()) : NULL;
-    for (size_t i = 0; i < ncreated; i++) {
+    PGconn *a = ncreated_dbs ? PQconnectdb(admin_url()) : NULL;
+    for (size_t i = 0; i < ncreated_dbs; i++) {
         char sql[128];
-        snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS %s WITH (FORCE)", created[i]);
+        snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS %s WITH (FORCE)", created_dbs[i]);
         if (a && PQstatus(a) == CONNECTION_OK)
             admin_run(a, sql);
-        free(created[i]);
+        free(created_dbs[i]);
     }
     PQfinish(a);
-    free(created);
-    created = NULL;
-    ncreated = 0;
-    pthread_mutex_unlock(&created_mu);
+    free(created_dbs);
+    created_dbs = NULL;
+    ncreated_dbs = 0;
 }
 
-static void remember(const char *name)
+static void cleanup_at_exit(void)
 {
-    pthread_mutex_lock(&created_mu);
-    if (!created)
-        atexit(drop_created);
-    char **grown = realloc(created, (ncreated + 1) * sizeof *created);
-    assert_non_null(grown);
-    created = grown;
-    created[ncreated] = strdup(name);
-    assert_non_null(created[ncreated]);
-    ncreated++;
-    pthread_mutex_unlock(&created_mu);
+    pthread_mutex_lock(&leftovers_mu);
+    drop_databases();
+    for (size_t i = 0; i < ntemp_dirs; i++) {
+        tu_rmtree(temp_dirs[i]); /* usually gone already */
+        free(temp_dirs[i]);
+    }
+    free(temp_dirs);
+    temp_dirs = NULL;
+    ntemp_dirs = 0;
+    pthread_mutex_unlock(&leftovers_mu);
 }
 
 /* Creates an empty database with a random name; returns its URL (free()). */
@@ -138,7 +158,7 @@ static char *create_pg_db(void)
         fail();
     }
     PQfinish(a);
-    remember(name);
+    remember(&created_dbs, &ncreated_dbs, name);
     return url_with_db(admin_url(), name);
 }
 
