@@ -79,6 +79,7 @@ int rentals_http_db_website(http_req *r)
     app_err e = rentals_by_website(r->app, r->user_id, website, &l, email, sizeof email);
     if (e != APP_OK)
         return http_reply_err(r, e, NULL);
+    rentals_buf_reserve(&b, 512 + (size_t)l.n * RENTALS_JSON_ESTIMATE);
     ADD_LIT(&b, "{\"status\":\"success\"");
     add_field(&b, "user_email", email);
     add_field(&b, "website", website);
@@ -106,6 +107,7 @@ int rentals_http_db_available(http_req *r)
                                   sizeof email);
     if (e != APP_OK)
         return http_reply_err(r, e, NULL);
+    rentals_buf_reserve(&b, 512 + (size_t)l.n * RENTALS_JSON_ESTIMATE);
     ADD_LIT(&b, "{\"status\":\"success\"");
     add_field(&b, "user_email", email);
     add_count(&b, "total_available", l.n);

@@ -237,6 +237,9 @@ struct rentals_buf {
     size_t len, cap;
 };
 void rentals_buf_add(struct rentals_buf *b, const char *s, size_t n);
+/* Makes room for n more bytes up front (one allocation for a whole page). */
+void rentals_buf_reserve(struct rentals_buf *b, size_t n);
+#define RENTALS_JSON_ESTIMATE 768 /* bytes per rental, for rentals_buf_reserve */
 /* Appends s as a JSON string (control characters escaped, invalid UTF-8 as U+FFFD), or null. */
 void rentals_buf_str(struct rentals_buf *b, const char *s);
 void rentals_buf_free(struct rentals_buf *b);

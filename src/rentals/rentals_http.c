@@ -115,6 +115,7 @@ int rentals_http_list(http_req *r)
     app_err e = rentals_list(r->app, r->user_id, &f, &l);
     if (e != APP_OK)
         return http_reply_err(r, e, NULL);
+    rentals_buf_reserve(&b, 64 + (size_t)l.n * RENTALS_JSON_ESTIMATE);
     ADD_LIT(&b, "{\"rentals\":[");
     for (int i = 0; i < l.n; i++) {
         if (i)

@@ -135,6 +135,17 @@ json_t *rentals_source_to_json(const struct rental_source *s)
  * into one buffer costs a fraction of building and dumping a Jansson tree (thousands of small
  * allocations per page). The output is the same document rentals_to_json describes. */
 
+void rentals_buf_reserve(struct rentals_buf *b, size_t n)
+{
+    if (b->len + n + 1 > b->cap) {
+        char *p = realloc(b->p, b->len + n + 1);
+        if (!p)
+            abort();
+        b->p = p;
+        b->cap = b->len + n + 1;
+    }
+}
+
 void rentals_buf_add(struct rentals_buf *b, const char *s, size_t n)
 {
     if (b->len + n + 1 > b->cap) {
