@@ -554,8 +554,13 @@ static db_err pg_restrict_role(db *d)
     bool privileged = l.super || l.bypass || l.createrole;
     if (e == DB_OK && privileged)
         e = setup_app_role(c, &l);
-    if (e != DB_OK)
-        LOG_E("cannot set up database role " APP_ROLE ": %s", c ? db_errmsg(c) : "no connection");
+    if (e != DB_OK && privileged)
+        LOG_E("the database login role is too privileged to serve requests (superuser, BYPASSRLS "
+              "or CREATEROLE) and switching to role " APP_ROLE " failed: %s; grant " APP_ROLE
+              " to it, or log in as an unprivileged role owning the tables",
+              c ? db_errmsg(c) : "no connection");
+    else if (e != DB_OK)
+        LOG_E("cannot inspect the database login role: %s", c ? db_errmsg(c) : "no connection");
     else if (!privileged)
         LOG_I("database login role is unprivileged; keeping it (its tables force row-level "
               "security)");

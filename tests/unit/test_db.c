@@ -526,6 +526,93 @@ static void test_pg_restrict_role(void **state)
     db_close(d2);
 }
 
+/* ---- PostgreSQL login roles of each kind ------------------------------------------------ */
+
+struct login {
+    PGconn *admin;
+    char role[32];
+    char dbname[40];
+    char url[256];
+};
+
+static void admin_ok(PGconn *a, const char *sql)
+{
+    PGresult *r = PQexec(a, sql);
+    if (PQresultStatus(r) != PGRES_COMMAND_OK)
+        fail_msg("%s: %s", sql, PQerrorMessage(a));
+    PQclear(r);
+}
+
+/* Creates a login role with the given attributes and a database it owns; fills l->url. */
+static void login_make(struct login *l, const char *attrs)
+{
+    static unsigned counter;
+    l->admin = PQconnectdb(getenv("PETE_TEST_PG_URL"));
+    assert_int_equal(PQstatus(l->admin), CONNECTION_OK);
+    snprintf(l->role, sizeof l->role, "pete_r_%d_%u", (int)getpid(), counter++);
+    snprintf(l->dbname, sizeof l->dbname, "%s_db", l->role);
+    char sql[256];
+    snprintf(sql, sizeof sql, "CREATE ROLE %s LOGIN %s", l->role, attrs);
+    admin_ok(l->admin, sql);
+    snprintf(sql, sizeof sql, "CREATE DATABASE %s OWNER %s", l->dbname, l->role);
+    admin_ok(l->admin, sql);
+    snprintf(l->url, sizeof l->url, "postgres://%s@%s:%s/%s", l->role, PQhost(l->admin),
+             PQport(l->admin), l->dbname);
+}
+
+static void login_drop(struct login *l)
+{
+    char sql[256];
+    snprintf(sql, sizeof sql, "DROP DATABASE %s WITH (FORCE)", l->dbname);
+    admin_ok(l->admin, sql);
+    snprintf(sql, sizeof sql, "DROP ROLE %s", l->role);
+    admin_ok(l->admin, sql);
+    PQfinish(l->admin);
+}
+
+static void assert_current_user(db *d, const char *want)
+{
+    db_conn *c = NULL;
+    db_res *r = NULL;
+    assert_int_equal(db_acquire(d, &c), DB_OK);
+    assert_int_equal(db_exec(c, "SELECT current_user", NULL, 0, &r), DB_OK);
+    assert_string_equal(db_res_text(r, 0, 0), want);
+    db_res_free(r);
+    db_release(c);
+}
+
+/* An unprivileged login role owning the tables keeps serving (FORCE ROW LEVEL SECURITY);
+ * a CREATEROLE one switches to peterental_app; a BYPASSRLS one that cannot switch is refused. */
+static void test_pg_login_roles(void **state)
+{
+    (void)state;
+    struct login l;
+    db *d = NULL;
+
+    login_make(&l, "NOSUPERUSER NOCREATEROLE NOBYPASSRLS");
+    assert_int_equal(db_open(l.url, NULL, 2, &d), DB_OK);
+    run(d, "CREATE TABLE owned (x INTEGER)");
+    assert_int_equal(db_restrict_role(d), DB_OK);
+    assert_current_user(d, l.role);
+    db_close(d);
+    login_drop(&l);
+
+    login_make(&l, "NOSUPERUSER CREATEROLE NOBYPASSRLS");
+    assert_int_equal(db_open(l.url, NULL, 2, &d), DB_OK);
+    run(d, "CREATE TABLE owned (x INTEGER)");
+    assert_int_equal(db_restrict_role(d), DB_OK);
+    assert_current_user(d, "peterental_app");
+    run(d, "INSERT INTO owned (x) VALUES (1)");
+    db_close(d);
+    login_drop(&l);
+
+    login_make(&l, "NOSUPERUSER NOCREATEROLE BYPASSRLS");
+    assert_int_equal(db_open(l.url, NULL, 2, &d), DB_OK);
+    assert_int_equal(db_restrict_role(d), DB_E_OTHER);
+    db_close(d);
+    login_drop(&l);
+}
+
 int main(void)
 {
     const struct CMUnitTest common[] = {
@@ -545,6 +632,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_pg_reconnect, setup, teardown),
         cmocka_unit_test(test_pg_unreachable),
         cmocka_unit_test_setup_teardown(test_pg_restrict_role, setup, teardown),
+        cmocka_unit_test(test_pg_login_roles),
     };
     int failed = cmocka_run_group_tests_name("db", common, NULL, NULL);
     if (is_pg())
