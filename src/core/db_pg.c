@@ -492,9 +492,8 @@ static db_err setup_app_role(db_conn *c, const struct login_role *l)
         "GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO " APP_ROLE ";"
         "GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO " APP_ROLE ";";
     if (!l->app_exists && !l->super && !l->createrole) {
-        db_conn_seterr(c, "the login role bypasses row-level security and cannot create role "
-                          APP_ROLE "; create it (NOLOGIN NOSUPERUSER NOBYPASSRLS) and grant it "
-                          "to the login role, or log in as a role without BYPASSRLS");
+        db_conn_seterr(c, "role " APP_ROLE " does not exist and the login role cannot "
+                          "create it (create it NOLOGIN NOSUPERUSER NOBYPASSRLS)");
         return DB_E_OTHER;
     }
     db_param key = DB_INT(DB_PG_LOCK_KEY);
