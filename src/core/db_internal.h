@@ -28,6 +28,7 @@ struct db_driver {
     db_err (*exec)(db_conn *c, const char *sql, const db_param *params, int nparams,
                    db_res **out);
     db_err (*exec_script)(db_conn *c, const char *sql);
+    /* May defer the round trip to the first statement (PostgreSQL pipelines them). */
     db_err (*begin)(db_conn *c, db_tx_kind kind, int64_t user_id);
     db_err (*commit)(db_conn *c);
     db_err (*rollback)(db_conn *c);
@@ -48,7 +49,7 @@ extern const struct db_driver db_pg_driver;
 
 struct db_conn {
     db *owner;
-    void *h;           /* driver handle (sqlite connection + cache, PGconn); NULL = not open */
+    void *h;           /* driver state (connection, statement cache); NULL = not open */
     bool in_use;
     unsigned epoch;    /* owner->epoch when this connection last proved alive */
     unsigned role_gen; /* owner->role_gen applied to this session */
