@@ -173,15 +173,16 @@ app_err rentals_store_source_delete(db_conn *c, int64_t user_id, int64_t id);
 
 /* ---- validation (rentals_valid.c) ---- */
 
-/* Applies the JSON body j onto r, recording type errors (400) and rule errors (422) in v.
+/* Applies the JSON body j_body onto r, recording type errors (400) and rule errors (422) in v.
  * patch false: a new manual rental (property_address required, website "manual" when
  * absent). patch true: only present keys change; null clears an optional field;
  * property_address may be repeated but not changed. Fields the client may not set
  * (id, user_id, source_type, timestamps) are ignored. */
-void rentals_apply_json(struct vcheck *v, const json_t *j, struct rental *r, bool patch);
+void rentals_apply_json(struct vcheck *v, const json_t *j_body, struct rental *r, bool patch);
 /* Source body {website?, url}: fills website (normalised host when absent) and url,
  * both new strings the caller free()s; records problems in v. */
-void rentals_source_from_json(struct vcheck *v, const json_t *j, char **website, char **url);
+void rentals_source_from_json(struct vcheck *v, const json_t *j_body, char **website,
+                              char **url);
 /* The lower-case host of an http(s) URL without a leading "www."; new string or NULL. */
 char *rentals_url_host(const char *url);
 /* true for "YYYY-MM-DD" naming a real calendar date. */
@@ -192,8 +193,8 @@ bool rentals_valid_date(const char *s);
 app_err rentals_create(struct app *a, int64_t user_id, const struct rental *in,
                        struct rental *out);
 app_err rentals_get(struct app *a, int64_t user_id, int64_t id, struct rental *out);
-/* Validates j against the stored row: APP_E_VALIDATION (problems in v) or the new row. */
-app_err rentals_patch(struct app *a, int64_t user_id, int64_t id, const json_t *j,
+/* Validates j_body against the stored row: APP_E_VALIDATION (problems in v) or the new row. */
+app_err rentals_patch(struct app *a, int64_t user_id, int64_t id, const json_t *j_body,
                       struct vcheck *v, struct rental *out);
 app_err rentals_delete(struct app *a, int64_t user_id, int64_t id);
 app_err rentals_list(struct app *a, int64_t user_id, const struct rental_filter *f,

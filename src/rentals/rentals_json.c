@@ -79,55 +79,55 @@ static json_t *str_or_null(const char *s)
     return s ? json_string(s) : json_null();
 }
 
-static json_t *list_or_empty(const json_t *j)
+static json_t *list_or_empty(const json_t *j_list)
 {
-    return json_is_array(j) ? json_deep_copy(j) : json_array();
+    return json_is_array(j_list) ? json_deep_copy(j_list) : json_array();
 }
 
 json_t *rentals_to_json(const struct rental *r)
 {
-    json_t *j = json_object();
-    json_object_set_new(j, "id", json_integer(r->id));
-    json_object_set_new(j, "user_id", json_integer(r->user_id));
-    json_object_set_new(j, "property_address", str_or_null(r->address));
-    json_object_set_new(j, "unit", str_or_null(r->unit));
-    json_object_set_new(j, "city", str_or_null(r->city));
-    json_object_set_new(j, "state", str_or_null(r->state));
-    json_object_set_new(j, "zip", str_or_null(r->zip));
-    json_object_set_new(j, "price", r->has_price ? json_real(r->price) : json_null());
-    json_object_set_new(j, "bedrooms", r->has_bedrooms ? json_integer(r->bedrooms) : json_null());
-    json_object_set_new(j, "bathrooms", r->has_bathrooms ? json_real(r->bathrooms) : json_null());
-    json_object_set_new(j, "square_feet",
+    json_t *j_out = json_object();
+    json_object_set_new(j_out, "id", json_integer(r->id));
+    json_object_set_new(j_out, "user_id", json_integer(r->user_id));
+    json_object_set_new(j_out, "property_address", str_or_null(r->address));
+    json_object_set_new(j_out, "unit", str_or_null(r->unit));
+    json_object_set_new(j_out, "city", str_or_null(r->city));
+    json_object_set_new(j_out, "state", str_or_null(r->state));
+    json_object_set_new(j_out, "zip", str_or_null(r->zip));
+    json_object_set_new(j_out, "price", r->has_price ? json_real(r->price) : json_null());
+    json_object_set_new(j_out, "bedrooms", r->has_bedrooms ? json_integer(r->bedrooms) : json_null());
+    json_object_set_new(j_out, "bathrooms", r->has_bathrooms ? json_real(r->bathrooms) : json_null());
+    json_object_set_new(j_out, "square_feet",
                         r->has_square_feet ? json_integer(r->square_feet) : json_null());
-    json_object_set_new(j, "property_type", str_or_null(r->property_type));
-    json_object_set_new(j, "available_date", str_or_null(r->available_date));
-    json_object_set_new(j, "available", json_boolean(r->available));
-    json_object_set_new(j, "description", str_or_null(r->description));
-    json_object_set_new(j, "contact_info", str_or_null(r->contact_info));
-    json_object_set_new(j, "amenities", list_or_empty(r->j_amenities));
-    json_object_set_new(j, "images", list_or_empty(r->j_images));
-    json_object_set_new(j, "website", str_or_null(r->website));
-    json_object_set_new(j, "url", str_or_null(r->source_url));
-    json_object_set_new(j, "source_type", str_or_null(r->source_type));
-    json_object_set_new(j, "created_at", str_or_null(r->created_at));
-    json_object_set_new(j, "updated_at", str_or_null(r->updated_at));
-    json_object_set_new(j, "scraped_at", str_or_null(r->scraped_at));
-    return j;
+    json_object_set_new(j_out, "property_type", str_or_null(r->property_type));
+    json_object_set_new(j_out, "available_date", str_or_null(r->available_date));
+    json_object_set_new(j_out, "available", json_boolean(r->available));
+    json_object_set_new(j_out, "description", str_or_null(r->description));
+    json_object_set_new(j_out, "contact_info", str_or_null(r->contact_info));
+    json_object_set_new(j_out, "amenities", list_or_empty(r->j_amenities));
+    json_object_set_new(j_out, "images", list_or_empty(r->j_images));
+    json_object_set_new(j_out, "website", str_or_null(r->website));
+    json_object_set_new(j_out, "url", str_or_null(r->source_url));
+    json_object_set_new(j_out, "source_type", str_or_null(r->source_type));
+    json_object_set_new(j_out, "created_at", str_or_null(r->created_at));
+    json_object_set_new(j_out, "updated_at", str_or_null(r->updated_at));
+    json_object_set_new(j_out, "scraped_at", str_or_null(r->scraped_at));
+    return j_out;
 }
 
 json_t *rentals_source_to_json(const struct rental_source *s)
 {
-    json_t *j = json_object();
-    json_object_set_new(j, "id", json_integer(s->id));
-    json_object_set_new(j, "website", str_or_null(s->website));
-    json_object_set_new(j, "url", str_or_null(s->url));
-    json_object_set_new(j, "is_active", json_boolean(s->is_active));
-    json_object_set_new(j, "last_scraped_at", str_or_null(s->last_scraped_at));
-    json_object_set_new(j, "last_status", str_or_null(s->last_status));
-    json_object_set_new(j, "last_error", str_or_null(s->last_error));
-    json_object_set_new(j, "rental_count", json_integer(s->rental_count));
-    json_object_set_new(j, "created_at", str_or_null(s->created_at));
-    return j;
+    json_t *j_out = json_object();
+    json_object_set_new(j_out, "id", json_integer(s->id));
+    json_object_set_new(j_out, "website", str_or_null(s->website));
+    json_object_set_new(j_out, "url", str_or_null(s->url));
+    json_object_set_new(j_out, "is_active", json_boolean(s->is_active));
+    json_object_set_new(j_out, "last_scraped_at", str_or_null(s->last_scraped_at));
+    json_object_set_new(j_out, "last_status", str_or_null(s->last_status));
+    json_object_set_new(j_out, "last_error", str_or_null(s->last_error));
+    json_object_set_new(j_out, "rental_count", json_integer(s->rental_count));
+    json_object_set_new(j_out, "created_at", str_or_null(s->created_at));
+    return j_out;
 }
 
 /* ---- direct writer ---------------------------------------------------------------------
@@ -253,13 +253,13 @@ static void add_num(struct rentals_buf *b, bool has, double v)
 }
 
 /* A JSON array of strings (NULL or not an array: []). */
-static void add_list(struct rentals_buf *b, const json_t *j)
+static void add_list(struct rentals_buf *b, const json_t *j_list)
 {
     size_t i;
     const json_t *j_item;
     add_lit(b, "[");
-    if (json_is_array(j)) {
-        json_array_foreach(j, i, j_item) {
+    if (json_is_array(j_list)) {
+        json_array_foreach(j_list, i, j_item) {
             if (i)
                 add_lit(b, ",");
             rentals_buf_str(b, json_string_value(j_item));

@@ -74,7 +74,7 @@ app_err rentals_get(struct app *a, int64_t user_id, int64_t id, struct rental *o
     return finish(c, rentals_store_get(c, user_id, id, out));
 }
 
-app_err rentals_patch(struct app *a, int64_t user_id, int64_t id, const json_t *j,
+app_err rentals_patch(struct app *a, int64_t user_id, int64_t id, const json_t *j_body,
                       struct vcheck *v, struct rental *out)
 {
     struct rental cur;
@@ -85,7 +85,7 @@ app_err rentals_patch(struct app *a, int64_t user_id, int64_t id, const json_t *
         return rc;
     rc = rentals_store_get(c, user_id, id, &cur);
     if (rc == APP_OK) {
-        rentals_apply_json(v, j, &cur, true);
+        rentals_apply_json(v, j_body, &cur, true);
         rc = vcheck_ok(v) ? rentals_store_update(c, user_id, &cur, out) : APP_E_VALIDATION;
     }
     rental_cleanup(&cur);

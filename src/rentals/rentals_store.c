@@ -299,9 +299,9 @@ static void row_to_rental(const db_res *res, int row, struct rental *out)
     out->updated_at = dup_cell(res, row, 25);
 }
 
-static char *dump_or(const json_t *j, const char *dflt)
+static char *dump_or(const json_t *j_val, const char *dflt)
 {
-    char *s = j ? json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY) : NULL;
+    char *s = j_val ? json_dumps(j_val, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY) : NULL;
     return s ? s : strdup(dflt);
 }
 

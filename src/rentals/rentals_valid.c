@@ -133,15 +133,15 @@ bool rentals_valid_date(const char *s)
 /* ---- field appliers ------------------------------------------------------------------ */
 
 /* Optional text: null or blank clears it; longer than max is a rule failure. */
-static void apply_text(struct vcheck *v, const json_t *j, const char *key, char **dst,
+static void apply_text(struct vcheck *v, const json_t *j_body, const char *key, char **dst,
                        size_t max)
 {
     const char *s = NULL;
-    if (vhas_null(j, key)) {
+    if (vhas_null(j_body, key)) {
         replace(dst, NULL);
         return;
     }
-    if (!vget_str(v, j, key, &s))
+    if (!vget_str(v, j_body, key, &s))
         return;
     char *t = trimmed(s);
     if (t && utf8_len(t) > max) {
@@ -154,23 +154,23 @@ static void apply_text(struct vcheck *v, const json_t *j, const char *key, char 
     replace(dst, t);
 }
 
-static void apply_url(struct vcheck *v, const json_t *j, const char *key, char **dst)
+static void apply_url(struct vcheck *v, const json_t *j_body, const char *key, char **dst)
 {
     char *before = *dst ? strdup(*dst) : NULL;
-    apply_text(v, j, key, dst, URL_MAX);
+    apply_text(v, j_body, key, dst, URL_MAX);
     if (*dst && (before == NULL || strcmp(before, *dst) != 0) && !is_http_url(*dst))
         vcheck_fail(v, key, "must be an http(s) URL");
     free(before);
 }
 
-static void apply_address(struct vcheck *v, const json_t *j, struct rental *r, bool patch)
+static void apply_address(struct vcheck *v, const json_t *j_body, struct rental *r, bool patch)
 {
     const char *s = NULL;
-    bool given = vget_str(v, j, "property_address", &s);
+    bool given = vget_str(v, j_body, "property_address", &s);
     if (!given) {
         if (!patch && v->type_field[0] == '\0')
             vcheck_fail(v, "property_address", "is required");
-        else if (patch && vhas_null(j, "property_address"))
+        else if (patch && vhas_null(j_body, "property_address"))
             vcheck_fail(v, "property_address", "cannot be changed");
         return;
     }
@@ -190,15 +190,15 @@ static void apply_address(struct vcheck *v, const json_t *j, struct rental *r, b
     replace(&r->address, t);
 }
 
-static void apply_website(struct vcheck *v, const json_t *j, struct rental *r, bool patch)
+static void apply_website(struct vcheck *v, const json_t *j_body, struct rental *r, bool patch)
 {
     const char *s = NULL;
-    bool given = vget_str(v, j, "website", &s);
+    bool given = vget_str(v, j_body, "website", &s);
     char *t = given ? trimmed(s) : NULL;
     lower(t);
     if (patch) {
         if ((given && (!t || !r->website || strcmp(t, r->website) != 0)) ||
-            vhas_null(j, "website"))
+            vhas_null(j_body, "website"))
             vcheck_fail(v, "website", "cannot be changed");
         free(t);
         return;
@@ -221,13 +221,13 @@ struct numrule {
 };
 
 /* Returns 1 and *out when set, 0 when cleared (null), -1 when absent or rejected. */
-static int apply_number(struct vcheck *v, const json_t *j, const struct numrule *nr,
+static int apply_number(struct vcheck *v, const json_t *j_body, const struct numrule *nr,
                         double *out)
 {
     double d = 0;
-    if (vhas_null(j, nr->key))
+    if (vhas_null(j_body, nr->key))
         return 0;
-    if (!vget_num(v, j, nr->key, &d))
+    if (!vget_num(v, j_body, nr->key, &d))
         return -1;
     bool ok = isfinite(d) && d >= nr->lo && (nr->hi_open ? d < nr->hi : d <= nr->hi);
     if (ok && nr->step > 0)
@@ -240,7 +240,7 @@ static int apply_number(struct vcheck *v, const json_t *j, const struct numrule 
     return 1;
 }
 
-static void apply_numbers(struct vcheck *v, const json_t *j, struct rental *r)
+static void apply_numbers(struct vcheck *v, const json_t *j_body, struct rental *r)
 {
     static const struct numrule price = {"price", 0, PRICE_LIMIT, true, 0,
                                          "must be at least 0 and less than 1,000,000"};
@@ -252,28 +252,28 @@ static void apply_numbers(struct vcheck *v, const json_t *j, struct rental *r)
                                         "must be a positive whole number"};
     double d = 0;
     int rc;
-    if ((rc = apply_number(v, j, &price, &d)) >= 0) {
+    if ((rc = apply_number(v, j_body, &price, &d)) >= 0) {
         r->has_price = rc == 1;
         r->price = rc == 1 ? round(d * 100.0) / 100.0 : 0;
     }
-    if ((rc = apply_number(v, j, &beds, &d)) >= 0) {
+    if ((rc = apply_number(v, j_body, &beds, &d)) >= 0) {
         r->has_bedrooms = rc == 1;
         r->bedrooms = rc == 1 ? (int64_t)d : 0;
     }
-    if ((rc = apply_number(v, j, &baths, &d)) >= 0) {
+    if ((rc = apply_number(v, j_body, &baths, &d)) >= 0) {
         r->has_bathrooms = rc == 1;
         r->bathrooms = rc == 1 ? d : 0;
     }
-    if ((rc = apply_number(v, j, &sqft, &d)) >= 0) {
+    if ((rc = apply_number(v, j_body, &sqft, &d)) >= 0) {
         r->has_square_feet = rc == 1;
         r->square_feet = rc == 1 ? (int64_t)d : 0;
     }
 }
 
-static void apply_type_and_date(struct vcheck *v, const json_t *j, struct rental *r)
+static void apply_type_and_date(struct vcheck *v, const json_t *j_body, struct rental *r)
 {
-    apply_text(v, j, "property_type", &r->property_type, TEXT_SHORT);
-    if (json_object_get(j, "property_type") && r->property_type) {
+    apply_text(v, j_body, "property_type", &r->property_type, TEXT_SHORT);
+    if (json_object_get(j_body, "property_type") && r->property_type) {
         lower(r->property_type);
         bool known = false;
         for (int i = 0; property_types[i]; i++)
@@ -283,22 +283,22 @@ static void apply_type_and_date(struct vcheck *v, const json_t *j, struct rental
                         "must be one of apartment, house, condo, townhouse, duplex, studio, "
                         "room, other");
     }
-    apply_text(v, j, "available_date", &r->available_date, 64);
-    if (json_object_get(j, "available_date") && r->available_date &&
+    apply_text(v, j_body, "available_date", &r->available_date, 64);
+    if (json_object_get(j_body, "available_date") && r->available_date &&
         !rentals_valid_date(r->available_date))
         vcheck_fail(v, "available_date", "must be a real date as YYYY-MM-DD");
     bool b = true;
-    if (vhas_null(j, "available"))
+    if (vhas_null(j_body, "available"))
         vcheck_fail(v, "available", "must be true or false");
-    else if (vget_bool(v, j, "available", &b))
+    else if (vget_bool(v, j_body, "available", &b))
         r->available = b;
 }
 
 /* An array of strings (urls: each an http(s) URL). null clears it. */
-static void apply_list(struct vcheck *v, const json_t *j, const char *key, json_t **dst,
+static void apply_list(struct vcheck *v, const json_t *j_body, const char *key, json_t **dst,
                        bool urls)
 {
-    const json_t *j_in = json_object_get(j, key);
+    const json_t *j_in = json_object_get(j_body, key);
     if (!j_in)
         return;
     if (json_is_null(j_in)) {
@@ -334,31 +334,31 @@ static void apply_list(struct vcheck *v, const json_t *j, const char *key, json_
     *dst = j_out;
 }
 
-void rentals_apply_json(struct vcheck *v, const json_t *j, struct rental *r, bool patch)
+void rentals_apply_json(struct vcheck *v, const json_t *j_body, struct rental *r, bool patch)
 {
-    apply_address(v, j, r, patch);
-    apply_website(v, j, r, patch);
-    apply_text(v, j, "unit", &r->unit, 50);
-    apply_text(v, j, "city", &r->city, TEXT_SHORT);
-    apply_text(v, j, "state", &r->state, 50);
-    apply_text(v, j, "zip", &r->zip, 20);
-    apply_numbers(v, j, r);
-    apply_type_and_date(v, j, r);
-    apply_text(v, j, "description", &r->description, 10000);
-    apply_text(v, j, "contact_info", &r->contact_info, 1000);
-    apply_url(v, j, "url", &r->source_url);
-    apply_list(v, j, "amenities", &r->j_amenities, false);
-    apply_list(v, j, "images", &r->j_images, true);
+    apply_address(v, j_body, r, patch);
+    apply_website(v, j_body, r, patch);
+    apply_text(v, j_body, "unit", &r->unit, 50);
+    apply_text(v, j_body, "city", &r->city, TEXT_SHORT);
+    apply_text(v, j_body, "state", &r->state, 50);
+    apply_text(v, j_body, "zip", &r->zip, 20);
+    apply_numbers(v, j_body, r);
+    apply_type_and_date(v, j_body, r);
+    apply_text(v, j_body, "description", &r->description, 10000);
+    apply_text(v, j_body, "contact_info", &r->contact_info, 1000);
+    apply_url(v, j_body, "url", &r->source_url);
+    apply_list(v, j_body, "amenities", &r->j_amenities, false);
+    apply_list(v, j_body, "images", &r->j_images, true);
     if (!patch)
         rental_set_str(&r->source_type, "manual");
 }
 
-void rentals_source_from_json(struct vcheck *v, const json_t *j, char **website, char **url)
+void rentals_source_from_json(struct vcheck *v, const json_t *j_body, char **website, char **url)
 {
     const char *s = NULL;
     *website = NULL;
     *url = NULL;
-    if (vget_str(v, j, "url", &s))
+    if (vget_str(v, j_body, "url", &s))
         *url = trimmed(s);
     if (!*url) {
         if (v->type_field[0] == '\0')
@@ -366,7 +366,7 @@ void rentals_source_from_json(struct vcheck *v, const json_t *j, char **website,
     } else if (strlen(*url) > URL_MAX || !is_http_url(*url)) {
         vcheck_fail(v, "url", "must be an http(s) URL of at most 2048 characters");
     }
-    if (vget_str(v, j, "website", &s))
+    if (vget_str(v, j_body, "website", &s))
         *website = trimmed(s);
     if (*website) {
         lower(*website);
