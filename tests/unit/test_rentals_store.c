@@ -471,7 +471,7 @@ static void test_scrape_sync_marks_vanished(void **state)
     rental_source_cleanup(&src);
 }
 
-static void date_in(int64_t days, char *buf)
+static void date_in(int64_t days, char buf[16])
 {
     /* days since epoch -> YYYY-MM-DD through the public formatter's inverse check */
     static const char *const months[12] = {"January", "February", "March", "April", "May",
@@ -484,7 +484,8 @@ static void date_in(int64_t days, char *buf)
     for (int i = 0; i < 12; i++)
         if (strcmp(months[i], month) == 0)
             m = i + 1;
-    sprintf(buf, "%04d-%02d-%02d", y, m, d);
+    assert_true(y > 0 && y < 10000 && m > 0 && d > 0 && d < 32);
+    snprintf(buf, 16, "%04d-%02d-%02d", y % 10000, m % 100, d % 100);
     assert_int_equal(rentals_date_days(buf), days);
 }
 
