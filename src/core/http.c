@@ -293,11 +293,12 @@ struct MHD_Daemon *http_start(struct app *a)
         fclose(ur);
     snprintf(id_prefix, sizeof id_prefix, "%02x%02x%02x%02x", rnd[0], rnd[1], rnd[2], rnd[3]);
     struct MHD_Daemon *d = MHD_start_daemon(
-        flags, (uint16_t)cfg->port, NULL, NULL, on_request, a, MHD_OPTION_SOCK_ADDR,
+        flags, (uint16_t)cfg->port, NULL, NULL, on_request, a, MHD_OPTION_EXTERNAL_LOGGER,
+        log_mhd, NULL, MHD_OPTION_SOCK_ADDR,
         (struct sockaddr *)&ss, MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg->threads,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30, MHD_OPTION_CONNECTION_LIMIT, (unsigned)4000,
         MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024, MHD_OPTION_NOTIFY_COMPLETED,
-        on_completed, NULL, MHD_OPTION_EXTERNAL_LOGGER, log_mhd, NULL, MHD_OPTION_END);
+        on_completed, NULL, MHD_OPTION_END);
     if (!d) {
         LOG_E("cannot listen on %s:%d (in use, or not permitted)", cfg->host, cfg->port);
         http_cors_cleanup();
