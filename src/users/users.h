@@ -76,7 +76,9 @@ extern const char *const users_day_names[7];
  * before the deletion (or carries no iat). One indexed query when the user exists. */
 app_err users_resolve(struct app *a, const struct auth_claims *c, int64_t *user_id);
 
-/* Reads user id into *out. APP_E_NOTFOUND when it does not exist. */
+/* Reads user id into *out. APP_E_NOTFOUND when it does not exist. Right after
+ * users_resolve of the same request (same thread) it answers from the row resolve read,
+ * without a database round trip. */
 app_err users_get(struct app *a, int64_t user_id, struct users_user *out);
 
 /* The tenant's settings into *out (defaults when never saved). */
@@ -133,6 +135,9 @@ void users_now_rfc3339(char buf[32]);
 /* *user_id = 0 when absent; *deleted_at = 0 when no tombstone. */
 app_err users_store_lookup(db_conn *c, const char *issuer, const char *subject,
                            int64_t *user_id, int64_t *deleted_at);
+/* As users_store_lookup, with the whole row into *out (out->id = 0 when absent). */
+app_err users_store_lookup_row(db_conn *c, const char *issuer, const char *subject,
+                               struct users_user *out, int64_t *deleted_at);
 /* INSERT ... ON CONFLICT DO NOTHING; strings may be "" (stored NULL). */
 app_err users_store_insert(db_conn *c, const char *issuer, const char *subject,
                            const char *email, const char *first, const char *last);

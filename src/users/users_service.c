@@ -33,36 +33,50 @@ json_t *users_user_to_json(const struct users_user *u)
                      u->created_at, "updated_at", u->updated_at);
 }
 
+/* The row users_resolve read last on this thread, for users_get of the same request (the
+ * dispatcher resolves the tenant and runs the handler on one thread). Only the request that
+ * resolved it reads it, once: nothing is kept across requests. */
+static _Thread_local struct users_user resolved;
+
 app_err users_resolve(struct app *a, const struct auth_claims *c, int64_t *user_id)
 {
     db_conn *conn = NULL;
-    int64_t id = 0, deleted_at = 0;
+    int64_t deleted_at = 0;
+    struct users_user *u = &resolved;
+    u->id = 0;
     if (c->issuer[0] == '\0' || c->subject[0] == '\0')
         return APP_E_AUTH;
     db_err de = db_acquire(a->db, &conn);
     if (de != DB_OK)
         return db_app_err(de);
-    app_err e = users_store_lookup(conn, c->issuer, c->subject, &id, &deleted_at);
+    app_err e = users_store_lookup_row(conn, c->issuer, c->subject, u, &deleted_at);
     if (e == APP_OK && deleted_at != 0 && (c->iat == 0 || c->iat <= deleted_at)) {
         LOG_D("token issued before the tenant was erased");
         e = APP_E_AUTH;
     }
-    if (e == APP_OK && id == 0) {
+    if (e == APP_OK && u->id == 0) {
         e = users_store_insert(conn, c->issuer, c->subject, c->email, c->first_name,
                                c->last_name);
         if (e == APP_OK)
-            e = users_store_lookup(conn, c->issuer, c->subject, &id, &deleted_at);
-        if (e == APP_OK && id == 0)
+            e = users_store_lookup_row(conn, c->issuer, c->subject, u, &deleted_at);
+        if (e == APP_OK && u->id == 0)
             e = APP_E_AUTH; /* erased between the two statements: the token is stale */
     }
     db_release(conn);
     if (e == APP_OK)
-        *user_id = id;
+        *user_id = u->id;
+    else
+        u->id = 0;
     return e;
 }
 
 app_err users_get(struct app *a, int64_t user_id, struct users_user *out)
 {
+    if (resolved.id != 0 && resolved.id == user_id) {
+        *out = resolved;
+        resolved.id = 0;
+        return APP_OK;
+    }
     db_conn *conn = NULL;
     db_err de = db_acquire(a->db, &conn);
     if (de != DB_OK)

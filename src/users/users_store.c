@@ -16,6 +16,17 @@ static const char sql_lookup[] =
     "SELECT (SELECT id FROM users WHERE issuer = $1 AND subject = $2),"
     " (SELECT deleted_at FROM deleted_users WHERE issuer = $1 AND subject = $2)";
 
+/* The lookup of the authentication path with the whole users row, so that GET /users/me
+ * needs no second statement. One row always: NULL user columns when the user is absent. */
+#define USER_COLS(ts_created, ts_updated)                                                   \
+    "u.id, (SELECT deleted_at FROM deleted_users WHERE issuer = $1 AND subject = $2),"      \
+    " u.issuer, u.subject, u.email, u.first_name, u.last_name, u.full_name, " ts_created     \
+    ", " ts_updated " FROM (SELECT 1) one LEFT JOIN users u ON u.issuer = $1 AND u.subject = $2"
+static const char *const sql_lookup_row[2] = {
+    "SELECT " USER_COLS("u.created_at", "u.updated_at"),
+    "SELECT " USER_COLS(PG_TS("u.created_at"), PG_TS("u.updated_at")),
+};
+
 static const char *const sql_insert[2] = {
     "INSERT INTO users (issuer, subject, email, first_name, last_name, full_name,"
     " created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7)"
@@ -120,6 +131,31 @@ app_err users_store_lookup(db_conn *c, const char *issuer, const char *subject,
         return fail(c, e, "lookup");
     *user_id = db_res_rows(res) > 0 ? db_res_int(res, 0, 0) : 0;
     *deleted_at = db_res_rows(res) > 0 ? db_res_int(res, 0, 1) : 0;
+    db_res_free(res);
+    return APP_OK;
+}
+
+app_err users_store_lookup_row(db_conn *c, const char *issuer, const char *subject,
+                               struct users_user *out, int64_t *deleted_at)
+{
+    db_param p[] = {DB_TEXT(issuer), DB_TEXT(subject)};
+    db_res *res = NULL;
+    db_err e = db_exec(c, sql_lookup_row[dialect(c)], p, 2, &res);
+    if (e != DB_OK)
+        return fail(c, e, "lookup");
+    bool found = db_res_rows(res) > 0 && !db_res_isnull(res, 0, 0);
+    *deleted_at = db_res_rows(res) > 0 ? db_res_int(res, 0, 1) : 0;
+    out->id = found ? db_res_int(res, 0, 0) : 0;
+    if (found) {
+        cell(res, 0, 2, out->issuer, sizeof out->issuer);
+        cell(res, 0, 3, out->subject, sizeof out->subject);
+        cell(res, 0, 4, out->email, sizeof out->email);
+        cell(res, 0, 5, out->first_name, sizeof out->first_name);
+        cell(res, 0, 6, out->last_name, sizeof out->last_name);
+        cell(res, 0, 7, out->full_name, sizeof out->full_name);
+        cell(res, 0, 8, out->created_at, sizeof out->created_at);
+        cell(res, 0, 9, out->updated_at, sizeof out->updated_at);
+    }
     db_res_free(res);
     return APP_OK;
 }
