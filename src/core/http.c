@@ -19,6 +19,7 @@
 
 #include "core/http_internal.h"
 #include "core/log.h"
+#include "core/text.h"
 #include "users/users.h"
 
 struct conn_state {
@@ -143,6 +144,42 @@ static bool authenticate(http_req *r)
     return true;
 }
 
+static enum MHD_Result check_arg(void *cls, enum MHD_ValueKind kind, const char *key,
+                                 const char *value)
+{
+    (void)kind;
+    const char **bad = cls;
+    if (!text_utf8_valid(key) || (value && !text_utf8_valid(value))) {
+        *bad = key;
+        return MHD_NO;
+    }
+    return MHD_YES;
+}
+
+/* Query parameters and path variables reach SQL and JSON: refuse text that is not UTF-8
+ * (400 for a parameter; 404 for a path, which cannot name anything that exists). */
+static bool args_ok_or_reply(http_req *r)
+{
+    const char *bad = NULL;
+    MHD_get_connection_values(r->mc, MHD_GET_ARGUMENT_KIND, check_arg, &bad);
+    if (bad) {
+        char msg[160];
+        if (text_utf8_valid(bad))
+            snprintf(msg, sizeof msg, "Query parameter '%.64s' is not valid UTF-8.", bad);
+        else
+            snprintf(msg, sizeof msg, "A query parameter name is not valid UTF-8.");
+        http_reply_error(r, 400, "invalid_parameter", msg);
+        return false;
+    }
+    for (int i = 0; i < r->nvars; i++) {
+        if (!text_utf8_valid(r->vars[i])) {
+            http_reply_error(r, 404, "not_found", "Not found.");
+            return false;
+        }
+    }
+    return true;
+}
+
 static void dispatch(struct conn_state *cs)
 {
     http_req *r = &cs->req;
@@ -171,6 +208,8 @@ static void dispatch(struct conn_state *cs)
         return;
     }
     if ((rt->flags & ROUTE_AUTH) && !authenticate(r))
+        return;
+    if (!args_ok_or_reply(r))
         return;
     rt->fn(r);
     if (!r->resp)

@@ -171,11 +171,13 @@ void log_access(const char *request_id, const char *method, const char *path, un
                          status, (long long)micros, (long long)user_id);
             n += (size_t)k;
         }
-        if (n >= cap - 1) { /* a very long path: the tree handles any size */
-            emit_json(json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:I, s:I}", "time", ts,
-                                "level", "info", "event", "access", "request_id", request_id,
-                                "method", method, "path", path, "status", (int)status,
-                                "micros", (json_int_t)micros, "user_id", (json_int_t)user_id));
+        if (n >= cap - 1 && strlen(path) > 300) {
+            /* a path too long for the line: log it cut (300 bytes escape to at most 1,800),
+             * never drop the line */
+            char cut[301];
+            memcpy(cut, path, sizeof cut - 1);
+            cut[sizeof cut - 1] = '\0';
+            log_access(request_id, method, cut, status, micros, user_id);
             return;
         }
         flockfile(stderr);
@@ -183,8 +185,14 @@ void log_access(const char *request_id, const char *method, const char *path, un
         funlockfile(stderr);
         return;
     }
+    /* text mode: control bytes would let a client forge log lines */
+    char shown[1024];
+    size_t i = 0;
+    for (; path[i] && i < sizeof shown - 1; i++)
+        shown[i] = ((unsigned char)path[i] < 0x20 || path[i] == 0x7f) ? '?' : path[i];
+    shown[i] = '\0';
     flockfile(stderr);
-    fprintf(stderr, "%s access %s %s %s %u %lldus user=%lld\n", ts, request_id, method, path,
+    fprintf(stderr, "%s access %s %s %s %u %lldus user=%lld\n", ts, request_id, method, shown,
             status, (long long)micros, (long long)user_id);
     funlockfile(stderr);
 }

@@ -440,6 +440,31 @@ class RequestIdAndAccessLog(harness.ServerTestCase):
         for secret in (tok, tok.split(".")[2], bad_token, "QS-SECRET", "access_token"):
             self.assertNotIn(secret, text, "the log contains %r" % secret[:20])
 
+    def test_access_log_keeps_long_and_odd_paths(self):
+        long_path = "/x" + "%01" * 1500
+        r = self.get(long_path)
+        self.assertEqual(r.status, 404)
+        lines = self.wait_access([r.headers["x-request-id"]])[r.headers["x-request-id"]]
+        self.assertEqual(len(lines), 1)
+        self.assertTrue(lines[0]["path"].startswith("/x\x01"), lines[0]["path"][:20])
+        self.assertEqual(lines[0]["status"], 404)
+
+
+class TextInput(harness.ServerTestCase):
+    """Query parameters and path variables that are not UTF-8 never reach SQL or JSON."""
+
+    def test_query_not_utf8_400(self):
+        tok = self.server.token("svc-utf8", email="utf8@example.com")
+        for path in ("/rentals?q=%ff", "/rentals?website=%c3%28", "/rentals?%ff=1"):
+            with self.subTest(path=path):
+                harness.assert_error(self, self.get(path, token=tok), 400, "invalid_parameter")
+
+    def test_path_variable_not_utf8_404(self):
+        tok = self.server.token("svc-utf8b", email="utf8b@example.com")
+        for path in ("/database/rentals/%ff", "/rentals/%ed%a0%80"):
+            with self.subTest(path=path):
+                harness.assert_error(self, self.get(path, token=tok), 404, "not_found")
+
 
 if __name__ == "__main__":
     harness.run()

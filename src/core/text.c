@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: MIT */
+/* UTF-8 well-formedness, per RFC 3629 (Unicode table 3-7). */
+#include "core/text.h"
+
+static bool cont(unsigned char c)
+{
+    return (c & 0xC0) == 0x80;
+}
+
+size_t text_utf8_seq(const unsigned char *s)
+{
+    unsigned char c = s[0];
+    if (c < 0x80)
+        return c ? 1 : 0;
+    if (c >= 0xC2 && c <= 0xDF)
+        return cont(s[1]) ? 2 : 0;
+    if (c >= 0xE0 && c <= 0xEF) {
+        unsigned char lo = c == 0xE0 ? 0xA0 : 0x80, hi = c == 0xED ? 0x9F : 0xBF;
+        return (s[1] >= lo && s[1] <= hi && cont(s[2])) ? 3 : 0;
+    }
+    if (c >= 0xF0 && c <= 0xF4) {
+        unsigned char lo = c == 0xF0 ? 0x90 : 0x80, hi = c == 0xF4 ? 0x8F : 0xBF;
+        return (s[1] >= lo && s[1] <= hi && cont(s[2]) && cont(s[3])) ? 4 : 0;
+    }
+    return 0;
+}
+
+bool text_utf8_valid(const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    while (*p) {
+        size_t n = text_utf8_seq(p);
+        if (n == 0)
+            return false;
+        p += n;
+    }
+    return true;
+}
