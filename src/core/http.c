@@ -211,6 +211,7 @@ static void dispatch(struct conn_state *cs)
         return;
     if (!args_ok_or_reply(r))
         return;
+    log_set_request(r->request_id, r->user_id);
     rt->fn(r);
     if (!r->resp)
         http_reply_err(r, APP_E_INTERNAL, NULL);
@@ -264,7 +265,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *mc, const ch
     int64_t t0 = now_micros();
     snprintf(cs->req.request_id, sizeof cs->req.request_id, "%s%012llx", id_prefix,
              (unsigned long long)atomic_fetch_add(&id_counter, 1));
+    log_set_request(cs->req.request_id, 0);
     dispatch(cs);
+    log_set_request(NULL, 0);
     http_req *r = &cs->req;
     MHD_add_response_header(r->resp, "X-Request-Id", r->request_id);
     http_cors_decorate(r);

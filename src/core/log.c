@@ -2,6 +2,7 @@
 /* Line-oriented logging to stderr: text on a TTY, JSON lines otherwise. Each line is
  * written with one fputs under stdio's own lock, so lines from threads don't interleave. */
 #include "core/log.h"
+#include "core/text.h"
 
 #include <jansson.h>
 #include <stdarg.h>
@@ -62,6 +63,15 @@ static void emit_json(json_t *j_line)
     json_decref(j_line);
 }
 
+static _Thread_local const char *cur_request;
+static _Thread_local int64_t cur_user;
+
+void log_set_request(const char *request_id, int64_t user_id)
+{
+    cur_request = request_id;
+    cur_user = user_id;
+}
+
 void log_msg(log_level lv, const char *func, const char *fmt, ...)
 {
     if (lv < min_level)
@@ -73,12 +83,27 @@ void log_msg(log_level lv, const char *func, const char *fmt, ...)
     va_end(ap);
     timestamp(ts, sizeof ts);
     if (as_json) {
-        emit_json(json_pack("{s:s, s:s, s:s, s:s}", "time", ts, "level", level_name(lv), "func",
-                            func, "msg", msg));
+        for (unsigned char *p = (unsigned char *)msg; *p;) { /* keep the line valid JSON */
+            size_t n = text_utf8_seq(p);
+            if (n == 0)
+                *p = '?';
+            p += n ? n : 1;
+        }
+        json_t *j = json_pack("{s:s, s:s, s:s, s:s}", "time", ts, "level", level_name(lv),
+                              "func", func, "msg", msg);
+        if (j && cur_request) {
+            json_object_set_new(j, "request_id", json_string(cur_request));
+            json_object_set_new(j, "user_id", json_integer((json_int_t)cur_user));
+        }
+        emit_json(j);
         return;
     }
     flockfile(stderr);
-    fprintf(stderr, "%s %-5s %s: %s\n", ts, level_name(lv), func, msg);
+    if (cur_request)
+        fprintf(stderr, "%s %-5s %s: [%s user=%lld] %s\n", ts, level_name(lv), func, cur_request,
+                (long long)cur_user, msg);
+    else
+        fprintf(stderr, "%s %-5s %s: %s\n", ts, level_name(lv), func, msg);
     funlockfile(stderr);
 }
 

@@ -12,6 +12,10 @@ typedef enum { LOG_DEBUG = 0, LOG_INFO, LOG_WARN, LOG_ERROR } log_level;
 void log_setup(const char *level, const char *format);
 void log_msg(log_level lv, const char *func, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* Ties this thread's following log lines to a request (request_id NULL: none). The
+ * dispatcher sets it around each request, so every line a handler logs carries the request
+ * id and the tenant. */
+void log_set_request(const char *request_id, int64_t user_id);
 /* The access log line: method, path (no query string), status, microseconds, user id (0 = none). */
 void log_access(const char *request_id, const char *method, const char *path, unsigned status,
                 int64_t micros, int64_t user_id);

@@ -134,7 +134,17 @@ class DatabaseDown(harness.ServerTestCase):
             self.assertEqual(h.json(), {"status": "healthy", "service": "peterental"})
             assert_error(self, self.get("/ready"), 503)
             assert_error(self, self.get("/ready"), 503)
-            assert_error(self, self.get("/users/me", token=tok), 503)
+            down = self.get("/users/me", token=tok)
+            assert_error(self, down, 503)
+            # what the server logged about it is tied to that request
+            rid = down.headers["x-request-id"]
+            deadline = time.monotonic() + 5
+            tied = []
+            while not tied and time.monotonic() < deadline:
+                tied = [x for x in self.server.log_records()
+                        if x.get("request_id") == rid and x.get("level") in ("warn", "error")]
+                time.sleep(0.05)
+            self.assertTrue(tied, "no warning or error logged with request id %s" % rid)
         finally:
             self.server.pg_unblock()
         deadline = time.monotonic() + 15
