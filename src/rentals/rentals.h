@@ -28,7 +28,10 @@
 #define RENTALS_LIMIT_MAX 200
 
 /* One listing. Every char * and json_t * is owned by the struct (NULL = SQL NULL) and
- * released by rental_cleanup. has_* flags mark numeric columns that are not NULL. */
+ * released by rental_cleanup. has_* flags mark numeric columns that are not NULL.
+ * Exception, items of a rental_list (store list functions): borrowed is set, the char *
+ * point into the list's result, amenities and images are left as the stored JSON text
+ * (amenities_text, images_text; j_amenities, j_images NULL) and j_extra is not read. */
 struct rental {
     int64_t id;
     int64_t user_id;
@@ -57,6 +60,9 @@ struct rental {
     char *scraped_at;     /* RFC 3339 UTC; store output only */
     char *created_at;
     char *updated_at;
+    bool borrowed;               /* list item: strings belong to the list, not to r */
+    const char *amenities_text;  /* list item: stored JSON of amenities (borrowed) */
+    const char *images_text;
 };
 
 /* Zeroes r (available = true). */
@@ -86,6 +92,7 @@ struct rental_list {
     int n;
     int *days;
     int64_t next_after; /* keyset position for the next page; 0 = last page */
+    db_res *res;        /* the result the items' strings point into */
 };
 void rental_list_cleanup(struct rental_list *l);
 

@@ -16,6 +16,13 @@ void rental_init(struct rental *r)
 
 void rental_cleanup(struct rental *r)
 {
+    if (r->borrowed) { /* a list item: only the JSON values are its own */
+        json_decref(r->j_amenities);
+        json_decref(r->j_images);
+        json_decref(r->j_extra);
+        memset(r, 0, sizeof *r);
+        return;
+    }
     char **strs[] = {&r->website, &r->source_url, &r->rental_id, &r->address, &r->unit,
                      &r->city, &r->state, &r->zip, &r->property_type, &r->available_date,
                      &r->description, &r->contact_info, &r->source_type, &r->scraped_at,
@@ -41,6 +48,7 @@ void rental_list_cleanup(struct rental_list *l)
         rental_cleanup(&l->items[i]);
     free(l->items);
     free(l->days);
+    db_res_free(l->res);
     memset(l, 0, sizeof *l);
 }
 
@@ -169,10 +177,8 @@ void rentals_buf_free(struct rentals_buf *b)
     memset(b, 0, sizeof *b);
 }
 
-static void add_lit(struct rentals_buf *b, const char *s)
-{
-    rentals_buf_add(b, s, strlen(s));
-}
+/* Appends a string literal (length known at compile time). */
+#define LIT(b, lit) rentals_buf_add((b), (lit), sizeof(lit) - 1)
 
 /* Length of the valid UTF-8 sequence at s (1..4), or 0 when it is not one. */
 static size_t utf8_seq(const unsigned char *s)
@@ -191,19 +197,31 @@ static size_t utf8_seq(const unsigned char *s)
     return n;
 }
 
+/* True for bytes copied as they are: printable ASCII other than " and \. */
+static bool plain(unsigned char c)
+{
+    return c >= 0x20 && c < 0x80 && c != '"' && c != '\\';
+}
+
 void rentals_buf_str(struct rentals_buf *b, const char *s)
 {
     if (!s) {
-        add_lit(b, "null");
+        LIT(b, "null");
         return;
     }
     const unsigned char *p = (const unsigned char *)s;
-    add_lit(b, "\"");
+    LIT(b, "\"");
     while (*p) {
         const unsigned char *run = p;
         size_t n;
-        while (*p >= 0x20 && *p != '"' && *p != '\\' && (n = utf8_seq(p)) > 0)
-            p += n;
+        for (;;) {
+            if (plain(*p))
+                p++;
+            else if (*p >= 0x80 && (n = utf8_seq(p)) > 0)
+                p += n;
+            else
+                break;
+        }
         rentals_buf_add(b, (const char *)run, (size_t)(p - run));
         if (!*p)
             break;
@@ -216,40 +234,67 @@ void rentals_buf_str(struct rentals_buf *b, const char *s)
             snprintf(esc, sizeof esc, "\\u%04x", *p);
             rentals_buf_add(b, esc, 6);
         } else {
-            add_lit(b, "\xEF\xBF\xBD"); /* invalid UTF-8 byte: U+FFFD */
+            LIT(b, "\xEF\xBF\xBD"); /* invalid UTF-8 byte: U+FFFD */
         }
         p++;
     }
-    add_lit(b, "\"");
+    LIT(b, "\"");
 }
 
-static void add_key(struct rentals_buf *b, const char *key)
+/* Decimal digits of v into the end of buf[24]; returns the first digit. */
+static char *int_text(int64_t v, char buf[24])
 {
-    add_lit(b, ",\"");
-    add_lit(b, key);
-    add_lit(b, "\":");
+    char *p = buf + 24;
+    uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+    do {
+        *--p = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0)
+        *--p = '-';
+    return p;
 }
 
 static void add_int(struct rentals_buf *b, bool has, int64_t v)
 {
-    char num[32];
+    char num[24];
     if (!has) {
-        add_lit(b, "null");
+        LIT(b, "null");
         return;
     }
-    snprintf(num, sizeof num, "%lld", (long long)v);
-    add_lit(b, num);
+    char *p = int_text(v, num);
+    rentals_buf_add(b, p, (size_t)(num + sizeof num - p));
 }
 
+/* v as "%.15g" prints it. Money and baths hold at most two decimals: those are written
+ * without printf (same text: at most 15 significant digits, no exponent); anything else
+ * goes through snprintf. */
 static void add_num(struct rentals_buf *b, bool has, double v)
 {
     char num[40];
     if (!has || !isfinite(v)) {
-        add_lit(b, "null");
+        LIT(b, "null");
         return;
     }
-    snprintf(num, sizeof num, "%.15g", v);
-    add_lit(b, num);
+    if (fabs(v) < 1e12 && v != 0.0) {
+        double cents = nearbyint(v * 100.0);
+        int64_t c = (int64_t)cents;
+        if (cents / 100.0 == v) {
+            int64_t whole = (c < 0 ? -c : c) / 100, frac = (c < 0 ? -c : c) % 100;
+            char *p = int_text(whole, num);
+            size_t n = (size_t)(num + 24 - p);
+            if (c < 0)
+                rentals_buf_add(b, "-", 1);
+            rentals_buf_add(b, p, n);
+            if (frac) {
+                char f[3] = {'.', (char)('0' + frac / 10), (char)('0' + frac % 10)};
+                rentals_buf_add(b, f, frac % 10 ? 3 : 2);
+            }
+            return;
+        }
+    }
+    int n = snprintf(num, sizeof num, "%.15g", v);
+    rentals_buf_add(b, num, (size_t)n);
 }
 
 /* A JSON array of strings (NULL or not an array: []). */
@@ -257,66 +302,153 @@ static void add_list(struct rentals_buf *b, const json_t *j_list)
 {
     size_t i;
     const json_t *j_item;
-    add_lit(b, "[");
+    LIT(b, "[");
     if (json_is_array(j_list)) {
         json_array_foreach(j_list, i, j_item) {
             if (i)
-                add_lit(b, ",");
+                LIT(b, ",");
             rentals_buf_str(b, json_string_value(j_item));
         }
     }
-    add_lit(b, "]");
+    LIT(b, "]");
+}
+
+/* End of the JSON string literal starting at s (after its closing quote), or NULL when it
+ * is not one (raw control bytes, unknown escapes, no end). */
+static const char *literal_end(const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s + 1;
+    for (;; p++) {
+        if (*p == '"')
+            return (const char *)p + 1;
+        if (*p < 0x20)
+            return NULL;
+        if (*p == '\\') {
+            p++;
+            if (*p == 'u') {
+                for (int i = 1; i <= 4; i++)
+                    if (!strchr("0123456789abcdefABCDEF", p[i]) || !p[i])
+                        return NULL;
+                if (p[1] == '0' && p[2] == '0' && p[3] == '0' && p[4] == '0')
+                    return NULL; /* NUL: the tree path drops such a list */
+                p += 4;
+            } else if (!*p || !strchr("\"\\/bfnrt", *p)) {
+                return NULL;
+            }
+        }
+    }
+}
+
+/* A stored JSON array of strings written as it is (minus whitespace; the literals are valid
+ * JSON already, and stored texts come from Jansson or jsonb, so they are valid UTF-8).
+ * Anything else takes the tree path, so the output never differs in meaning. */
+static void add_stored_list(struct rentals_buf *b, const char *text)
+{
+    const char *p = text;
+    size_t start = b->len;
+    bool first = true;
+#define WS(p) while (*(p) == ' ' || *(p) == '\n' || *(p) == '\t' || *(p) == '\r') (p)++
+    WS(p);
+    if (*p != '[')
+        goto slow;
+    p++;
+    LIT(b, "[");
+    WS(p);
+    while (*p != ']') {
+        if (!first) {
+            if (*p != ',')
+                goto slow;
+            p++;
+            WS(p);
+            LIT(b, ",");
+        }
+        const char *end = *p == '"' ? literal_end(p) : NULL;
+        if (!end)
+            goto slow;
+        rentals_buf_add(b, p, (size_t)(end - p));
+        p = end;
+        WS(p);
+        first = false;
+    }
+    p++;
+    WS(p);
+    if (*p)
+        goto slow;
+    LIT(b, "]");
+    return;
+slow:
+#undef WS
+    b->len = start;
+    json_t *j_list = json_loads(text, 0, NULL);
+    add_list(b, j_list);
+    json_decref(j_list);
+}
+
+static void write_list(struct rentals_buf *b, const json_t *j_list, const char *text)
+{
+    if (!j_list && text)
+        add_stored_list(b, text);
+    else
+        add_list(b, j_list);
 }
 
 void rentals_write(struct rentals_buf *b, const struct rental *r, const char *status, int days)
 {
-    char num[32];
-    snprintf(num, sizeof num, "{\"id\":%lld", (long long)r->id);
-    add_lit(b, num);
-    add_key(b, "user_id");
+    LIT(b, "{\"id\":");
+    add_int(b, true, r->id);
+    LIT(b, ",\"user_id\":");
     add_int(b, true, r->user_id);
-    const struct { const char *key; const char *val; } head[] = {
-        {"property_address", r->address}, {"unit", r->unit}, {"city", r->city},
-        {"state", r->state}, {"zip", r->zip}};
-    for (size_t i = 0; i < sizeof head / sizeof head[0]; i++) {
-        add_key(b, head[i].key);
-        rentals_buf_str(b, head[i].val);
-    }
-    add_key(b, "price");
+    LIT(b, ",\"property_address\":");
+    rentals_buf_str(b, r->address);
+    LIT(b, ",\"unit\":");
+    rentals_buf_str(b, r->unit);
+    LIT(b, ",\"city\":");
+    rentals_buf_str(b, r->city);
+    LIT(b, ",\"state\":");
+    rentals_buf_str(b, r->state);
+    LIT(b, ",\"zip\":");
+    rentals_buf_str(b, r->zip);
+    LIT(b, ",\"price\":");
     add_num(b, r->has_price, r->price);
-    add_key(b, "bedrooms");
+    LIT(b, ",\"bedrooms\":");
     add_int(b, r->has_bedrooms, r->bedrooms);
-    add_key(b, "bathrooms");
+    LIT(b, ",\"bathrooms\":");
     add_num(b, r->has_bathrooms, r->bathrooms);
-    add_key(b, "square_feet");
+    LIT(b, ",\"square_feet\":");
     add_int(b, r->has_square_feet, r->square_feet);
-    add_key(b, "property_type");
+    LIT(b, ",\"property_type\":");
     rentals_buf_str(b, r->property_type);
-    add_key(b, "available_date");
+    LIT(b, ",\"available_date\":");
     rentals_buf_str(b, r->available_date);
-    add_key(b, "available");
-    add_lit(b, r->available ? "true" : "false");
-    add_key(b, "description");
+    if (r->available)
+        LIT(b, ",\"available\":true");
+    else
+        LIT(b, ",\"available\":false");
+    LIT(b, ",\"description\":");
     rentals_buf_str(b, r->description);
-    add_key(b, "contact_info");
+    LIT(b, ",\"contact_info\":");
     rentals_buf_str(b, r->contact_info);
-    add_key(b, "amenities");
-    add_list(b, r->j_amenities);
-    add_key(b, "images");
-    add_list(b, r->j_images);
-    const struct { const char *key; const char *val; } tail[] = {
-        {"website", r->website}, {"url", r->source_url}, {"source_type", r->source_type},
-        {"created_at", r->created_at}, {"updated_at", r->updated_at},
-        {"scraped_at", r->scraped_at}};
-    for (size_t i = 0; i < sizeof tail / sizeof tail[0]; i++) {
-        add_key(b, tail[i].key);
-        rentals_buf_str(b, tail[i].val);
-    }
+    LIT(b, ",\"amenities\":");
+    write_list(b, r->j_amenities, r->amenities_text);
+    LIT(b, ",\"images\":");
+    write_list(b, r->j_images, r->images_text);
+    LIT(b, ",\"website\":");
+    rentals_buf_str(b, r->website);
+    LIT(b, ",\"url\":");
+    rentals_buf_str(b, r->source_url);
+    LIT(b, ",\"source_type\":");
+    rentals_buf_str(b, r->source_type);
+    LIT(b, ",\"created_at\":");
+    rentals_buf_str(b, r->created_at);
+    LIT(b, ",\"updated_at\":");
+    rentals_buf_str(b, r->updated_at);
+    LIT(b, ",\"scraped_at\":");
+    rentals_buf_str(b, r->scraped_at);
     if (status) {
-        add_key(b, "availability_status");
+        LIT(b, ",\"availability_status\":");
         rentals_buf_str(b, status);
-        add_key(b, "days_until_available");
+        LIT(b, ",\"days_until_available\":");
         add_int(b, true, days);
     }
-    add_lit(b, "}");
+    LIT(b, "}");
 }

@@ -355,7 +355,47 @@ static db_err exec_data(db_conn *c, const char *sql, int64_t user_id, db_param s
     return e;
 }
 
-static void list_fill(const db_res *res, int max, struct rental_list *out)
+/* A list item viewing row of res (see struct rental: borrowed strings, JSON lists as
+ * stored text, no extra_data): lists are the hot reads, and copying every cell and
+ * parsing three JSON columns per row cost more than the query. */
+static void row_view(const db_res *res, int row, struct rental *out)
+{
+#define VIEW(col) ((char *)db_res_text(res, row, (col)))
+    out->borrowed = true;
+    out->id = db_res_int(res, row, 0);
+    out->user_id = db_res_int(res, row, 1);
+    out->website = VIEW(2);
+    out->source_url = VIEW(3);
+    out->rental_id = VIEW(4);
+    out->address = VIEW(5);
+    out->unit = VIEW(6);
+    out->city = VIEW(7);
+    out->state = VIEW(8);
+    out->zip = VIEW(9);
+    out->has_bedrooms = !db_res_isnull(res, row, 10);
+    out->bedrooms = db_res_int(res, row, 10);
+    out->has_bathrooms = !db_res_isnull(res, row, 11);
+    out->bathrooms = db_res_double(res, row, 11);
+    out->has_square_feet = !db_res_isnull(res, row, 12);
+    out->square_feet = db_res_int(res, row, 12);
+    out->has_price = !db_res_isnull(res, row, 13);
+    out->price = db_res_double(res, row, 13);
+    out->property_type = VIEW(14);
+    out->available_date = VIEW(15);
+    out->available = db_res_bool(res, row, 16);
+    out->amenities_text = db_res_text(res, row, 17);
+    out->images_text = db_res_text(res, row, 18);
+    out->description = VIEW(19);
+    out->contact_info = VIEW(20);
+    out->source_type = VIEW(21);
+    out->scraped_at = VIEW(23);
+    out->created_at = VIEW(24);
+    out->updated_at = VIEW(25);
+#undef VIEW
+}
+
+/* Fills out with views of the first max rows (all when max < 0); takes res. */
+static void list_fill(db_res *res, int max, struct rental_list *out)
 {
     int n = db_res_rows(res);
     if (max >= 0 && n > max)
@@ -363,9 +403,10 @@ static void list_fill(const db_res *res, int max, struct rental_list *out)
     out->items = xcalloc((size_t)n, sizeof *out->items);
     for (int i = 0; i < n; i++) {
         rental_init(&out->items[i]);
-        row_to_rental(res, i, &out->items[i]);
+        row_view(res, i, &out->items[i]);
     }
     out->n = n;
+    out->res = res;
 }
 
 /* ---- rentals ------------------------------------------------------------------------ */
@@ -466,9 +507,9 @@ app_err rentals_store_list(db_conn *c, int64_t user_id, const struct rental_filt
     free(q);
     if (e != DB_OK)
         return fail(c, e, "list rentals");
+    bool more = db_res_rows(res) > f->limit;
     list_fill(res, f->limit, out);
-    out->next_after = (db_res_rows(res) > f->limit && out->n > 0) ? out->items[out->n - 1].id : 0;
-    db_res_free(res);
+    out->next_after = (more && out->n > 0) ? out->items[out->n - 1].id : 0;
     return APP_OK;
 }
 
@@ -481,7 +522,6 @@ app_err rentals_store_by_website(db_conn *c, int64_t user_id, const char *websit
     if (e != DB_OK)
         return fail(c, e, "rentals by website");
     list_fill(res, -1, out);
-    db_res_free(res);
     return APP_OK;
 }
 
@@ -493,7 +533,6 @@ app_err rentals_store_available(db_conn *c, int64_t user_id, struct rental_list 
     if (e != DB_OK)
         return fail(c, e, "available rentals");
     list_fill(res, -1, out);
-    db_res_free(res);
     return APP_OK;
 }
 
