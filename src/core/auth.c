@@ -4,7 +4,10 @@
  * allow-list (RS256, ES256, EdDSA) and fit the key found by kid in that issuer's keyset;
  * after the signature, the claims (exp, nbf, iat with 60 s skew, aud, azp, subject) are
  * checked here. Verified tokens are remembered in auth_cache.c until they expire. */
+#include <arpa/inet.h>
 #include <ctype.h>
+#include <netinet/in.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -106,6 +109,42 @@ struct issuer_conf {
     const char *name; /* "AUTH_2" or "CLERK", for messages */
 };
 
+/* True when host (as libcurl's URL parser returns it: IPv6 in brackets) is loopback. */
+static bool loopback_host(const char *host)
+{
+    struct in_addr v4;
+    struct in6_addr v6;
+    char buf[INET6_ADDRSTRLEN + 2];
+    size_t n = strlen(host);
+    if (strcasecmp(host, "localhost") == 0)
+        return true;
+    if (inet_pton(AF_INET, host, &v4) == 1)
+        return (ntohl(v4.s_addr) >> 24) == 127;
+    if (n < 3 || n >= sizeof(buf) || host[0] != '[' || host[n - 1] != ']')
+        return false;
+    memcpy(buf, host + 1, n - 2);
+    buf[n - 2] = '\0';
+    return inet_pton(AF_INET6, buf, &v6) == 1 && IN6_IS_ADDR_LOOPBACK(&v6);
+}
+
+/* A JWKS URL must be https, or http to a loopback host (a local stand-in or sidecar): keys
+ * fetched in clear over a network could be swapped by anyone on the path. The URL is parsed
+ * by libcurl, the same parser the fetch uses, so both see the same host. */
+static bool jwks_url_ok(const char *url)
+{
+    CURLU *u = curl_url();
+    char *scheme = NULL, *host = NULL;
+    bool ok = false;
+    if (u && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+        curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
+        curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK)
+        ok = strcmp(scheme, "https") == 0 || (strcmp(scheme, "http") == 0 && loopback_host(host));
+    curl_free(scheme);
+    curl_free(host);
+    curl_url_cleanup(u);
+    return ok;
+}
+
 static app_err issuer_setup(auth *a, struct auth_issuer *is, const struct issuer_conf *c)
 {
     if (issuer_init(is, c->iss, AUTH_ALG_RS256 | AUTH_ALG_ES256 | AUTH_ALG_EDDSA) != 0)
@@ -116,8 +155,9 @@ static app_err issuer_setup(auth *a, struct auth_issuer *is, const struct issuer
         return APP_E_PARAM;
     }
     if (c->url && *c->url) {
-        if (strncasecmp(c->url, "https://", 8) != 0 && strncasecmp(c->url, "http://", 7) != 0) {
-            LOG_E("%s_JWKS_URL must be an http or https URL", c->name);
+        if (!jwks_url_ok(c->url)) {
+            LOG_E("%s_JWKS_URL must be an https URL (plain http only for a loopback host: "
+                  "127.0.0.0/8, ::1, localhost)", c->name);
             return APP_E_PARAM;
         }
         if (!(is->jwks_url = strdup(c->url)))
@@ -380,6 +420,8 @@ static const char *check_signature(auth *a, struct auth_issuer *is, jwt_t *jwt)
 
     if (!(alg & is->algs))
         return "alg not allowed for this issuer";
+    if (!kid || !*kid) /* SPEC §3: the kid must match a key of the issuer */
+        return "no kid";
     json_t *j_crit = r_jwt_get_header_json_t_value(jwt, "crit"); /* a copy */
     json_decref(j_crit);
     if (j_crit)

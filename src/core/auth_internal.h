@@ -102,7 +102,7 @@ app_err auth_keys_builtin(auth *a, const char *data_dir);
 struct auth_keyset *auth_keys_from_pem(const char *pem);
 /* Builds a keyset from a JWKS document; unusable keys are skipped. NULL when none is usable. */
 struct auth_keyset *auth_keys_from_jwks(const char *text, size_t len);
-/* The JSON text (new string, free()) and family of the issuer's key for kid (may be NULL),
+/* The JSON text (new string, free()) and family of the issuer's key for kid (NULL: none),
  * fetching the JWKS lazily and refreshing it (rate-limited) on an unknown kid. */
 char *auth_keys_find(auth *a, struct auth_issuer *is, const char *kid, enum auth_kty *kty,
                      unsigned *alg);

@@ -399,7 +399,7 @@ static size_t on_body(char *data, size_t size, size_t n, void *ud)
     return add;
 }
 
-/* GETs url (http or https only, no redirects, timeouts, 256 KiB cap); builds a keyset. */
+/* GETs url (https, or http to loopback as auth.c checks; no redirects, timeouts, 256 KiB cap); builds a keyset. */
 static struct auth_keyset *fetch_jwks(const char *url)
 {
     CURL *h = curl_easy_init();
@@ -437,15 +437,15 @@ static struct auth_keyset *fetch_jwks(const char *url)
 
 static const struct auth_key *keyset_lookup(const struct auth_keyset *ks, const char *kid)
 {
-    if (!ks)
-        return NULL;
-    for (size_t i = 0; kid && i < ks->n; i++) {
+    if (!ks || !kid)
+        return NULL; /* a token must name its key (SPEC §3), even to a one-key issuer */
+    for (size_t i = 0; i < ks->n; i++) {
         if (ks->keys[i].kid && strcmp(ks->keys[i].kid, kid) == 0)
             return &ks->keys[i];
     }
-    /* A single key without kid (PEM) serves every token; a token without kid may use a
-     * keyset of exactly one key. The signature check decides either way. */
-    if (ks->n == 1 && (!kid || !ks->keys[0].kid))
+    /* A configured PEM key has no kid of its own: it is the issuer's only key and answers
+     * whatever kid the token names. The signature check decides. */
+    if (ks->n == 1 && !ks->keys[0].kid)
         return &ks->keys[0];
     return NULL;
 }
@@ -501,6 +501,8 @@ char *auth_keys_find(auth *a, struct auth_issuer *is, const char *kid, enum auth
                      unsigned *alg)
 {
     bool stale = false;
+    if (!kid)
+        return NULL; /* no JWKS fetch for a token that names no key */
     char *json = copy_key(a, is, kid, kty, alg, &stale);
 
     if (json && stale && pthread_mutex_trylock(&is->fetch_lock) == 0) {

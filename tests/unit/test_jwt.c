@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <arpa/inet.h>
 #include <jansson.h>
@@ -212,16 +213,23 @@ static jwk_t *builtin_key(const struct fx *f)
     return k;
 }
 
-/* Signs claims (stolen) with key under alg; kid NULL: the key's own kid. */
+/* Signs claims (stolen) with key under alg; kid NULL: the key's own kid; "": no kid. */
 static char *sign_with(jwk_t *key, jwa_alg alg, const char *kid, json_t *j_claims)
 {
     jwt_t *jwt = NULL;
     assert_int_equal(r_jwt_init(&jwt), RHN_OK);
     assert_int_equal(r_jwt_set_sign_alg(jwt, alg), RHN_OK);
+    jwk_t *nokid = NULL;
     if (!kid)
         kid = r_jwk_get_property_str(key, "kid");
-    if (kid)
+    if (kid && *kid) {
         r_jwt_set_header_str_value(jwt, "kid", kid);
+    } else { /* Rhonabwy copies the key's kid into the header: sign with a kid-less copy */
+        nokid = r_jwk_copy(key);
+        assert_non_null(nokid);
+        r_jwk_delete_property_str(nokid, "kid");
+        key = nokid;
+    }
     assert_int_equal(r_jwt_set_full_claims_json_t(jwt, j_claims), RHN_OK);
     json_decref(j_claims);
     char *tok = r_jwt_serialize_signed(jwt, key, 0);
@@ -229,6 +237,14 @@ static char *sign_with(jwk_t *key, jwa_alg alg, const char *kid, json_t *j_claim
     char *out = strdup(tok);
     r_free(tok);
     r_jwt_free(jwt);
+    r_jwk_free(nokid);
+    if (!(kid && *kid)) { /* make sure the header really carries no kid */
+        jwt_t *check = NULL;
+        assert_int_equal(r_jwt_init(&check), RHN_OK);
+        assert_int_equal(r_jwt_parse(check, out, 0), RHN_OK);
+        assert_null(r_jwt_get_header_str_value(check, "kid"));
+        r_jwt_free(check);
+    }
     return out;
 }
 
@@ -709,6 +725,124 @@ static void bad_config_refused(void **state)
     assert_null(a);
 }
 
+/* Runs auth_new with AUTH_1_JWKS_URL = url; returns whether it succeeded and, on failure,
+ * checks that the log line (stderr, captured) names the key. */
+static bool jwks_url_accepted(struct fx *f, const char *url)
+{
+    char path[512], buf[4096] = "";
+    auth *a = NULL;
+    snprintf(path, sizeof(path), "%s/stderr.txt", f->dir);
+    setenv("AUTH_1_JWKS_URL", url, 1);
+    fflush(stderr);
+    int saved = dup(2);
+    FILE *cap = fopen(path, "w+");
+    assert_non_null(cap);
+    dup2(fileno(cap), 2);
+    app_err e = auth_new(&f->cfg, BUILTIN_ISS, &a);
+    fflush(stderr);
+    dup2(saved, 2);
+    close(saved);
+    rewind(cap);
+    size_t n = fread(buf, 1, sizeof(buf) - 1, cap);
+    buf[n] = '\0';
+    fclose(cap);
+    auth_free(a);
+    if (e != APP_OK)
+        assert_non_null(strstr(buf, "AUTH_1_JWKS_URL"));
+    return e == APP_OK;
+}
+
+static void jwks_url_needs_https_off_loopback(void **state)
+{
+    struct fx *f = *state;
+    static const char *const refused[] = {
+        "http://idp.example.test/.well-known/jwks.json",
+        "HTTP://idp.example.test/jwks.json",
+        "http://10.0.0.5/jwks.json",
+        "http://127.0.0.1.evil.example/jwks.json", /* a name that merely starts like one */
+        "http://127.0.0.1@evil.example/jwks.json", /* userinfo, the host is evil.example */
+        "http://[::2]/jwks.json",
+        "http://localhost.evil.example/jwks.json",
+        "ftp://127.0.0.1/jwks.json",
+        "not a url",
+    };
+    static const char *const accepted[] = {
+        "https://idp.example.test/.well-known/jwks.json",
+        "http://127.0.0.1:9/jwks.json",
+        "http://127.42.0.7/jwks.json",
+        "http://localhost:9/jwks.json",
+        "http://LOCALHOST/jwks.json",
+        "http://[::1]:9/jwks.json",
+        "http://user@127.0.0.1:9/jwks.json",
+    };
+    f->dir = tu_tempdir();
+    f->cfg.data_dir = f->dir;
+    f->cfg.auth_issuers = EXT_ISS;
+    for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+        if (jwks_url_accepted(f, refused[i]))
+            fail_msg("accepted %s", refused[i]);
+    }
+    for (size_t i = 0; i < sizeof(accepted) / sizeof(accepted[0]); i++) {
+        if (!jwks_url_accepted(f, accepted[i]))
+            fail_msg("refused %s", accepted[i]);
+    }
+    /* the CLERK_ shorthand follows the same rule */
+    f->cfg.auth_issuers = NULL;
+    unsetenv("AUTH_1_JWKS_URL");
+    f->cfg.clerk_issuer = "https://clerk.example.test";
+    f->cfg.clerk_jwks_url = "http://clerk.example.test/.well-known/jwks.json";
+    auth *a = NULL;
+    assert_int_not_equal(auth_new(&f->cfg, BUILTIN_ISS, &a), APP_OK);
+    f->cfg.clerk_jwks_url = "https://clerk.example.test/.well-known/jwks.json";
+    assert_int_equal(auth_new(&f->cfg, BUILTIN_ISS, &a), APP_OK);
+    auth_free(a);
+}
+
+/* SPEC §3: the kid must match a key of the issuer, also when the issuer has one key. */
+static void kid_required(void **state)
+{
+    struct fx *f = *state;
+    struct jwks_stub s = { 0 };
+    jwk_t *mine;
+
+    /* built-in issuer (one key) */
+    fx_open(f, NULL);
+    mine = builtin_key(f);
+    expect_reject(f, sign_with(mine, R_JWA_ALG_ES256, "", claims(BUILTIN_ISS, "u1", 600)));
+    expect_reject(f, sign_with(mine, R_JWA_ALG_ES256, "other", claims(BUILTIN_ISS, "u1", 600)));
+    expect_accept(f, sign_with(mine, R_JWA_ALG_ES256, NULL, claims(BUILTIN_ISS, "u1", 600)), "u1");
+    r_jwk_free(mine);
+    auth_free(f->a);
+    f->a = NULL;
+
+    /* a PEM key has no kid of its own: it answers any kid, but the token must name one */
+    open_pem_issuer(f, NULL, NULL);
+    expect_reject(f, sign_with(rsa_priv, R_JWA_ALG_RS256, "", claims(EXT_ISS, "p1", 600)));
+    expect_accept(f, sign_with(rsa_priv, R_JWA_ALG_RS256, "any-kid", claims(EXT_ISS, "p2", 600)),
+                  "p2");
+    auth_free(f->a);
+    f->a = NULL;
+    unsetenv("AUTH_1_PEM");
+
+    /* a JWKS of one key: no kid is refused without fetching anything */
+    stub_start(&s);
+    stub_serve(&s, rsa_pub, NULL);
+    setenv("AUTH_1_JWKS_URL", s.url, 1);
+    fx_open(f, EXT_ISS);
+    expect_reject(f, sign_with(rsa_priv, R_JWA_ALG_RS256, "", claims(EXT_ISS, "j1", 600)));
+    assert_int_equal(stub_hits(&s), 0);
+    expect_accept(f, sign_with(rsa_priv, R_JWA_ALG_RS256, NULL, claims(EXT_ISS, "j2", 600)), "j2");
+    expect_reject(f, sign_with(rsa_priv, R_JWA_ALG_RS256, "", claims(EXT_ISS, "j3", 600)));
+    assert_int_equal(stub_hits(&s), 1);
+    /* user_id wins over sub for external issuers too */
+    json_t *j = claims(EXT_ISS, "sess_9", 600);
+    json_object_set_new(j, "user_id", json_string("user_9"));
+    expect_accept(f, sign_with(rsa_priv, R_JWA_ALG_RS256, NULL, j), "user_9");
+    auth_free(f->a);
+    f->a = NULL;
+    stub_stop(&s);
+}
+
 /* ---- external issuer by JWKS URL --------------------------------------------------- */
 
 static void jwks_url_and_rotation(void **state)
@@ -964,6 +1098,7 @@ int main(void)
         T(bad_config_refused),   T(jwks_url_and_rotation),    T(unknown_kid_rate_limited),
         T(stale_jwks_refetched), T(crit_header),               T(embedded_jwk_ignored),
         T(eddsa_by_jwks),        T(concurrent_verify),
+        T(jwks_url_needs_https_off_loopback), T(kid_required),
         T(cache_hit_and_expiry), T(cache_many_tokens),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
