@@ -231,14 +231,7 @@ app_err rentals_available(struct app *a, int64_t user_id, struct rental_list *ou
     app_err rc = begin(a, user_id, false, &c);
     if (rc != APP_OK)
         return rc;
-    rc = owner_email(c, user_id, email, email_len);
-    if (rc == APP_OK) {
-        rc = users_store_settings_get(c, user_id, &s);
-        if (rc == APP_E_NOTFOUND) {
-            users_settings_defaults(&s);
-            rc = APP_OK;
-        }
-    }
+    rc = users_store_email_settings(c, user_id, email, email_len, &s);
     if (rc == APP_OK)
         rc = rentals_store_available(c, user_id, out);
     rc = finish(c, rc);

@@ -151,6 +151,10 @@ app_err users_store_delete(db_conn *c, int64_t user_id);
 app_err users_store_tombstone(db_conn *c, const char *issuer, const char *subject, int64_t at);
 /* APP_E_NOTFOUND when the tenant never saved settings (caller uses defaults). */
 app_err users_store_settings_get(db_conn *c, int64_t user_id, struct user_settings *out);
+/* The tenant's email ("" when unknown or no such user) into email and its settings
+ * (defaults when never saved) into *out, in one statement. */
+app_err users_store_email_settings(db_conn *c, int64_t user_id, char *email, size_t email_len,
+                                   struct user_settings *out);
 /* Insert or replace the settings row; s->updated_at is set to the stored time. */
 app_err users_store_settings_put(db_conn *c, int64_t user_id, struct user_settings *s);
 
