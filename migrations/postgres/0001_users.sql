@@ -46,12 +46,32 @@ CREATE POLICY user_settings_tenant ON user_settings
     WITH CHECK (user_id = NULLIF(current_setting('app.user_id', true), '')::bigint);
 
 -- Built-in accounts (POST /auth/signup). email is stored lower-cased. No row-level
--- security: login finds the account by email before the tenant is known.
+-- security: login finds the account by email before the tenant is known. Instead the
+-- serving role (peterental_app) has no rights on the table at all (db_restrict_role
+-- revokes them): it reaches one account at a time, by exact email, through the two
+-- SECURITY DEFINER functions below, which run as the role that applied this migration.
 CREATE TABLE credentials (
     user_id bigint PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
     email text NOT NULL UNIQUE,
     password_hash text NOT NULL
 );
+
+CREATE FUNCTION credentials_find(p_email text)
+    RETURNS TABLE (user_id bigint, password_hash text)
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path = public, pg_temp
+    AS $$ SELECT c.user_id, c.password_hash FROM public.credentials c
+          WHERE c.email = p_email $$;
+
+CREATE FUNCTION credentials_create(p_user_id bigint, p_email text, p_hash text)
+    RETURNS void
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path = public, pg_temp
+    AS $$ INSERT INTO public.credentials (user_id, email, password_hash)
+          VALUES (p_user_id, p_email, p_hash) $$;
+
+REVOKE ALL ON FUNCTION credentials_find(text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION credentials_create(bigint, text, text) FROM PUBLIC;
 
 -- Tombstones: a token issued at or before deleted_at (epoch seconds) for this identity
 -- is refused, so an erased tenant is not silently re-created by an old token.

@@ -37,7 +37,9 @@ CREATE TABLE user_settings (
     updated_at TEXT NOT NULL
 );
 
--- Built-in accounts (POST /auth/signup). email is stored lower-cased.
+-- Built-in accounts (POST /auth/signup). email is stored lower-cased. (PostgreSQL keeps
+-- this table out of the serving role's reach behind credentials_find/credentials_create;
+-- SQLite has no roles, the store uses plain SQL here.)
 CREATE TABLE credentials (
     user_id INTEGER PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
     email TEXT NOT NULL UNIQUE,

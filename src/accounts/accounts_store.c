@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* All SQL of built-in accounts: credentials (email -> password hash) and the login_failures
- * counters. Windows are fixed: ACCOUNTS_FAIL_WINDOW seconds from the first failure. */
+/* All SQL of built-in accounts: credentials (email -> password hash; on PostgreSQL through
+ * two SECURITY DEFINER functions) and the login_failures counters. Windows are fixed: ACCOUNTS_FAIL_WINDOW seconds from the first failure. */
 #include <stdio.h>
 
 #include "accounts/accounts.h"
@@ -11,6 +11,17 @@ static const char sql_create[] =
 
 static const char sql_find[] =
     "SELECT user_id, password_hash FROM credentials WHERE email = $1";
+
+/* PostgreSQL: the serving role has no rights on credentials; these SECURITY DEFINER
+ * functions (migrations/postgres/0001_users.sql) reach one account by exact email. */
+static const char pg_create[] = "SELECT credentials_create($1::bigint, $2::text, $3::text)";
+
+static const char pg_find[] = "SELECT user_id, password_hash FROM credentials_find($1::text)";
+
+static const char *dialect_sql(db_conn *c, const char *sqlite_sql, const char *pg_sql)
+{
+    return db_conn_dialect(c) == DB_POSTGRES ? pg_sql : sqlite_sql;
+}
 
 static const char sql_failures[] =
     "SELECT count, window_start FROM login_failures WHERE key = $1 AND window_start > $2";
@@ -38,7 +49,7 @@ static app_err fail(db_conn *c, db_err e, const char *what)
 app_err accounts_store_create(db_conn *c, int64_t user_id, const char *email, const char *hash)
 {
     db_param p[] = {DB_INT(user_id), DB_TEXT(email), DB_TEXT(hash)};
-    db_err e = db_exec(c, sql_create, p, 3, NULL);
+    db_err e = db_exec(c, dialect_sql(c, sql_create, pg_create), p, 3, NULL);
     return e == DB_OK ? APP_OK : fail(c, e, "create credentials");
 }
 
@@ -47,7 +58,7 @@ app_err accounts_store_find(db_conn *c, const char *email, int64_t *user_id,
 {
     db_param p[] = {DB_TEXT(email)};
     db_res *res = NULL;
-    db_err e = db_exec(c, sql_find, p, 1, &res);
+    db_err e = db_exec(c, dialect_sql(c, sql_find, pg_find), p, 1, &res);
     if (e != DB_OK)
         return fail(c, e, "find credentials");
     app_err ae = APP_E_NOTFOUND;

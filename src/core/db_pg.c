@@ -490,7 +490,20 @@ static db_err setup_app_role(db_conn *c, const struct login_role *l)
     static const char grants[] =
         "GRANT USAGE ON SCHEMA public TO " APP_ROLE ";"
         "GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO " APP_ROLE ";"
-        "GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO " APP_ROLE ";";
+        "GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO " APP_ROLE ";"
+        /* ...except password hashes (reached through the SECURITY DEFINER functions of
+         * 0001_users.sql) and the migration record (its checksums stay the migrator's).
+         * By name, when present: a database without them still gets the grants above. */
+        "DO $$ BEGIN"
+        " IF to_regclass('public.credentials') IS NOT NULL THEN"
+        "  REVOKE ALL ON TABLE public.credentials FROM " APP_ROLE ";"
+        "  GRANT EXECUTE ON FUNCTION public.credentials_find(text),"
+        "   public.credentials_create(bigint, text, text) TO " APP_ROLE ";"
+        " END IF;"
+        " IF to_regclass('public.schema_migrations') IS NOT NULL THEN"
+        "  REVOKE ALL ON TABLE public.schema_migrations FROM " APP_ROLE ";"
+        " END IF;"
+        " END $$;";
     if (!l->app_exists && !l->super && !l->createrole) {
         db_conn_seterr(c, "role " APP_ROLE " does not exist and the login role cannot "
                           "create it (create it NOLOGIN NOSUPERUSER NOBYPASSRLS)");
