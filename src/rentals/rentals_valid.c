@@ -218,6 +218,7 @@ struct numrule {
     bool hi_open;
     double step; /* 0: any; 1: whole numbers; 0.5: halves */
     const char *msg;
+    bool cents;  /* rounded to 0.01 before the range check (what the column stores) */
 };
 
 /* Returns 1 and *out when set, 0 when cleared (null), -1 when absent or rejected. */
@@ -229,6 +230,10 @@ static int apply_number(struct vcheck *v, const json_t *j_body, const struct num
         return 0;
     if (!vget_num(v, j_body, nr->key, &d))
         return -1;
+    /* Check the value that will be stored: 999999.996 rounds to 1000000.00, which the
+     * range (and the column CHECK) refuses. + 0.0 turns a rounded -0.0 into 0. */
+    if (nr->cents && isfinite(d))
+        d = round(d * 100.0) / 100.0 + 0.0;
     bool ok = isfinite(d) && d >= nr->lo && (nr->hi_open ? d < nr->hi : d <= nr->hi);
     if (ok && nr->step > 0)
         ok = fmod(d / nr->step, 1.0) == 0.0;
@@ -243,18 +248,19 @@ static int apply_number(struct vcheck *v, const json_t *j_body, const struct num
 static void apply_numbers(struct vcheck *v, const json_t *j_body, struct rental *r)
 {
     static const struct numrule price = {"price", 0, PRICE_LIMIT, true, 0,
-                                         "must be at least 0 and less than 1,000,000"};
+                                         "must be at least 0 and less than 1,000,000",
+                                         true};
     static const struct numrule beds = {"bedrooms", 0, BEDROOMS_MAX, false, 1,
-                                        "must be a whole number from 0 to 20"};
+                                        "must be a whole number from 0 to 20", false};
     static const struct numrule baths = {"bathrooms", 0, BATHROOMS_MAX, false, 0.5,
-                                         "must be from 0 to 20 in steps of 0.5"};
+                                         "must be from 0 to 20 in steps of 0.5", false};
     static const struct numrule sqft = {"square_feet", 1, SQFT_MAX, false, 1,
-                                        "must be a positive whole number"};
+                                        "must be a positive whole number", false};
     double d = 0;
     int rc;
     if ((rc = apply_number(v, j_body, &price, &d)) >= 0) {
         r->has_price = rc == 1;
-        r->price = rc == 1 ? round(d * 100.0) / 100.0 : 0;
+        r->price = rc == 1 ? d : 0; /* already rounded to cents */
     }
     if ((rc = apply_number(v, j_body, &beds, &d)) >= 0) {
         r->has_bedrooms = rc == 1;

@@ -167,6 +167,9 @@ class RentalsValidation(RentalsBase):
 
     def test_bounds(self):
         cases = [({"price": 1000000}, "price"), ({"price": 999999.99}, None),
+                 # checked after rounding to cents, as stored: not a 500 from the CHECK
+                 ({"price": 999999.996}, "price"), ({"price": 999999.995}, "price"),
+                 ({"price": 999999.994}, None), ({"price": -0.004}, None),
                  ({"price": 0}, None), ({"bedrooms": 2.5}, "bedrooms"),
                  ({"bedrooms": 20}, None), ({"bathrooms": 20.5}, "bathrooms"),
                  ({"bathrooms": 2.5}, None), ({"square_feet": -5}, "square_feet"),

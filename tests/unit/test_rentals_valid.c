@@ -4,6 +4,7 @@
  * time-zone offsets read from tzdata. No database. */
 #include "testutil.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -98,6 +99,24 @@ static void test_bounds_accept_edges(void **state)
                           &r, &v);
     assert_string_equal(bad, "");
     assert_false(r.available);
+    free(bad);
+    vcheck_cleanup(&v);
+    rental_cleanup(&r);
+    /* the price is checked after rounding to cents, the value the column stores */
+    bad = apply_new("{\"property_address\":\"1 A St\",\"price\":999999.996}", &r, &v);
+    assert_string_equal(bad, "price");
+    free(bad);
+    vcheck_cleanup(&v);
+    rental_cleanup(&r);
+    bad = apply_new("{\"property_address\":\"1 A St\",\"price\":999999.994}", &r, &v);
+    assert_string_equal(bad, "");
+    assert_true(r.price == 999999.99);
+    free(bad);
+    vcheck_cleanup(&v);
+    rental_cleanup(&r);
+    bad = apply_new("{\"property_address\":\"1 A St\",\"price\":-0.004}", &r, &v);
+    assert_string_equal(bad, "");
+    assert_true(r.price == 0.0 && !signbit(r.price));
     free(bad);
     vcheck_cleanup(&v);
     rental_cleanup(&r);
