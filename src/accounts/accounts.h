@@ -2,7 +2,9 @@
 /* Built-in accounts (SPEC §5 Auth): POST /auth/signup, /auth/login, /auth/logout.
  * Passwords are Argon2id (libsodium); a session is a 7-day token of the built-in issuer,
  * returned in the body and as the HttpOnly `session` cookie. Failed logins are counted per
- * email and per client address in the database (login_failures), so every instance agrees. */
+ * email and per client address in the database (login_failures), so every instance agrees.
+ * The client address is http_client_ip's (TRUSTED_PROXIES decides whether X-Forwarded-For
+ * counts); an IPv6 client is counted by its /64. */
 #ifndef PETE_ACCOUNTS_ACCOUNTS_H
 #define PETE_ACCOUNTS_ACCOUNTS_H
 

@@ -4,7 +4,9 @@
  * in this process (a local resource cap, not shared state), and no database connection is
  * held while one runs. An unknown email is verified against a dummy hash so the answer takes
  * as long as a wrong password. */
+#include <arpa/inet.h>
 #include <ctype.h>
+#include <netinet/in.h>
 #include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -172,6 +174,21 @@ app_err accounts_signup(struct app *a, const struct accounts_signup_in *in, stru
     return e;
 }
 
+/* The rate-limit key of a client address: prefix + the IPv4 address, or + the IPv6 /64
+ * ("2001:db8:1:2::/64": one IPv6 client commonly holds a whole /64), or + "unknown". */
+static void ip_key(const char *prefix, const char *ip, char *out, size_t len)
+{
+    struct in6_addr a6;
+    char net[INET6_ADDRSTRLEN];
+    if (ip && strchr(ip, ':') && inet_pton(AF_INET6, ip, &a6) == 1) {
+        memset(a6.s6_addr + 8, 0, 8);
+        inet_ntop(AF_INET6, &a6, net, sizeof net);
+        snprintf(out, len, "%s%s/64", prefix, net);
+    } else {
+        snprintf(out, len, "%s%s", prefix, ip && *ip ? ip : "unknown");
+    }
+}
+
 /* APP_E_RATE with *retry_after when key is over its limit. */
 static app_err check_limit(db_conn *c, const char *key, int64_t max, int64_t now,
                            long *retry_after)
@@ -238,7 +255,7 @@ app_err accounts_login(struct app *a, const char *email_in, const char *password
     struct users_user u;
     lower(email_in, email);
     snprintf(ekey, sizeof ekey, "email:%s", email);
-    snprintf(ikey, sizeof ikey, "ip:%s", ip && *ip ? ip : "unknown");
+    ip_key("ip:", ip, ikey, sizeof ikey);
     app_err e = login_lookup(a, ekey, ikey, email, now, retry_after, &user_id, hash);
     if (e != APP_OK && e != APP_E_NOTFOUND)
         return e;

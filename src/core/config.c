@@ -3,6 +3,7 @@
  * validation and --help. Filled once at start-up; read-only afterwards. */
 #include "core/config.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -28,6 +29,7 @@ static const struct cfg_def defs[] = {
     {"PUBLIC_URL", CFG_STR, NULL, 0, 0, F(public_url), "public base URL (default http://HOST:PORT)"},
     {"FRONTEND_URL", CFG_STR, NULL, 0, 0, F(frontend_url), "where OAuth callbacks return (default PUBLIC_URL/app)"},
     {"CORS_ORIGINS", CFG_STR, NULL, 0, 0, F(cors_origins), "comma list of allowed origins (unset: same-origin only)"},
+    {"TRUSTED_PROXIES", CFG_STR, NULL, 0, 0, F(trusted_proxies), "comma list of load balancer IPs; from these, the client address is the right-most X-Forwarded-For entry not in the list (unset: the header is ignored)"},
     {"AUTH_ISSUERS", CFG_STR, NULL, 0, 0, F(auth_issuers), "comma list of external issuers; AUTH_<N>_JWKS_URL|PEM, _AUDIENCE, _AUTHORIZED_PARTIES"},
     {"CLERK_JWKS_URL", CFG_STR, NULL, 0, 0, F(clerk_jwks_url), "Clerk JWKS URL"},
     {"CLERK_JWT_KEY", CFG_STR, NULL, 0, 0, F(clerk_jwt_key), "Clerk PEM public key"},
@@ -163,6 +165,21 @@ static int derive(struct config *cfg)
         if (!cfg->frontend_url)
             abort();
         snprintf(cfg->frontend_url, pl + 5, "%s/app", cfg->public_url);
+    }
+    for (const char *p = cfg->trusted_proxies; p && *p;) {
+        const char *comma = strchr(p, ',');
+        int n = comma ? (int)(comma - p) : (int)strlen(p);
+        char ip[64];
+        unsigned char bin[16];
+        snprintf(ip, sizeof ip, "%.*s", n, p);
+        char *t = trim(ip);
+        if (n >= (int)sizeof ip ||
+            (inet_pton(AF_INET, t, bin) != 1 && inet_pton(AF_INET6, t, bin) != 1)) {
+            fprintf(stderr, "config: TRUSTED_PROXIES must list IP addresses, got \"%.*s\"\n",
+                    n, p);
+            return -1;
+        }
+        p = comma ? comma + 1 : NULL;
     }
     if (cfg->cors_origins && strstr(cfg->cors_origins, "*")) {
         fprintf(stderr, "config: CORS_ORIGINS must list origins; \"*\" is not allowed\n");

@@ -16,6 +16,7 @@ struct config {
     char *public_url;       /* derived from host/port when unset */
     char *frontend_url;     /* derived from public_url when unset */
     char *cors_origins;     /* comma list, NULL = same-origin only */
+    char *trusted_proxies;  /* comma list of exact IPs whose X-Forwarded-For is believed */
     char *auth_issuers;     /* comma list of external issuers */
     char *clerk_jwks_url;
     char *clerk_jwt_key;

@@ -4,6 +4,8 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <microhttpd.h>
+#include <netinet/in.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -28,20 +30,124 @@ const char *http_cookie(const http_req *r, const char *name)
     return MHD_lookup_connection_value(r->mc, MHD_COOKIE_KIND, name);
 }
 
+/* Canonical text of the address in s[0..n) into out (IPv4-mapped IPv6 as IPv4); also takes
+ * "[v6]", "[v6]:port" and "v4:port" as some proxies write them. False when no address. */
+static bool canonical_ip(const char *s, size_t n, char *out, size_t len)
+{
+    char buf[INET6_ADDRSTRLEN + 8];
+    unsigned char bin[16];
+    while (n && (*s == ' ' || *s == '\t'))
+        s++, n--;
+    while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+        n--;
+    if (n == 0 || n >= sizeof buf)
+        return false;
+    memcpy(buf, s, n);
+    buf[n] = '\0';
+    char *addr = buf, *colon = strchr(buf, ':');
+    if (buf[0] == '[') {
+        char *end = strchr(buf, ']');
+        if (!end || (end[1] && end[1] != ':'))
+            return false;
+        *end = '\0';
+        addr = buf + 1;
+    } else if (colon && !strchr(colon + 1, ':')) {
+        *colon = '\0';
+    }
+    if (inet_pton(AF_INET, addr, bin) == 1)
+        return inet_ntop(AF_INET, bin, out, (socklen_t)len) != NULL;
+    if (inet_pton(AF_INET6, addr, bin) != 1)
+        return false;
+    if (IN6_IS_ADDR_V4MAPPED((const struct in6_addr *)(const void *)bin))
+        return inet_ntop(AF_INET, bin + 12, out, (socklen_t)len) != NULL;
+    return inet_ntop(AF_INET6, bin, out, (socklen_t)len) != NULL;
+}
+
+/* True when ip (canonical) is one of the addresses of the comma list. */
+static bool listed(const char *list, const char *ip)
+{
+    char item[INET6_ADDRSTRLEN];
+    for (const char *p = list; p && *p;) {
+        const char *comma = strchr(p, ',');
+        size_t n = comma ? (size_t)(comma - p) : strlen(p);
+        if (canonical_ip(p, n, item, sizeof item) && strcmp(item, ip) == 0)
+            return true;
+        p = comma ? comma + 1 : NULL;
+    }
+    return false;
+}
+
+#define XFF_HEADERS 8
+
+struct xff {
+    const char *v[XFF_HEADERS]; /* the last X-Forwarded-For header values, in order */
+    int n;
+};
+
+static enum MHD_Result collect_xff(void *cls, enum MHD_ValueKind kind, const char *key,
+                                   const char *value)
+{
+    struct xff *x = cls;
+    (void)kind;
+    if (!key || !value || strcasecmp(key, "X-Forwarded-For") != 0)
+        return MHD_YES;
+    if (x->n == XFF_HEADERS) { /* only the right end matters */
+        memmove(x->v, x->v + 1, (XFF_HEADERS - 1) * sizeof x->v[0]);
+        x->n--;
+    }
+    x->v[x->n++] = value;
+    return MHD_YES;
+}
+
+/* Behind a load balancer: when the socket peer ip is listed in TRUSTED_PROXIES, the client is
+ * the right-most X-Forwarded-For entry (all such headers, in order) that is not itself a
+ * trusted proxy. Entries left of it are whatever the client sent and are never read. An
+ * entry that is no address ends the walk at the last trusted hop. Rewrites ip in place. */
+static void forwarded_client(const http_req *r, char *ip, size_t len)
+{
+    const char *trusted = r->app && r->app->cfg ? r->app->cfg->trusted_proxies : NULL;
+    char hop[INET6_ADDRSTRLEN];
+    struct xff x = {{NULL}, 0};
+    if (!trusted || !listed(trusted, ip))
+        return;
+    MHD_get_connection_values(r->mc, MHD_HEADER_KIND, collect_xff, &x);
+    for (int h = x.n - 1; h >= 0; h--) {
+        const char *v = x.v[h], *end = v + strlen(v);
+        while (end > v) {
+            const char *start = end;
+            while (start > v && start[-1] != ',')
+                start--;
+            if (!canonical_ip(start, (size_t)(end - start), hop, sizeof hop))
+                return;
+            snprintf(ip, len, "%s", hop);
+            if (!listed(trusted, hop))
+                return;
+            end = start > v ? start - 1 : v;
+        }
+    }
+}
+
+/* The socket peer, canonical (IPv4-mapped IPv6 as IPv4), or the forwarded client when the
+ * peer is a trusted proxy. "" when unknown. */
 void http_client_ip(const http_req *r, char *buf, size_t len)
 {
     const union MHD_ConnectionInfo *ci =
         MHD_get_connection_info(r->mc, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    char peer[INET6_ADDRSTRLEN] = "";
     buf[0] = '\0';
     if (!ci || !ci->client_addr)
         return;
     const struct sockaddr *sa = ci->client_addr;
     if (sa->sa_family == AF_INET)
-        inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, buf,
-                  (socklen_t)len);
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, peer,
+                  sizeof peer);
     else if (sa->sa_family == AF_INET6)
-        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, buf,
-                  (socklen_t)len);
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, peer,
+                  sizeof peer);
+    if (canonical_ip(peer, strlen(peer), buf, len))
+        forwarded_client(r, buf, len);
+    else
+        buf[0] = '\0';
 }
 
 int64_t http_var_id(const http_req *r, int idx)

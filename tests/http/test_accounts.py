@@ -2,13 +2,19 @@
 """HTTP behaviour of built-in accounts (SPEC §5 Auth): sign-up, login and logout with the
 `session` cookie, validation, duplicate emails, Argon2id storage, the same answer for a wrong
 password and an unknown email, failed-login limits per email and per address (429 with
-Retry-After, kept in the database), and SIGNUP=closed."""
+Retry-After, kept in the database), the client address behind TRUSTED_PROXIES, and
+SIGNUP=closed."""
 
+import http.client
+import json
 import os
 import sqlite3
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
+import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
@@ -25,6 +31,33 @@ def sql_rows(server, sql):
         return [["" if v is None else str(v) for v in row] for row in con.execute(sql)]
     finally:
         con.close()
+
+
+def post_raw(server, path, body, headers=(), source=None, timeout=30):
+    """POSTs JSON with headers as (name, value) pairs (a name may repeat), from the loopback
+    source address `source` when given (any 127.0.0.0/8 address works on Linux), so tests
+    can play several clients without trusting any header."""
+    conn = http.client.HTTPConnection(server.host, server.port, timeout=timeout,
+                                      source_address=(source, 0) if source else None)
+    try:
+        data = json.dumps(body).encode("utf-8")
+        conn.putrequest("POST", path)
+        conn.putheader("Content-Type", "application/json")
+        conn.putheader("Content-Length", str(len(data)))
+        for k, v in headers:
+            conn.putheader(k, v)
+        conn.endheaders(data)
+        resp = conn.getresponse()
+        return harness.Response(resp.status, resp.getheaders(), resp.read())
+    finally:
+        conn.close()
+
+
+def failure_counts(server, prefix="ip:"):
+    """{key: count} of the login_failures rows whose key starts with prefix."""
+    rows = sql_rows(server, "SELECT key, count FROM login_failures WHERE key LIKE '%s%%'"
+                    % prefix)
+    return {k: int(c) for k, c in rows}
 
 
 def cookie_attrs(resp):
@@ -174,16 +207,78 @@ class Accounts(harness.ServerTestCase):
 
 
 class AddressLimit(harness.ServerTestCase):
+    """No TRUSTED_PROXIES: X-Forwarded-For is ignored, the socket peer is the client."""
 
     def test_failures_per_address_are_limited(self):
         for i in range(20):
-            r = self.post("/auth/login", body={"email": "probe%d@example.com" % i,
-                                               "password": "guess guess"})
+            r = post_raw(self.server, "/auth/login",
+                         {"email": "probe%d@example.com" % i, "password": "guess guess"},
+                         headers=[("X-Forwarded-For", "203.0.113.%d" % i)])
             assert_error(self, r, 401, "invalid_credentials")
-        r = self.post("/auth/login", body={"email": "fresh@example.com",
-                                           "password": "guess guess"})
+        r = post_raw(self.server, "/auth/login",
+                     {"email": "fresh@example.com", "password": "guess guess"},
+                     headers=[("X-Forwarded-For", "198.51.100.1")])
         assert_error(self, r, 429)
         self.assertTrue(int(r.headers["retry-after"]) > 0)
+        self.assertEqual(failure_counts(self.server), {"ip:127.0.0.1": 20})
+
+
+class ForwardedFor(harness.ServerTestCase):
+    """Behind a load balancer at 127.0.0.1 (TRUSTED_PROXIES): the client is the right-most
+    X-Forwarded-For entry that is not a trusted proxy; IPv6 clients count per /64."""
+    server_env = {"TRUSTED_PROXIES": "10.9.9.9, 127.0.0.1"}
+
+    def fail_login(self, n, xff_headers, source=None):
+        return post_raw(self.server, "/auth/login",
+                        {"email": "xff%d@example.com" % n, "password": "guess guess"},
+                        headers=[("X-Forwarded-For", v) for v in xff_headers], source=source)
+
+    def test_clients_behind_the_proxy_have_their_own_counters(self):
+        n = 0
+        for i in range(20):
+            # what the client itself wrote (left) is never read
+            xff = ["%d.1.1.1, 203.0.113.7" % i] if i % 2 else ["203.0.113.7"]
+            assert_error(self, self.fail_login(n, xff), 401, "invalid_credentials")
+            n += 1
+        assert_error(self, self.fail_login(n, ["203.0.113.7"]), 429)  # (not counted)
+        n += 1
+        # another client behind the same proxy is not affected
+        assert_error(self, self.fail_login(n, ["203.0.113.8"]), 401, "invalid_credentials")
+        n += 1
+        # trusted hops on the right are skipped; repeated headers are read in order
+        assert_error(self, self.fail_login(n, ["198.51.100.9, 10.9.9.9"]), 401)
+        n += 1
+        assert_error(self, self.fail_login(n, ["6.6.6.6", "198.51.100.9", "127.0.0.1"]), 401)
+        n += 1
+        # IPv6 clients: one counter per /64
+        assert_error(self, self.fail_login(n, ["2001:db8:1:2::1"]), 401)
+        n += 1
+        assert_error(self, self.fail_login(n, ["2001:DB8:1:2:ffff:0:0:9"]), 401)
+        n += 1
+        assert_error(self, self.fail_login(n, ["[2001:db8:1:3::1]:443"]), 401)
+        n += 1
+        # no header, or a peer that is not a trusted proxy: the socket address counts
+        assert_error(self, self.fail_login(n, []), 401)
+        n += 1
+        assert_error(self, self.fail_login(n, ["192.0.2.50"], source="127.0.0.5"), 401)
+        n += 1
+        self.assertEqual(failure_counts(self.server), {
+            "ip:203.0.113.7": 20, "ip:203.0.113.8": 1, "ip:198.51.100.9": 2,
+            "ip:2001:db8:1:2::/64": 2, "ip:2001:db8:1:3::/64": 1,
+            "ip:127.0.0.1": 1, "ip:127.0.0.5": 1})
+
+
+class BadTrustedProxies(unittest.TestCase):
+
+    def test_refused_at_start(self):
+        env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+        with tempfile.TemporaryDirectory() as data_dir:
+            env.update({"TRUSTED_PROXIES": "127.0.0.1, lb.example", "DATA_DIR": data_dir,
+                        "HOST": "127.0.0.1", "PORT": str(harness.free_port())})
+            p = subprocess.run([harness.pete_bin(), "serve"], env=env, capture_output=True,
+                               text=True, timeout=30)
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn("TRUSTED_PROXIES", p.stderr)
 
 
 class LoginTiming(harness.ServerTestCase):
