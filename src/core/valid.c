@@ -45,7 +45,7 @@ bool vcheck_reply(struct vcheck *v, http_req *r)
     return true;
 }
 
-static void wrong_type(struct vcheck *v, const char *key, const char *want)
+void vcheck_wrong_type(struct vcheck *v, const char *key, const char *want)
 {
     if (v->type_field[0])
         return;
@@ -65,7 +65,7 @@ bool vget_str(struct vcheck *v, const json_t *obj, const char *key, const char *
     if (!j)
         return false;
     if (!json_is_string(j)) {
-        wrong_type(v, key, "a string");
+        vcheck_wrong_type(v, key, "a string");
         return false;
     }
     *out = json_string_value(j);
@@ -89,7 +89,7 @@ bool vget_int(struct vcheck *v, const json_t *obj, const char *key, int64_t *out
             return true;
         }
     }
-    wrong_type(v, key, "an integer");
+    vcheck_wrong_type(v, key, "an integer");
     return false;
 }
 
@@ -99,7 +99,7 @@ bool vget_num(struct vcheck *v, const json_t *obj, const char *key, double *out)
     if (!j)
         return false;
     if (!json_is_number(j)) {
-        wrong_type(v, key, "a number");
+        vcheck_wrong_type(v, key, "a number");
         return false;
     }
     *out = json_number_value(j);
@@ -112,7 +112,7 @@ bool vget_bool(struct vcheck *v, const json_t *obj, const char *key, bool *out)
     if (!j)
         return false;
     if (!json_is_boolean(j)) {
-        wrong_type(v, key, "true or false");
+        vcheck_wrong_type(v, key, "true or false");
         return false;
     }
     *out = json_is_true(j);

@@ -26,6 +26,11 @@ bool vcheck_ok(const struct vcheck *v);
 /* When there were problems, answers 400 (type) or 422 (rules) and returns true. */
 bool vcheck_reply(struct vcheck *v, http_req *r);
 
+/* Records key as a field of the wrong JSON type (400; the first one recorded wins), for
+ * shapes the getters below do not cover (a list of strings). want reads "a list of strings"
+ * and ends the message "Field 'key' must be <want>."; it must be a string literal. */
+void vcheck_wrong_type(struct vcheck *v, const char *key, const char *want);
+
 /* Getters: return true when the key is present and not null and of the right type
  * (then *out is set); false when absent or null. A wrong type is recorded.
  * Strings are borrowed from obj. */

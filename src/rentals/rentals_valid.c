@@ -300,11 +300,15 @@ static void apply_type_and_date(struct vcheck *v, const json_t *j_body, struct r
         r->available = b;
 }
 
-/* An array of strings (urls: each an http(s) URL). null clears it. */
+/* An array of strings (urls: each an http(s) URL). null clears it. Anything but an array of
+ * strings is a type error (400); a blank or too long item, a bad URL or too many items a
+ * rule error (422). */
 static void apply_list(struct vcheck *v, const json_t *j_body, const char *key, json_t **dst,
                        bool urls)
 {
     const json_t *j_in = json_object_get(j_body, key);
+    size_t i;
+    const json_t *j_item;
     if (!j_in)
         return;
     if (json_is_null(j_in)) {
@@ -312,17 +316,22 @@ static void apply_list(struct vcheck *v, const json_t *j_body, const char *key, 
         *dst = json_array();
         return;
     }
-    if (!json_is_array(j_in) || json_array_size(j_in) > LIST_MAX) {
+    bool typed = json_is_array(j_in);
+    json_array_foreach(j_in, i, j_item)
+        typed = typed && json_is_string(j_item);
+    if (!typed) {
+        vcheck_wrong_type(v, key, "a list of strings");
+        return;
+    }
+    if (json_array_size(j_in) > LIST_MAX) {
         vcheck_fail(v, key, urls ? "must be a list of at most 100 http(s) URLs"
                                  : "must be a list of at most 100 strings");
         return;
     }
     json_t *j_out = json_array();
-    size_t i;
-    const json_t *j_item;
     bool ok = true;
     json_array_foreach(j_in, i, j_item) {
-        char *t = json_is_string(j_item) ? trimmed(json_string_value(j_item)) : NULL;
+        char *t = trimmed(json_string_value(j_item));
         if (!t || utf8_len(t) > (urls ? URL_MAX : LIST_ITEM_MAX) || (urls && !is_http_url(t)))
             ok = false;
         else

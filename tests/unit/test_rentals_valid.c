@@ -157,6 +157,19 @@ static void test_address_length_and_type_errors(void **state)
     free(bad);
     vcheck_cleanup(&v);
     rental_cleanup(&r);
+    /* lists: anything but an array of strings is a type error too */
+    bad = apply_new("{\"property_address\":\"1 A St\",\"amenities\":\"pool\"}", &r, &v);
+    assert_string_equal(v.type_field, "amenities");
+    assert_string_equal(bad, "");
+    free(bad);
+    vcheck_cleanup(&v);
+    rental_cleanup(&r);
+    bad = apply_new("{\"property_address\":\"1 A St\",\"images\":[1]}", &r, &v);
+    assert_string_equal(v.type_field, "images");
+    assert_string_equal(bad, "");
+    free(bad);
+    vcheck_cleanup(&v);
+    rental_cleanup(&r);
 }
 
 static void test_patch_semantics(void **state)
