@@ -183,8 +183,10 @@ app_err rentals_store_source_delete(db_conn *c, int64_t user_id, int64_t id);
 /* Applies the JSON body j_body onto r, recording type errors (400) and rule errors (422) in v.
  * patch false: a new manual rental (property_address required, website "manual" when
  * absent). patch true: only present keys change; null clears an optional field;
- * property_address may be repeated but not changed. Fields the client may not set
- * (id, user_id, source_type, timestamps) are ignored. */
+ * property_address may be repeated but not changed. The read-only keys of the Rental JSON
+ * (id, user_id, source_type, created_at, updated_at, scraped_at, and availability_status,
+ * days_until_available of /database/available) are accepted and ignored, so a client can
+ * send back what it read; any other unknown key is a rule error (422) naming it. */
 void rentals_apply_json(struct vcheck *v, const json_t *j_body, struct rental *r, bool patch);
 /* Source body {website?, url}: fills website (normalised host when absent) and url,
  * both new strings the caller free()s; records problems in v. */

@@ -20,6 +20,17 @@
 #define BATHROOMS_MAX 20.0
 #define SQFT_MAX 10000000.0
 
+/* Every key of the Rental JSON (SPEC §5). The first group is applied; the second is
+ * read-only output a client may send back unchanged (GET, edit, PATCH the whole object) and
+ * is ignored, together with the two keys GET /database/available adds. Any other key is a
+ * rule error (a typo such as "bedroom" must not be dropped silently). */
+static const char *const rental_keys[] = {
+    "property_address", "website", "unit", "city", "state", "zip", "price", "bedrooms",
+    "bathrooms", "square_feet", "property_type", "available_date", "available",
+    "description", "contact_info", "url", "amenities", "images",
+    "id", "user_id", "source_type", "created_at", "updated_at", "scraped_at",
+    "availability_status", "days_until_available", NULL};
+
 static const char *const property_types[] = {"apartment", "house", "condo", "townhouse",
                                              "duplex", "studio", "room", "other", NULL};
 
@@ -349,6 +360,19 @@ static void apply_list(struct vcheck *v, const json_t *j_body, const char *key, 
     *dst = j_out;
 }
 
+static void reject_unknown_keys(struct vcheck *v, const json_t *j_body)
+{
+    const char *key;
+    const json_t *j_val;
+    json_object_foreach((json_t *)j_body, key, j_val) {
+        bool known = false;
+        for (int i = 0; rental_keys[i] && !known; i++)
+            known = strcmp(rental_keys[i], key) == 0;
+        if (!known)
+            vcheck_fail(v, key, "is not a rental field");
+    }
+}
+
 void rentals_apply_json(struct vcheck *v, const json_t *j_body, struct rental *r, bool patch)
 {
     apply_address(v, j_body, r, patch);
@@ -364,6 +388,7 @@ void rentals_apply_json(struct vcheck *v, const json_t *j_body, struct rental *r
     apply_url(v, j_body, "url", &r->source_url);
     apply_list(v, j_body, "amenities", &r->j_amenities, false);
     apply_list(v, j_body, "images", &r->j_images, true);
+    reject_unknown_keys(v, j_body);
     if (!patch)
         rental_set_str(&r->source_type, "manual");
 }

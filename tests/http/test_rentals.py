@@ -189,6 +189,31 @@ class RentalsValidation(RentalsBase):
                     j = assert_error(self, r, 422)
                     self.assertEqual([e["field"] for e in j["errors"]], [bad])
 
+    def test_unknown_fields_are_422(self):
+        r = self.post("/rentals", token=self.tok,
+                      body={"property_address": "1 Typo St", "bedroom": 2, "sqft": 900})
+        j = assert_error(self, r, 422)
+        self.assertEqual([e["field"] for e in j["errors"]], ["bedroom", "sqft"])
+        self.assertEqual(self.ids(""), [])
+        x = self.create(property_address="2 Typo St", bedrooms=1, available_date="2020-01-01")
+        r = self.patch("/rentals/%d" % x["id"], token=self.tok, body={"bedroom": 3})
+        self.assertEqual([e["field"] for e in assert_error(self, r, 422)["errors"]],
+                         ["bedroom"])
+        self.assertEqual(self.get("/rentals/%d" % x["id"], token=self.tok).json()["bedrooms"], 1)
+        # what the API answered can be sent back: every Rental key, plus the two that
+        # GET /database/available adds, is accepted (read-only ones are ignored)
+        got = self.get("/database/available", token=self.tok).json()["rentals"][0]
+        self.assertIn("days_until_available", got)
+        got["bedrooms"] = 2
+        r = self.patch("/rentals/%d" % x["id"], token=self.tok, body=got)
+        self.assertEqual(r.status, 200, r.body)
+        self.assertEqual(r.json()["bedrooms"], 2)
+        self.assertEqual(r.json()["id"], x["id"])
+        again = dict(r.json(), property_address="3 Typo St", id=1, user_id=1)
+        r = self.post("/rentals", token=self.tok, body=again)
+        self.assertEqual(r.status, 201, r.body)
+        self.assertNotEqual(r.json()["id"], x["id"])
+
     def test_address_required_and_bounded(self):
         j = assert_error(self, self.post("/rentals", token=self.tok, body={"price": 5}), 422)
         self.assertEqual([e["field"] for e in j["errors"]], ["property_address"])

@@ -172,6 +172,31 @@ static void test_address_length_and_type_errors(void **state)
     rental_cleanup(&r);
 }
 
+static void test_unknown_keys(void **state)
+{
+    (void)state;
+    struct rental r;
+    struct vcheck v;
+    /* a typo is reported, read-only output keys are accepted and ignored */
+    char *bad = apply_new("{\"property_address\":\"1 A St\",\"bedroom\":2,\"id\":5,"
+                          "\"scraped_at\":null,\"days_until_available\":0,\"sqft\":1}",
+                          &r, &v);
+    assert_string_equal(bad, "bedroom,sqft");
+    assert_false(r.has_bedrooms);
+    free(bad);
+    vcheck_cleanup(&v);
+    json_t *j = parse("{\"bathroom\":1}");
+    vcheck_init(&v);
+    rentals_apply_json(&v, j, &r, true);
+    json_decref(j);
+    assert_int_equal(json_array_size(v.j_errors), 1);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(v.j_errors, 0),
+                                                          "field")),
+                        "bathroom");
+    vcheck_cleanup(&v);
+    rental_cleanup(&r);
+}
+
 static void test_patch_semantics(void **state)
 {
     (void)state;
@@ -390,6 +415,7 @@ int main(void)
         cmocka_unit_test(test_create_lists_every_bad_field),
         cmocka_unit_test(test_bounds_accept_edges),
         cmocka_unit_test(test_address_length_and_type_errors),
+        cmocka_unit_test(test_unknown_keys),
         cmocka_unit_test(test_patch_semantics),
         cmocka_unit_test(test_source_bodies),
         cmocka_unit_test(test_url_host),
