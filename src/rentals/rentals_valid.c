@@ -13,6 +13,9 @@
 
 #define TEXT_SHORT 100
 #define URL_MAX 2048
+#define WEBSITE_MAX 255 /* bytes; the columns allow 255 characters */
+#define HOST_MAX 253
+#define LABEL_MAX 63
 #define LIST_MAX 100
 #define LIST_ITEM_MAX 200
 #define PRICE_LIMIT 1000000.0
@@ -77,28 +80,13 @@ static void replace(char **dst, char *owned)
     *dst = owned;
 }
 
-static bool is_http_url(const char *s)
-{
-    size_t skip;
-    if (strncasecmp(s, "http://", 7) == 0)
-        skip = 7;
-    else if (strncasecmp(s, "https://", 8) == 0)
-        skip = 8;
-    else
-        return false;
-    if (has_ctl(s) || strchr(s, ' '))
-        return false;
-    char *host = rentals_url_host(s);
-    bool ok = host != NULL && s[skip] != '\0';
-    free(host);
-    return ok;
-}
-
-char *rentals_url_host(const char *url)
+/* The host of url as written (after any user info, before the port): *p and *n; false
+ * when url has no "://". */
+static bool host_span(const char *url, const char **host, size_t *len)
 {
     const char *p = strstr(url, "://");
     if (!p)
-        return NULL;
+        return false;
     p += 3;
     size_t n = strcspn(p, "/?#");
     const char *at = memchr(p, '@', n);
@@ -114,6 +102,55 @@ char *rentals_url_host(const char *url)
         if (colon)
             n = (size_t)(colon - p);
     }
+    *host = p;
+    *len = n;
+    return true;
+}
+
+/* DNS limits (RFC 1035): a name of at most 253 bytes, labels of at most 63. They also keep
+ * the website derived from a URL within its column (at most 255). */
+static bool host_fits_dns(const char *host, size_t n)
+{
+    if (n > HOST_MAX)
+        return false;
+    if (n > 0 && host[0] == '[') /* IPv6 literal */
+        return true;
+    size_t label = 0;
+    for (size_t i = 0; i < n; i++) {
+        label = host[i] == '.' ? 0 : label + 1;
+        if (label > LABEL_MAX)
+            return false;
+    }
+    return true;
+}
+
+static bool is_http_url(const char *s)
+{
+    size_t skip;
+    if (strncasecmp(s, "http://", 7) == 0)
+        skip = 7;
+    else if (strncasecmp(s, "https://", 8) == 0)
+        skip = 8;
+    else
+        return false;
+    if (has_ctl(s) || strchr(s, ' '))
+        return false;
+    const char *h = NULL;
+    size_t n = 0;
+    if (!host_span(s, &h, &n) || !host_fits_dns(h, n))
+        return false;
+    char *host = rentals_url_host(s);
+    bool ok = host != NULL && s[skip] != '\0';
+    free(host);
+    return ok;
+}
+
+char *rentals_url_host(const char *url)
+{
+    const char *p = NULL;
+    size_t n = 0;
+    if (!host_span(url, &p, &n))
+        return NULL;
     if (n >= 4 && strncasecmp(p, "www.", 4) == 0) {
         p += 4;
         n -= 4;
@@ -216,7 +253,7 @@ static void apply_website(struct vcheck *v, const json_t *j_body, struct rental 
     }
     if (!t) {
         t = strdup("manual");
-    } else if (strlen(t) > 255 || has_ctl(t) || strchr(t, '/')) {
+    } else if (strlen(t) > WEBSITE_MAX || has_ctl(t) || strchr(t, '/')) {
         vcheck_fail(v, "website", "must be a host name of at most 255 characters");
     }
     replace(&r->website, t);
@@ -404,7 +441,8 @@ void rentals_source_from_json(struct vcheck *v, const json_t *j_body, char **web
         if (v->type_field[0] == '\0')
             vcheck_fail(v, "url", "is required");
     } else if (strlen(*url) > URL_MAX || !is_http_url(*url)) {
-        vcheck_fail(v, "url", "must be an http(s) URL of at most 2048 characters");
+        vcheck_fail(v, "url", "must be an http(s) URL of at most 2048 characters whose host "
+                              "name has at most 253");
     }
     if (vget_str(v, j_body, "website", &s))
         *website = trimmed(s);
@@ -412,10 +450,13 @@ void rentals_source_from_json(struct vcheck *v, const json_t *j_body, char **web
         lower(*website);
         if (strncmp(*website, "www.", 4) == 0)
             memmove(*website, *website + 4, strlen(*website + 4) + 1);
-        if (strlen(*website) > 255 || has_ctl(*website) || strchr(*website, '/') ||
+        if (strlen(*website) > WEBSITE_MAX || has_ctl(*website) || strchr(*website, '/') ||
             **website == '\0')
             vcheck_fail(v, "website", "must be a host name of at most 255 characters");
     } else if (*url) {
         *website = rentals_url_host(*url);
+        /* is_http_url bounds the host; this keeps the column CHECK out of reach anyway */
+        if (*website && strlen(*website) > WEBSITE_MAX && is_http_url(*url))
+            vcheck_fail(v, "url", "must have a host name of at most 253 characters");
     }
 }

@@ -189,6 +189,37 @@ class RentalsValidation(RentalsBase):
                     j = assert_error(self, r, 422)
                     self.assertEqual([e["field"] for e in j["errors"]], [bad])
 
+    def test_column_check_boundaries(self):
+        # Each CHECK of migrations/*/0002_rentals.sql at its edge: what passes validation must
+        # be stored (201), the value just past it is a 422 naming the field, never a 500.
+        host253 = ".".join(["a" * 63, "b" * 63, "c" * 63, "d" * 57]) + ".com"
+        self.assertEqual(len(host253), 253)
+        cases = [({"website": "w" * 255}, None), ({"website": "w" * 256}, "website"),
+                 ({"property_address": "\u00e9" * 300}, None),
+                 ({"property_address": "\u00e9" * 301}, "property_address"),
+                 ({"bedrooms": 0}, None), ({"bedrooms": 21}, "bedrooms"),
+                 ({"bathrooms": 0}, None), ({"bathrooms": 20}, None),
+                 ({"square_feet": 1}, None), ({"square_feet": 0}, "square_feet"),
+                 ({"square_feet": 10000000}, None), ({"price": -0.01}, "price"),
+                 ({"price": 999999.99}, None), ({"price": 999999.995}, "price"),
+                 ({"url": "http://%s/" % host253}, None),
+                 ({"url": "http://x%s/" % host253}, "url"),
+                 ({"url": "http://%s.com/" % ("a" * 300)}, "url"),
+                 ({"url": "https://%s.example/" % ("l" * 64)}, "url"),
+                 ({"images": ["http://%s/1.jpg" % host253]}, None),
+                 ({"images": ["http://%s.com/1.jpg" % ("a" * 300)]}, "images")]
+        for n, (extra, bad) in enumerate(cases):
+            with self.subTest(body={k: str(v)[:40] for k, v in extra.items()}):
+                body = dict({"property_address": "%d Check St" % n}, **extra)
+                r = self.post("/rentals", token=self.tok, body=body)
+                if bad is None:
+                    self.assertEqual(r.status, 201, r.body)
+                    for k, v in extra.items():
+                        self.assertEqual(r.json()[k], v)
+                else:
+                    j = assert_error(self, r, 422)
+                    self.assertEqual([e["field"] for e in j["errors"]], [bad])
+
     def test_unknown_fields_are_422(self):
         r = self.post("/rentals", token=self.tok,
                       body={"property_address": "1 Typo St", "bedroom": 2, "sqft": 900})
@@ -443,6 +474,31 @@ class Sources(RentalsBase):
                 self.assertEqual([e["field"] for e in j["errors"]], [field])
         assert_error(self, self.post("/database/sources", token=self.tok, body={"url": 5}), 400)
         self.assertEqual(self.get("/database/sources", token=self.tok).json(), [])
+
+    def test_source_column_check_boundaries(self):
+        # rental_sources CHECKs: website 1-255, url 1-2048; the website derived from the url
+        # must fit too (a 300-character host was a 500).
+        host253 = ".".join(["a" * 63, "b" * 63, "c" * 63, "d" * 57]) + ".com"
+        long_path = "https://long.example/" + "p" * (2048 - len("https://long.example/"))
+        ok = [({"url": "http://%s/" % host253}, host253),
+              ({"url": long_path}, "long.example"),
+              ({"url": "https://w.example/", "website": "w" * 255}, "w" * 255)]
+        for body, website in ok:
+            with self.subTest(body={k: v[:40] for k, v in body.items()}):
+                r = self.post("/database/sources", token=self.tok, body=body)
+                self.assertEqual(r.status, 201, r.body)
+                self.assertEqual((r.json()["url"], r.json()["website"]), (body["url"], website))
+        bad = [({"url": "http://%s.com/" % ("a" * 300)}, "url"),
+               ({"url": "http://x%s/" % host253}, "url"),
+               ({"url": "http://%s.example/" % ("l" * 64)}, "url"),
+               ({"url": long_path + "p"}, "url"),
+               ({"url": "https://w2.example/", "website": "w" * 256}, "website")]
+        for body, field in bad:
+            with self.subTest(body={k: v[:40] for k, v in body.items()}):
+                j = assert_error(self, self.post("/database/sources", token=self.tok, body=body),
+                                 422)
+                self.assertEqual([e["field"] for e in j["errors"]], [field])
+        self.assertEqual(len(self.get("/database/sources", token=self.tok).json()), 3)
 
 
 if __name__ == "__main__":

@@ -10,6 +10,8 @@
 
 #include "rentals/rentals.h"
 
+#define LABELS "llllllllllllllllllllllllllllllllllllllllllllllllllllllllllllllllllllll"
+
 static json_t *parse(const char *text)
 {
     json_error_t err;
@@ -195,6 +197,49 @@ static void test_unknown_keys(void **state)
                         "bathroom");
     vcheck_cleanup(&v);
     rental_cleanup(&r);
+}
+
+static void test_url_host_limits(void **state)
+{
+    (void)state;
+    struct vcheck v;
+    char *website = NULL, *url = NULL;
+    char body[600], host[300];
+    /* 253 bytes in labels of 63 is the DNS maximum; one more byte or a 64-byte label is not */
+    snprintf(host, sizeof host, "%.63s.%.63s.%.63s.%.57s.com", LABELS, LABELS, LABELS, LABELS);
+    assert_int_equal(strlen(host), 253);
+    snprintf(body, sizeof body, "{\"url\":\"http://%s/\"}", host);
+    json_t *j = parse(body);
+    vcheck_init(&v);
+    rentals_source_from_json(&v, j, &website, &url);
+    assert_true(vcheck_ok(&v));
+    assert_string_equal(website, host);
+    json_decref(j);
+    vcheck_cleanup(&v);
+    free(website);
+    free(url);
+    const char *bad_hosts[] = {"x%s", "%.64s.example"};
+    for (size_t i = 0; i < 2; i++) {
+        char h[300];
+        snprintf(h, sizeof h, bad_hosts[i], i == 0 ? host : LABELS);
+        snprintf(body, sizeof body, "{\"url\":\"http://%s/\",\"property_address\":\"1 A\"}",
+                 h);
+        j = parse(body);
+        vcheck_init(&v);
+        rentals_source_from_json(&v, j, &website, &url);
+        assert_int_equal(json_array_size(v.j_errors), 1);
+        vcheck_cleanup(&v);
+        free(website);
+        free(url);
+        struct rental r;
+        rental_init(&r);
+        vcheck_init(&v);
+        rentals_apply_json(&v, j, &r, false);
+        assert_int_equal(json_array_size(v.j_errors), 1); /* url */
+        vcheck_cleanup(&v);
+        rental_cleanup(&r);
+        json_decref(j);
+    }
 }
 
 static void test_patch_semantics(void **state)
@@ -416,6 +461,7 @@ int main(void)
         cmocka_unit_test(test_bounds_accept_edges),
         cmocka_unit_test(test_address_length_and_type_errors),
         cmocka_unit_test(test_unknown_keys),
+        cmocka_unit_test(test_url_host_limits),
         cmocka_unit_test(test_patch_semantics),
         cmocka_unit_test(test_source_bodies),
         cmocka_unit_test(test_url_host),
