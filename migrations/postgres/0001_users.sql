@@ -82,8 +82,9 @@ CREATE TABLE deleted_users (
     PRIMARY KEY (issuer, subject)
 );
 
--- Failed-login counters ("email:x", "ip:1.2.3.4") in fixed windows starting at
--- window_start (epoch seconds); kept here so every instance sees the same counts.
+-- Rate-limit counters in fixed windows starting at window_start (epoch seconds): failed
+-- logins ("email:x", "ip:1.2.3.4", "ip:2001:db8:1:2::/64") and sign-up attempts
+-- ("signup:ip:..."); kept here so every instance sees the same counts.
 CREATE TABLE login_failures (
     key text PRIMARY KEY,
     window_start bigint NOT NULL,

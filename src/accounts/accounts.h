@@ -3,8 +3,9 @@
  * Passwords are Argon2id (libsodium); a session is a 7-day token of the built-in issuer,
  * returned in the body and as the HttpOnly `session` cookie. Failed logins are counted per
  * email and per client address in the database (login_failures), so every instance agrees.
- * The client address is http_client_ip's (TRUSTED_PROXIES decides whether X-Forwarded-For
- * counts); an IPv6 client is counted by its /64. */
+ * Sign-ups are counted the same way per client address ("signup:ip:..."). The client
+ * address is http_client_ip's (TRUSTED_PROXIES decides whether X-Forwarded-For counts); an
+ * IPv6 client is counted by its /64. */
 #ifndef PETE_ACCOUNTS_ACCOUNTS_H
 #define PETE_ACCOUNTS_ACCOUNTS_H
 
@@ -25,6 +26,9 @@
 #define ACCOUNTS_FAIL_MAX_EMAIL 5
 #define ACCOUNTS_FAIL_MAX_IP 20
 #define ACCOUNTS_HASH_MAX 256
+#define ACCOUNTS_SIGNUP_WINDOW 3600 /* seconds */
+#define ACCOUNTS_SIGNUP_MAX_IP 10   /* sign-up attempts per client address per window */
+#define ACCOUNTS_BUSY_RETRY 1       /* Retry-After (seconds) when every hashing slot is taken */
 
 struct accounts_signup_in {
     const char *email;
@@ -44,13 +48,17 @@ void accounts_session_cleanup(struct accounts_session *s);
 bool accounts_signup_open(const struct app *a);
 
 /* Creates an account and its tenant. Rule problems go to v (APP_E_VALIDATION); a taken
- * email is APP_E_CONFLICT. On success *out holds a new session. */
-app_err accounts_signup(struct app *a, const struct accounts_signup_in *in, struct vcheck *v,
-                        struct accounts_session *out);
+ * email is APP_E_CONFLICT; APP_E_RATE with *retry_after when ip (may be "") made
+ * ACCOUNTS_SIGNUP_MAX_IP valid attempts in the window; APP_E_UNAVAILABLE with *retry_after
+ * = ACCOUNTS_BUSY_RETRY when no hashing slot freed up in time. On success *out holds a new
+ * session. */
+app_err accounts_signup(struct app *a, const struct accounts_signup_in *in, const char *ip,
+                        struct vcheck *v, struct accounts_session *out, long *retry_after);
 
 /* Checks email and password. APP_E_AUTH for a wrong password or unknown email (same work
  * either way); APP_E_RATE with *retry_after (seconds) when the email or ip had too many
- * failures in the window. ip may be "" when unknown. */
+ * failures in the window; APP_E_UNAVAILABLE with *retry_after = ACCOUNTS_BUSY_RETRY when no
+ * hashing slot freed up in time (nothing counted). ip may be "" when unknown. */
 app_err accounts_login(struct app *a, const char *email, const char *password, const char *ip,
                        struct accounts_session *out, long *retry_after);
 
@@ -67,8 +75,12 @@ app_err accounts_store_failures(db_conn *c, const char *key, int64_t now, int64_
                                 int64_t *window_start);
 /* Counts one failure of key at now (a window older than ACCOUNTS_FAIL_WINDOW restarts). */
 app_err accounts_store_failure_add(db_conn *c, const char *key, int64_t now);
+/* Counts one event of key at now in a fixed window of window seconds (an older window
+ * restarts) in one atomic statement; *count and *window_start receive the counter after it. */
+app_err accounts_store_hit(db_conn *c, const char *key, int64_t now, int64_t window,
+                           int64_t *count, int64_t *window_start);
 app_err accounts_store_failure_clear(db_conn *c, const char *key);
-/* Drops windows that closed before now. */
+/* Drops counters whose window (the longest kind: ACCOUNTS_SIGNUP_WINDOW) closed before now. */
 app_err accounts_store_failure_prune(db_conn *c, int64_t now);
 
 /* ---- HTTP handlers (accounts_http.c) ---- */

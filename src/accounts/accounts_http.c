@@ -28,6 +28,22 @@ static int reply_session(http_req *r, unsigned status, const struct accounts_ses
     return 0;
 }
 
+/* 429 (rate) or 503 (every hashing slot busy) with Retry-After; other errors as usual. */
+static int reply_limited(http_req *r, app_err e, long retry_after, const char *rate_msg)
+{
+    char secs[24];
+    if (e == APP_E_RATE)
+        http_reply_error(r, 429, "too_many_attempts", rate_msg);
+    else if (e == APP_E_UNAVAILABLE && retry_after > 0)
+        http_reply_error(r, 503, "busy", "The server is busy checking passwords; try again "
+                                         "in a moment.");
+    else
+        return http_reply_err(r, e, NULL);
+    snprintf(secs, sizeof secs, "%ld", retry_after > 0 ? retry_after : 1);
+    http_add_header(r, "Retry-After", secs);
+    return 0;
+}
+
 int accounts_http_signup(http_req *r)
 {
     if (!accounts_signup_open(r->app))
@@ -38,18 +54,22 @@ int accounts_http_signup(http_req *r)
     struct accounts_signup_in in = {0};
     struct accounts_session s = {0};
     struct vcheck v;
+    long retry_after = 0;
+    char ip[64];
     vcheck_init(&v);
     vget_str(&v, j_body, "email", &in.email);
     vget_str(&v, j_body, "password", &in.password);
     vget_str(&v, j_body, "first_name", &in.first_name);
     vget_str(&v, j_body, "last_name", &in.last_name);
-    app_err e = vcheck_ok(&v) ? accounts_signup(r->app, &in, &v, &s) : APP_E_VALIDATION;
+    http_client_ip(r, ip, sizeof ip);
+    app_err e = vcheck_ok(&v) ? accounts_signup(r->app, &in, ip, &v, &s, &retry_after)
+                              : APP_E_VALIDATION;
     if (e == APP_E_VALIDATION && vcheck_reply(&v, r))
         ;
     else if (e == APP_E_CONFLICT)
         http_reply_error(r, 409, "email_taken", "An account with this email already exists.");
     else if (e != APP_OK)
-        http_reply_err(r, e, NULL);
+        reply_limited(r, e, retry_after, "Too many sign-ups from this address; try again later.");
     else
         reply_session(r, 201, &s);
     accounts_session_cleanup(&s);
@@ -62,14 +82,7 @@ static int reply_login_error(http_req *r, app_err e, long retry_after)
 {
     if (e == APP_E_AUTH)
         return http_reply_error(r, 401, "invalid_credentials", "Email or password is incorrect.");
-    if (e != APP_E_RATE)
-        return http_reply_err(r, e, NULL);
-    char secs[24];
-    snprintf(secs, sizeof secs, "%ld", retry_after);
-    http_reply_error(r, 429, "too_many_attempts",
-                     "Too many failed sign-in attempts; try again later.");
-    http_add_header(r, "Retry-After", secs);
-    return 0;
+    return reply_limited(r, e, retry_after, "Too many failed sign-in attempts; try again later.");
 }
 
 int accounts_http_login(http_req *r)

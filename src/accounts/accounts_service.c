@@ -1,11 +1,15 @@
 /* SPDX-License-Identifier: MIT */
-/* Built-in accounts: sign-up rules, Argon2id hashing and verification, and the failed-login
- * limits. Hashing takes ARGON_MEMLIMIT of memory, so at most HASH_SLOTS hashes run at once
- * in this process (a local resource cap, not shared state), and no database connection is
- * held while one runs. An unknown email is verified against a dummy hash so the answer takes
- * as long as a wrong password. */
+/* Built-in accounts: sign-up rules, Argon2id hashing and verification, and the sign-up and
+ * failed-login limits. Hashing takes ARGON_MEMLIMIT of memory and a core, so at most
+ * max(2, cores/2) hashes run at once in this process (a local resource cap, not shared
+ * state), and no database connection is held while one runs. A request waits at most
+ * HASH_WAIT_MS for a slot, and at most twice as many requests as slots wait at all: the rest
+ * are turned away at once (503 + Retry-After), so a burst of sign-ups or logins can never
+ * hold every HTTP worker thread. An unknown email is verified against a dummy hash so the
+ * answer takes as long as a wrong password. */
 #include <arpa/inet.h>
 #include <ctype.h>
+#include <errno.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <sodium.h>
@@ -13,28 +17,63 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "accounts/accounts.h"
 #include "core/log.h"
 
 #define ARGON_OPSLIMIT 2
 #define ARGON_MEMLIMIT ((size_t)19 * 1024 * 1024)
-#define HASH_SLOTS 1
+#define HASH_WAIT_MS 1000
 
+static pthread_once_t slots_once = PTHREAD_ONCE_INIT;
 static pthread_mutex_t hash_mu = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t hash_cv = PTHREAD_COND_INITIALIZER;
-static int hash_busy;
+static pthread_cond_t hash_cv; /* CLOCK_MONOTONIC, set up by slots_init */
+static int hash_slots, hash_waiters_max;
+static int hash_busy, hash_waiting; /* under hash_mu */
 
 static pthread_once_t dummy_once = PTHREAD_ONCE_INIT;
 static char dummy_hash[crypto_pwhash_STRBYTES];
 
-static void slot_take(void)
+static void slots_init(void)
 {
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    pthread_condattr_t at;
+    hash_slots = cores / 2 > 2 ? (int)(cores / 2) : 2;
+    hash_waiters_max = 2 * hash_slots;
+    pthread_condattr_init(&at);
+    pthread_condattr_setclock(&at, CLOCK_MONOTONIC);
+    pthread_cond_init(&hash_cv, &at);
+    pthread_condattr_destroy(&at);
+}
+
+/* Takes a hashing slot: false when none freed up within HASH_WAIT_MS, or at once when
+ * hash_waiters_max requests already wait. */
+static bool slot_take(void)
+{
+    struct timespec until;
+    bool ok;
+    pthread_once(&slots_once, slots_init);
+    clock_gettime(CLOCK_MONOTONIC, &until);
+    until.tv_sec += HASH_WAIT_MS / 1000;
+    until.tv_nsec += (long)(HASH_WAIT_MS % 1000) * 1000000L;
+    if (until.tv_nsec >= 1000000000L) {
+        until.tv_sec++;
+        until.tv_nsec -= 1000000000L;
+    }
     pthread_mutex_lock(&hash_mu);
-    while (hash_busy >= HASH_SLOTS)
-        pthread_cond_wait(&hash_cv, &hash_mu);
-    hash_busy++;
+    if (hash_busy >= hash_slots && hash_waiting < hash_waiters_max) {
+        int rc = 0;
+        hash_waiting++;
+        while (hash_busy >= hash_slots && rc != ETIMEDOUT)
+            rc = pthread_cond_timedwait(&hash_cv, &hash_mu, &until);
+        hash_waiting--;
+    }
+    ok = hash_busy < hash_slots;
+    if (ok)
+        hash_busy++;
     pthread_mutex_unlock(&hash_mu);
+    return ok;
 }
 
 static void slot_give(void)
@@ -45,36 +84,47 @@ static void slot_give(void)
     pthread_mutex_unlock(&hash_mu);
 }
 
+static int argon(const char *pw, char out[crypto_pwhash_STRBYTES])
+{
+    return crypto_pwhash_str_alg(out, pw, strlen(pw), ARGON_OPSLIMIT, ARGON_MEMLIMIT,
+                                 crypto_pwhash_ALG_ARGON2ID13);
+}
+
+/* 0 on success, -1 when hashing failed (out of memory), -2 when no slot was free. */
 static int hash_password(const char *pw, char out[crypto_pwhash_STRBYTES])
 {
-    slot_take();
-    int rc = crypto_pwhash_str_alg(out, pw, strlen(pw), ARGON_OPSLIMIT, ARGON_MEMLIMIT,
-                                   crypto_pwhash_ALG_ARGON2ID13);
+    if (!slot_take())
+        return -2;
+    int rc = argon(pw, out) == 0 ? 0 : -1;
     slot_give();
     return rc;
 }
 
+/* Once per process, outside the slots: a busy moment must not leave the dummy empty (an
+ * unknown email would then answer faster than a wrong password from then on). */
 static void make_dummy(void)
 {
     unsigned char rnd[24];
     char pw[2 * sizeof rnd + 1];
     randombytes_buf(rnd, sizeof rnd);
     sodium_bin2hex(pw, sizeof pw, rnd, sizeof rnd);
-    if (hash_password(pw, dummy_hash) != 0)
+    if (argon(pw, dummy_hash) != 0)
         dummy_hash[0] = '\0';
 }
 
-/* True when pw matches hash; with hash NULL, spends the same time and returns false. */
-static bool verify_password(const char *hash, const char *pw)
+/* 1 when pw matches hash, 0 when not (with hash NULL: after the same work), -1 when no
+ * hashing slot was free (nothing checked). */
+static int verify_password(const char *hash, const char *pw)
 {
     if (!hash) {
         pthread_once(&dummy_once, make_dummy);
         hash = dummy_hash;
     }
-    slot_take();
+    if (!slot_take())
+        return -1;
     bool ok = hash[0] && crypto_pwhash_str_verify(hash, pw, strlen(pw)) == 0;
     slot_give();
-    return ok && hash != dummy_hash;
+    return ok && hash != dummy_hash ? 1 : 0;
 }
 
 void accounts_session_cleanup(struct accounts_session *s)
@@ -153,27 +203,6 @@ static app_err create_account(struct app *a, const struct accounts_signup_in *in
     return e;
 }
 
-app_err accounts_signup(struct app *a, const struct accounts_signup_in *in, struct vcheck *v,
-                        struct accounts_session *out)
-{
-    char email[256], hash[crypto_pwhash_STRBYTES];
-    struct users_user u;
-    check_signup(in, v);
-    if (!vcheck_ok(v))
-        return APP_E_VALIDATION;
-    lower(in->email, email);
-    if (hash_password(in->password, hash) != 0) {
-        LOG_E("password hashing failed (out of memory?)");
-        return APP_E_UNAVAILABLE;
-    }
-    app_err e = create_account(a, in, email, hash, &u);
-    if (e == APP_OK)
-        e = issue(a, &u, out);
-    if (e == APP_OK)
-        LOG_I("account created for user %lld", (long long)u.id);
-    return e;
-}
-
 /* The rate-limit key of a client address: prefix + the IPv4 address, or + the IPv6 /64
  * ("2001:db8:1:2::/64": one IPv6 client commonly holds a whole /64), or + "unknown". */
 static void ip_key(const char *prefix, const char *ip, char *out, size_t len)
@@ -187,6 +216,58 @@ static void ip_key(const char *prefix, const char *ip, char *out, size_t len)
     } else {
         snprintf(out, len, "%s%s", prefix, ip && *ip ? ip : "unknown");
     }
+}
+
+/* Counts this sign-up attempt of ip; APP_E_RATE with *retry_after past the limit. The count
+ * and the check are one statement, so concurrent attempts cannot slip past it. */
+static app_err signup_allowed(struct app *a, const char *ip, long *retry_after)
+{
+    char key[96];
+    int64_t now = (int64_t)time(NULL), count = 0, start = now;
+    db_conn *c = NULL;
+    ip_key("signup:ip:", ip, key, sizeof key);
+    db_err de = db_acquire(a->db, &c);
+    if (de != DB_OK)
+        return db_app_err(de);
+    app_err e = accounts_store_hit(c, key, now, ACCOUNTS_SIGNUP_WINDOW, &count, &start);
+    if (e == APP_OK && count == 1) /* a new window: a good moment to drop closed ones */
+        e = accounts_store_failure_prune(c, now);
+    db_release(c);
+    if (e == APP_OK && count > ACCOUNTS_SIGNUP_MAX_IP) {
+        long left = (long)(start + ACCOUNTS_SIGNUP_WINDOW - now);
+        *retry_after = left > 0 ? left : 1;
+        e = APP_E_RATE;
+    }
+    return e;
+}
+
+app_err accounts_signup(struct app *a, const struct accounts_signup_in *in, const char *ip,
+                        struct vcheck *v, struct accounts_session *out, long *retry_after)
+{
+    char email[256], hash[crypto_pwhash_STRBYTES];
+    struct users_user u;
+    check_signup(in, v);
+    if (!vcheck_ok(v))
+        return APP_E_VALIDATION;
+    app_err e = signup_allowed(a, ip, retry_after);
+    if (e != APP_OK)
+        return e;
+    lower(in->email, email);
+    int rc = hash_password(in->password, hash);
+    if (rc == -2) {
+        *retry_after = ACCOUNTS_BUSY_RETRY;
+        return APP_E_UNAVAILABLE;
+    }
+    if (rc != 0) {
+        LOG_E("password hashing failed (out of memory?)");
+        return APP_E_UNAVAILABLE;
+    }
+    e = create_account(a, in, email, hash, &u);
+    if (e == APP_OK)
+        e = issue(a, &u, out);
+    if (e == APP_OK)
+        LOG_I("account created for user %lld", (long long)u.id);
+    return e;
 }
 
 /* APP_E_RATE with *retry_after when key is over its limit. */
@@ -259,9 +340,13 @@ app_err accounts_login(struct app *a, const char *email_in, const char *password
     app_err e = login_lookup(a, ekey, ikey, email, now, retry_after, &user_id, hash);
     if (e != APP_OK && e != APP_E_NOTFOUND)
         return e;
-    bool ok = verify_password(e == APP_OK ? hash : NULL, password);
+    int ok = verify_password(e == APP_OK ? hash : NULL, password);
     sodium_memzero(hash, sizeof hash);
-    e = login_finish(a, ok, ekey, ikey, now, user_id, &u);
+    if (ok < 0) {
+        *retry_after = ACCOUNTS_BUSY_RETRY;
+        return APP_E_UNAVAILABLE;
+    }
+    e = login_finish(a, ok == 1, ekey, ikey, now, user_id, &u);
     if (e == APP_OK)
         e = issue(a, &u, out);
     return e;

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* All SQL of built-in accounts: credentials (email -> password hash; on PostgreSQL through
- * two SECURITY DEFINER functions) and the login_failures counters. Windows are fixed: ACCOUNTS_FAIL_WINDOW seconds from the first failure. */
+ * two SECURITY DEFINER functions) and the counters of login_failures: failed logins per
+ * email and per address, sign-ups per address. Windows are fixed, from the first event:
+ * ACCOUNTS_FAIL_WINDOW seconds for failures, the caller's for accounts_store_hit. */
 #include <stdio.h>
 
 #include "accounts/accounts.h"
@@ -34,6 +36,16 @@ static const char sql_failure_add[] =
     " ELSE login_failures.count + 1 END,"
     " window_start = CASE WHEN login_failures.window_start <= $3 THEN excluded.window_start"
     " ELSE login_failures.window_start END";
+
+/* As sql_failure_add with the window as $3 = now - window, returning the counter. */
+static const char sql_hit[] =
+    "INSERT INTO login_failures (key, window_start, count) VALUES ($1, $2, 1)"
+    " ON CONFLICT (key) DO UPDATE SET"
+    " count = CASE WHEN login_failures.window_start <= $3 THEN 1"
+    " ELSE login_failures.count + 1 END,"
+    " window_start = CASE WHEN login_failures.window_start <= $3 THEN excluded.window_start"
+    " ELSE login_failures.window_start END"
+    " RETURNING count, window_start";
 
 static const char sql_failure_clear[] = "DELETE FROM login_failures WHERE key = $1";
 
@@ -92,6 +104,24 @@ app_err accounts_store_failure_add(db_conn *c, const char *key, int64_t now)
     return e == DB_OK ? APP_OK : fail(c, e, "count login failure");
 }
 
+app_err accounts_store_hit(db_conn *c, const char *key, int64_t now, int64_t window,
+                           int64_t *count, int64_t *window_start)
+{
+    db_param p[] = {DB_TEXT(key), DB_INT(now), DB_INT(now - window)};
+    db_res *res = NULL;
+    db_err e = db_exec(c, sql_hit, p, 3, &res);
+    if (e != DB_OK)
+        return fail(c, e, "count event");
+    app_err ae = APP_E_DB;
+    if (db_res_rows(res) == 1) {
+        *count = db_res_int(res, 0, 0);
+        *window_start = db_res_int(res, 0, 1);
+        ae = APP_OK;
+    }
+    db_res_free(res);
+    return ae;
+}
+
 app_err accounts_store_failure_clear(db_conn *c, const char *key)
 {
     db_param p[] = {DB_TEXT(key)};
@@ -101,7 +131,7 @@ app_err accounts_store_failure_clear(db_conn *c, const char *key)
 
 app_err accounts_store_failure_prune(db_conn *c, int64_t now)
 {
-    db_param p[] = {DB_INT(now - ACCOUNTS_FAIL_WINDOW)};
+    db_param p[] = {DB_INT(now - ACCOUNTS_SIGNUP_WINDOW)};
     db_err e = db_exec(c, sql_failure_prune, p, 1, NULL);
     return e == DB_OK ? APP_OK : fail(c, e, "prune login failures");
 }

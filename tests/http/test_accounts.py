@@ -1,9 +1,9 @@
 # SPDX-License-Identifier: MIT
 """HTTP behaviour of built-in accounts (SPEC §5 Auth): sign-up, login and logout with the
 `session` cookie, validation, duplicate emails, Argon2id storage, the same answer for a wrong
-password and an unknown email, failed-login limits per email and per address (429 with
-Retry-After, kept in the database), the client address behind TRUSTED_PROXIES, and
-SIGNUP=closed."""
+password and an unknown email, failed-login limits per email and per address and sign-up
+limits per address (429 with Retry-After, kept in the database), the client address behind
+TRUSTED_PROXIES, a sign-up burst that must not stall the server, and SIGNUP=closed."""
 
 import http.client
 import json
@@ -13,6 +13,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import unittest
 
@@ -77,9 +78,16 @@ def cookie_attrs(resp):
 class Accounts(harness.ServerTestCase):
     """Fewer than 20 failed logins in this class: the per-address limit is tested apart."""
 
+    _source = 0
+
     def signup(self, email, password=PASSWORD, first="Pete", last="Renter"):
-        return self.post("/auth/signup", body={"email": email, "password": password,
-                                               "first_name": first, "last_name": last})
+        # each from its own loopback address: these tests are not about the per-address
+        # sign-up limit (SignupLimit is)
+        Accounts._source += 1
+        return post_raw(self.server, "/auth/signup",
+                        {"email": email, "password": password, "first_name": first,
+                         "last_name": last},
+                        source="127.0.6.%d" % Accounts._source)
 
     def test_signup_gives_token_user_and_cookie(self):
         r = self.signup("New.Owner@Example.com")
@@ -279,6 +287,89 @@ class BadTrustedProxies(unittest.TestCase):
                                text=True, timeout=30)
         self.assertNotEqual(p.returncode, 0)
         self.assertIn("TRUSTED_PROXIES", p.stderr)
+
+
+class SignupLimit(harness.ServerTestCase):
+
+    def signup(self, email, source, password=PASSWORD):
+        return post_raw(self.server, "/auth/signup", {"email": email, "password": password},
+                        source=source)
+
+    def test_signups_per_address_are_limited(self):
+        src = "127.0.5.1"
+        for i in range(3):  # attempts failing validation are not counted
+            assert_error(self, self.signup("short%d@example.com" % i, src, password="short"),
+                         422)
+        for i in range(10):
+            r = self.signup("many%d@example.com" % i, src)
+            self.assertEqual(r.status, 201, r.body)
+        r = self.signup("one.more@example.com", src)
+        assert_error(self, r, 429, "too_many_attempts")
+        self.assertTrue(0 < int(r.headers["retry-after"]) <= 3600, r.headers)
+        # the counter lives in the database; another address is not affected
+        self.assertEqual(failure_counts(self.server, "signup:"), {"signup:ip:127.0.5.1": 11})
+        self.assertEqual(self.signup("one.more@example.com", "127.0.5.2").status, 201)
+
+
+class SignupBurst(harness.ServerTestCase):
+    """Anyone can POST /auth/signup: a burst from many addresses must not stall the server.
+    Hashing runs in a few slots, a request waits for one at most a second, the overflow gets
+    503 + Retry-After at once, and /health answers within a second throughout."""
+
+    CLIENTS = 30
+    PER_CLIENT = 10  # the per-address sign-up limit: this test is about the hashing slots
+    POLL_SECONDS = 4.0
+
+    def test_health_answers_during_a_signup_burst(self):
+        lock = threading.Lock()
+        results, errors, slow = [], [], []
+
+        def client(t):
+            for k in range(self.PER_CLIENT):
+                try:
+                    r = post_raw(self.server, "/auth/signup",
+                                 {"email": "burst%d.%d@example.com" % (t, k),
+                                  "password": PASSWORD},
+                                 source="127.0.4.%d" % (t + 1), timeout=20)
+                except (OSError, http.client.HTTPException) as e:
+                    with lock:
+                        errors.append(repr(e))
+                    return
+                with lock:
+                    results.append((r.status, r.headers.get("retry-after"),
+                                    r.json().get("code") if r.status >= 400 else None))
+
+        threads = [threading.Thread(target=client, args=(t,), daemon=True)
+                   for t in range(self.CLIENTS)]
+        for th in threads:
+            th.start()
+        try:
+            deadline = time.monotonic() + self.POLL_SECONDS
+            while time.monotonic() < deadline:
+                t0 = time.monotonic()
+                try:
+                    r = self.get("/health", timeout=1.0)
+                    took = time.monotonic() - t0
+                    if r.status != 200 or took > 1.0:
+                        slow.append((r.status, round(took, 3)))
+                except (OSError, http.client.HTTPException) as e:
+                    slow.append(repr(e))
+                time.sleep(0.1)
+        finally:
+            for th in threads:
+                th.join(timeout=120)
+        self.assertEqual(slow, [], "GET /health stalled during the burst")
+        self.assertEqual(errors, [])
+        self.assertEqual(len(results), self.CLIENTS * self.PER_CLIENT)
+        for status, retry, code in results:
+            self.assertIn(status, (201, 503))
+            if status == 503:
+                self.assertEqual((retry, code), ("1", "busy"))
+        self.assertIn(201, [x[0] for x in results])
+        # the server is fine afterwards
+        self.assertEqual(post_raw(self.server, "/auth/signup",
+                                  {"email": "after.burst@example.com", "password": PASSWORD},
+                                  source="127.0.4.200").status, 201)
 
 
 class LoginTiming(harness.ServerTestCase):
