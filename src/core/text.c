@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: MIT */
-/* UTF-8 well-formedness, per RFC 3629 (Unicode table 3-7). */
+/* UTF-8 well-formedness, per RFC 3629 (Unicode table 3-7), and cutting text at a character
+ * boundary. */
 #include "core/text.h"
+
+#include <string.h>
 
 static bool cont(unsigned char c)
 {
@@ -35,4 +38,21 @@ bool text_utf8_valid(const char *s)
         p += n;
     }
     return true;
+}
+
+size_t text_copy_utf8(char *dst, size_t cap, const char *src)
+{
+    const unsigned char *s = (const unsigned char *)src;
+    size_t n = 0;
+    while (s[n]) {
+        size_t k = text_utf8_seq(s + n);
+        if (k == 0)
+            k = 1;
+        if (n + k > cap - 1)
+            break;
+        n += k;
+    }
+    memcpy(dst, src, n);
+    dst[n] = '\0';
+    return n;
 }

@@ -11,5 +11,9 @@
 size_t text_utf8_seq(const unsigned char *s);
 /* true when the NUL-terminated s is well-formed UTF-8. */
 bool text_utf8_valid(const char *s);
+/* Copies into dst (cap > 0 bytes) the longest prefix of the NUL-terminated src that fits
+ * in cap - 1 bytes without cutting a UTF-8 sequence, and NUL-terminates it; returns its
+ * length. A malformed byte counts as a sequence of one (it is copied, not repaired). */
+size_t text_copy_utf8(char *dst, size_t cap, const char *src);
 
 #endif

@@ -100,7 +100,9 @@ app_err users_settings_save(struct app *a, int64_t user_id, const json_t *j_body
 app_err users_erase(struct app *a, const char *issuer, const char *subject);
 
 /* Creates or updates a user by (issuer, subject) from an identity provider's data (Clerk
- * webhook). Strings may be NULL or "". Does nothing (APP_OK) when a tombstone exists. */
+ * webhook). Strings may be NULL or "". Names are cut to what struct users_user holds (127
+ * bytes, at a character boundary); an email over 254 bytes is stored as unknown. Does
+ * nothing (APP_OK) when a tombstone exists. */
 app_err users_upsert_profile(struct app *a, const char *issuer, const char *subject,
                              const char *email, const char *first_name, const char *last_name);
 

@@ -9,7 +9,10 @@
 #include <time.h>
 
 #include "core/log.h"
+#include "core/text.h"
 #include "users/users.h"
+
+#define EMAIL_MAX 254 /* RFC 5321 */
 
 void users_now_rfc3339(char buf[32])
 {
@@ -224,6 +227,16 @@ app_err users_upsert_profile(struct app *a, const char *issuer, const char *subj
 {
     db_conn *conn = NULL;
     int64_t id = 0, deleted_at = 0;
+    /* Names as long as struct users_user holds, cut at a character boundary; an email too
+     * long to be an address (RFC 5321: 254) is dropped rather than cut into another one. */
+    char first[sizeof ((struct users_user){0}).first_name];
+    char last[sizeof ((struct users_user){0}).last_name];
+    text_copy_utf8(first, sizeof first, first_name ? first_name : "");
+    text_copy_utf8(last, sizeof last, last_name ? last_name : "");
+    if (email && strlen(email) > EMAIL_MAX)
+        email = NULL;
+    first_name = first;
+    last_name = last;
     db_err de = db_acquire(a->db, &conn);
     if (de != DB_OK)
         return db_app_err(de);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "core/log.h"
+#include "core/text.h"
 #include "users/users.h"
 
 #define PG_TS(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
@@ -109,11 +110,12 @@ static int dialect(const db_conn *c)
     return db_conn_dialect(c) == DB_POSTGRES ? 1 : 0;
 }
 
-/* Copies a cell into a fixed buffer ("" for NULL), truncating. */
+/* Copies a cell into a fixed buffer ("" for NULL), truncating at a character boundary:
+ * half a UTF-8 sequence would make the JSON built from it fail. */
 static void cell(const db_res *res, int row, int col, char *dst, size_t n)
 {
     const char *s = db_res_text(res, row, col);
-    snprintf(dst, n, "%s", s ? s : "");
+    text_copy_utf8(dst, n, s ? s : "");
 }
 
 static const char *nz(const char *s)

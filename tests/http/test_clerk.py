@@ -145,6 +145,42 @@ class ClerkWebhook(harness.ServerTestCase):
         self.assertEqual((j["clerk_user_id"], j["email"], j["full_name"]),
                          ("user_2life", "olive.new@example.com", "Olivia Owens"))
 
+    def test_long_names_are_cut_at_a_character_boundary(self):
+        # 140 bytes of two-byte characters: a byte cut at 127 would split one
+        last = "\u00e9" * 70
+        r = self.deliver(user_event("user.created", "user_long", email="long@example.com",
+                                    first="Ann", last=last))
+        self.assertEqual(r.status, 200, r.body)
+        tok = self.clerk.token("user_long", email="long@example.com")
+        me = self.get("/users/me", token=tok)
+        self.assertEqual(me.status, 200, me.body)
+        j = me.json()
+        self.assertEqual(j["last_name"], "\u00e9" * 63)
+        self.assertEqual(j["full_name"], "Ann " + "\u00e9" * 63)
+        self.assertEqual(self.clerk_user("user_long")[2], "\u00e9" * 63)
+        # a name already stored too long (written before the bound) is cut when read
+        self.sql_exec("UPDATE users SET first_name = '%s' WHERE subject = 'user_long'"
+                      % ("\u00fc" * 100))
+        me = self.get("/users/me", token=tok)
+        self.assertEqual(me.status, 200, me.body)
+        self.assertEqual(me.json()["first_name"], "\u00fc" * 63)
+        # an email too long to be an address is not stored (nor cut into another one)
+        r = self.deliver(user_event("user.updated", "user_long",
+                                    email="a" * 250 + "@example.com", first="Ann", last="Lee"))
+        self.assertEqual(r.status, 200, r.body)
+        self.assertEqual(self.clerk_user("user_long"), ["", "Ann", "Lee", "Ann Lee"])
+
+    def sql_exec(self, sql):
+        if harness.is_postgres():
+            self.server.psql(sql)
+            return
+        con = sqlite3.connect(os.path.join(self.server.data_dir, "peterental.db"), timeout=10)
+        try:
+            con.execute(sql)
+            con.commit()
+        finally:
+            con.close()
+
     def test_deleted_erases_tenant(self):
         tok = self.clerk.token("user_2gone", email="gone@example.com")
         me = self.get("/users/me", token=tok)

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "core/text.h"
 #include "users/users.h"
 
 struct run {
@@ -359,6 +360,26 @@ static void test_email_plausible(void **state)
     assert_false(users_email_plausible(NULL));
 }
 
+/* Profile names are bounded with text_copy_utf8 (core/text.h): never half a character. */
+static void test_text_copy_utf8(void **state)
+{
+    (void)state;
+    char buf[6];
+    assert_int_equal(text_copy_utf8(buf, sizeof buf, "abc"), 3);
+    assert_string_equal(buf, "abc");
+    assert_int_equal(text_copy_utf8(buf, sizeof buf, "abcdefg"), 5);
+    assert_string_equal(buf, "abcde");
+    /* "a" + three 2-byte characters = 7 bytes; 5 fit only as "a" + two */
+    assert_int_equal(text_copy_utf8(buf, sizeof buf, "a\xc3\xa9\xc3\xa9\xc3\xa9"), 5);
+    assert_string_equal(buf, "a\xc3\xa9\xc3\xa9");
+    /* a 4-byte character that does not fit is left out whole */
+    assert_int_equal(text_copy_utf8(buf, sizeof buf, "ab\xf0\x9f\x8f\xa0"), 2);
+    assert_string_equal(buf, "ab");
+    assert_true(text_utf8_valid(buf));
+    assert_int_equal(text_copy_utf8(buf, 1, "abc"), 0);
+    assert_string_equal(buf, "");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -373,6 +394,7 @@ int main(void)
         cmocka_unit_test(test_hours_roundtrip),
         cmocka_unit_test(test_tzdir_override),
         cmocka_unit_test(test_email_plausible),
+        cmocka_unit_test(test_text_copy_utf8),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
