@@ -142,6 +142,9 @@ static bool hms(const char **s, long *out)
             return false;
         char *end;
         v[i] = strtol(p, &end, 10);
+        /* RFC 8536: hours up to 167, minutes and seconds up to 59; no overlong runs */
+        if (end - p > 3 || v[i] > (i == 0 ? 167 : 59))
+            return false;
         p = end;
         if (*p != ':' || i == 2)
             break;
