@@ -197,7 +197,11 @@ char *rentals_url_host(const char *url);
 /* true for "YYYY-MM-DD" naming a real calendar date. */
 bool rentals_valid_date(const char *s);
 
-/* ---- service (rentals_service.c): one tenant transaction each ---- */
+/* ---- service (rentals_service.c): one tenant transaction each ----
+ * *out must start zeroed (or rental_init'ed). It is filled only on APP_OK: on any error,
+ * including a COMMIT that fails after the store already read the rows, the service releases
+ * what was filled and leaves *out zeroed, so a caller may return straight after an error
+ * (cleaning it then is harmless). After APP_OK the caller cleans *out. */
 
 app_err rentals_create(struct app *a, int64_t user_id, const struct rental *in,
                        struct rental *out);

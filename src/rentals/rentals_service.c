@@ -27,7 +27,9 @@ static app_err begin(struct app *a, int64_t user_id, bool write, db_conn **out)
     return APP_OK;
 }
 
-/* Commits when rc is APP_OK (else the release rolls back); returns the outcome. */
+/* Commits when rc is APP_OK (else the release rolls back); returns the outcome. A failed
+ * COMMIT turns a read the store already answered into an error: the callers then release
+ * the *out the store filled (rule in rentals.h, service section). */
 static app_err finish(db_conn *c, app_err rc)
 {
     if (rc == APP_OK) {
@@ -62,7 +64,10 @@ app_err rentals_create(struct app *a, int64_t user_id, const struct rental *in,
     app_err rc = begin(a, user_id, true, &c);
     if (rc != APP_OK)
         return rc;
-    return finish(c, rentals_store_insert(c, user_id, in, out));
+    rc = finish(c, rentals_store_insert(c, user_id, in, out));
+    if (rc != APP_OK)
+        rental_cleanup(out);
+    return rc;
 }
 
 app_err rentals_get(struct app *a, int64_t user_id, int64_t id, struct rental *out)
@@ -71,7 +76,10 @@ app_err rentals_get(struct app *a, int64_t user_id, int64_t id, struct rental *o
     app_err rc = begin(a, user_id, false, &c);
     if (rc != APP_OK)
         return rc;
-    return finish(c, rentals_store_get(c, user_id, id, out));
+    rc = finish(c, rentals_store_get(c, user_id, id, out));
+    if (rc != APP_OK)
+        rental_cleanup(out);
+    return rc;
 }
 
 app_err rentals_patch(struct app *a, int64_t user_id, int64_t id, const json_t *j_body,
@@ -89,7 +97,10 @@ app_err rentals_patch(struct app *a, int64_t user_id, int64_t id, const json_t *
         rc = vcheck_ok(v) ? rentals_store_update(c, user_id, &cur, out) : APP_E_VALIDATION;
     }
     rental_cleanup(&cur);
-    return finish(c, rc);
+    rc = finish(c, rc);
+    if (rc != APP_OK)
+        rental_cleanup(out);
+    return rc;
 }
 
 app_err rentals_delete(struct app *a, int64_t user_id, int64_t id)
@@ -108,7 +119,10 @@ app_err rentals_list(struct app *a, int64_t user_id, const struct rental_filter 
     app_err rc = begin(a, user_id, false, &c);
     if (rc != APP_OK)
         return rc;
-    return finish(c, rentals_store_list(c, user_id, f, out));
+    rc = finish(c, rentals_store_list(c, user_id, f, out));
+    if (rc != APP_OK)
+        rental_list_cleanup(out);
+    return rc;
 }
 
 app_err rentals_by_website(struct app *a, int64_t user_id, const char *website,
@@ -121,7 +135,10 @@ app_err rentals_by_website(struct app *a, int64_t user_id, const char *website,
     rc = owner_email(c, user_id, email, email_len);
     if (rc == APP_OK)
         rc = rentals_store_by_website(c, user_id, website, out);
-    return finish(c, rc);
+    rc = finish(c, rc);
+    if (rc != APP_OK)
+        rental_list_cleanup(out);
+    return rc;
 }
 
 app_err rentals_stats(struct app *a, int64_t user_id, struct rental_stats *out, char *email,
@@ -134,7 +151,10 @@ app_err rentals_stats(struct app *a, int64_t user_id, struct rental_stats *out, 
     rc = owner_email(c, user_id, email, email_len);
     if (rc == APP_OK)
         rc = rentals_store_stats(c, user_id, out);
-    return finish(c, rc);
+    rc = finish(c, rc);
+    if (rc != APP_OK)
+        rental_stats_cleanup(out); /* also what a failed second query left */
+    return rc;
 }
 
 /* ---- availability ------------------------------------------------------------------- */
@@ -235,8 +255,10 @@ app_err rentals_available(struct app *a, int64_t user_id, struct rental_list *ou
     if (rc == APP_OK)
         rc = rentals_store_available(c, user_id, out);
     rc = finish(c, rc);
-    if (rc != APP_OK)
+    if (rc != APP_OK) {
+        rental_list_cleanup(out);
         return rc;
+    }
     int64_t today = rentals_today_in_zone(s.timezone);
     rentals_format_day(today, current_date, cd_len);
     sort_available(out, today);
@@ -251,7 +273,10 @@ app_err rentals_sources_list(struct app *a, int64_t user_id, struct rental_sourc
     app_err rc = begin(a, user_id, false, &c);
     if (rc != APP_OK)
         return rc;
-    return finish(c, rentals_store_source_list(c, user_id, out));
+    rc = finish(c, rentals_store_source_list(c, user_id, out));
+    if (rc != APP_OK)
+        rental_source_list_cleanup(out);
+    return rc;
 }
 
 app_err rentals_source_add(struct app *a, int64_t user_id, const char *website,
@@ -261,7 +286,10 @@ app_err rentals_source_add(struct app *a, int64_t user_id, const char *website,
     app_err rc = begin(a, user_id, true, &c);
     if (rc != APP_OK)
         return rc;
-    return finish(c, rentals_store_source_insert(c, user_id, website, url, out));
+    rc = finish(c, rentals_store_source_insert(c, user_id, website, url, out));
+    if (rc != APP_OK)
+        rental_source_cleanup(out);
+    return rc;
 }
 
 app_err rentals_source_delete(struct app *a, int64_t user_id, int64_t id)
