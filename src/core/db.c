@@ -425,6 +425,12 @@ db_err db_begin_tenant_write(db_conn *c, int64_t user_id)
     return begin_kind(c, DB_TX_TENANT_WRITE, user_id);
 }
 
+void db_last_statement(db_conn *c)
+{
+    if (c->h && c->owner->drv->last_statement)
+        c->owner->drv->last_statement(c);
+}
+
 db_err db_commit(db_conn *c)
 {
     if (!c->h)

@@ -71,6 +71,11 @@ db_err db_begin_tenant(db_conn *c, int64_t user_id);
 /* As db_begin_tenant for a transaction that will write: SQLite takes the write lock up
  * front (BEGIN IMMEDIATE) so concurrent writers wait on the busy timeout instead of failing. */
 db_err db_begin_tenant_write(db_conn *c, int64_t user_id);
+/* Hint that the next db_exec is the last statement of the open transaction: a driver may
+ * commit together with it (PostgreSQL: the COMMIT rides in the statement's round trip). The
+ * caller still calls db_commit, which then reports the outcome. Only for a statement that
+ * really is the last: later statements would run outside the transaction. */
+void db_last_statement(db_conn *c);
 db_err db_commit(db_conn *c);
 db_err db_rollback(db_conn *c);
 

@@ -32,6 +32,8 @@ struct db_driver {
     db_err (*begin)(db_conn *c, db_tx_kind kind, int64_t user_id);
     db_err (*commit)(db_conn *c);
     db_err (*rollback)(db_conn *c);
+    /* db_last_statement (NULL: ignored; db_commit commits as usual). */
+    void (*last_statement)(db_conn *c);
     /* Switches the session to the unprivileged serving role (NULL: driver has none). */
     db_err (*apply_role)(db_conn *c);
     /* Implements db_restrict_role (NULL: nothing to do). */

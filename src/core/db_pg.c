@@ -35,6 +35,8 @@ struct pgc {
     bool pending;        /* BEGIN not sent yet */
     bool pending_tenant; /* ...followed by set_config('app.user_id', pending_uid) */
     int64_t pending_uid;
+    bool commit_next;    /* db_last_statement: commit together with the next statement */
+    bool committed;      /* ...done: the transaction is over, db_commit only reports */
     struct stmt stmts[STMT_CACHE];
 };
 
@@ -242,7 +244,7 @@ static void stmt_forget(struct pgc *p, int slot)
 
 /* ---- pipelined execution ------------------------------------------------------------------ */
 
-#define BATCH_MAX 5
+#define BATCH_MAX 6
 
 struct batch {
     int n;
@@ -302,31 +304,31 @@ static void collect(PGconn *h, struct batch *b)
     }
 }
 
-/* Marks the statements the batch prepared; returns the last item's result or the first
+/* Marks the statements the batch prepared; returns item want's result or the first
  * failure (NULL when nothing came back), freeing the others. */
-static PGresult *settle(struct pgc *p, struct batch *b)
+static PGresult *settle(struct pgc *p, struct batch *b, int want)
 {
-    PGresult *out = NULL;
-    bool chosen = false;
+    int chosen = want;
     for (int i = 0; i < b->n; i++) {
         bool ok = res_ok(b->res[i]);
         if (b->prepares[i] >= 0 && ok)
             p->stmts[b->prepares[i]].ready = true;
         else if (b->prepares[i] >= 0)
             stmt_forget(p, b->prepares[i]);
-        if (!chosen && (i == b->n - 1 || !ok)) {
-            out = b->res[i];
-            chosen = true;
-        } else {
-            PQclear(b->res[i]);
-        }
+        if (!ok && chosen == want && i < want)
+            chosen = i;
+        else if (!ok && chosen == want && i > want && res_ok(b->res[want]))
+            chosen = i; /* the statement ran but its COMMIT failed */
     }
-    return out;
+    for (int i = 0; i < b->n; i++)
+        if (i != chosen)
+            PQclear(b->res[i]);
+    return b->res[chosen];
 }
 
-/* One round trip: [BEGIN] [tenant setting] [PREPARE] sql, then a sync point. */
+/* One round trip: [BEGIN] [tenant setting] [PREPARE] sql [COMMIT], then a sync point. */
 static PGresult *pipeline(struct pgc *p, bool begin, bool tenant, int64_t uid, const char *sql,
-                          int n, const char *const *vals)
+                          int n, const char *const *vals, bool commit)
 {
     char num[NUM_TEXT];
     db_param up = DB_INT(uid);
@@ -340,39 +342,47 @@ static PGresult *pipeline(struct pgc *p, bool begin, bool tenant, int64_t uid, c
     if (sent && begin && tenant)
         sent = queue_stmt(p, &b, q_tenant, 1, uv);
     if (sent)
-        sent = queue_stmt(p, &b, sql, n, vals) && PQpipelineSync(p->h);
+        sent = queue_stmt(p, &b, sql, n, vals);
+    int want = b.n - 1;
+    if (sent && commit) {
+        b.prepares[b.n++] = -1;
+        sent = PQsendQueryParams(p->h, "COMMIT", 0, NULL, NULL, NULL, NULL, 0);
+    }
+    if (sent)
+        sent = PQpipelineSync(p->h);
     if (sent)
         collect(p->h, &b);
     if (!PQexitPipelineMode(p->h))
         p->broken = true; /* results still owed: the session state is unknown */
-    return settle(p, &b);
+    return want >= 0 ? settle(p, &b, want) : NULL;
 }
 
 /* Runs sql: a prepared statement in one round trip, or a pipeline that also sends the held
- * back BEGIN and prepares sql on first use. A connection found broken while a BEGIN was
- * pending is reopened and the transaction start retried once: nothing of it ran. */
-static PGresult *run(db_conn *c, const char *sql, int n, const char *const *vals)
+ * back BEGIN, prepares sql on first use and, when commit, ends the transaction. A
+ * connection found broken while a BEGIN was pending is reopened and the transaction start
+ * retried once: nothing of it ran. */
+static PGresult *run(db_conn *c, const char *sql, int n, const char *const *vals, bool commit)
 {
     struct pgc *p = state(c);
     bool begin = p->pending, tenant = p->pending_tenant;
     int64_t uid = p->pending_uid;
     p->pending = false;
     int slot = begin ? -1 : stmt_slot(p, sql, false);
-    if (slot >= 0 && p->stmts[slot].ready && !p->stmts[slot].unprepared) {
+    if (!commit && slot >= 0 && p->stmts[slot].ready && !p->stmts[slot].unprepared) {
         char name[16];
         stmt_name(slot, name);
         PGresult *res = PQexecPrepared(p->h, name, n, vals, NULL, NULL, 0);
         note_stale(p, sql, res);
         return res;
     }
-    PGresult *res = pipeline(p, begin, tenant, uid, sql, n, vals);
+    PGresult *res = pipeline(p, begin, tenant, uid, sql, n, vals, commit);
     note_stale(p, sql, res);
     if (!begin || pg_alive(c))
         return res;
     PQclear(res);
     if (db_conn_reopen(c) != DB_OK)
         return NULL;
-    return pipeline(state(c), begin, tenant, uid, sql, n, vals);
+    return pipeline(state(c), begin, tenant, uid, sql, n, vals, commit);
 }
 
 static db_err pg_exec(db_conn *c, const char *sql, const db_param *params, int nparams,
@@ -388,7 +398,9 @@ static db_err pg_exec(db_conn *c, const char *sql, const db_param *params, int n
     }
     for (int i = 0; i < nparams; i++)
         vals[i] = param_text(&params[i], num[i]);
-    PGresult *res = run(c, sql, nparams, vals);
+    bool commit = state(c)->commit_next;
+    state(c)->commit_next = false;
+    PGresult *res = run(c, sql, nparams, vals, commit);
     if (vals != vals_stack) {
         free(vals);
         free(num);
@@ -397,7 +409,10 @@ static db_err pg_exec(db_conn *c, const char *sql, const db_param *params, int n
         PQclear(res);
         return DB_E_CONN;
     }
-    return finish(c, res, out);
+    db_err e = finish(c, res, out);
+    if (e == DB_OK && commit)
+        state(c)->committed = true;
+    return e;
 }
 
 static db_err simple(db_conn *c, const char *sql) { return finish(c, PQexec(pg(c), sql), NULL); }
@@ -415,6 +430,7 @@ static db_err pg_exec_script(db_conn *c, const char *sql)
 static db_err pg_begin(db_conn *c, db_tx_kind kind, int64_t user_id)
 {
     struct pgc *p = state(c);
+    p->commit_next = p->committed = false;
     p->pending = true;
     p->pending_tenant = kind != DB_TX_PLAIN;
     p->pending_uid = user_id;
@@ -423,6 +439,10 @@ static db_err pg_begin(db_conn *c, db_tx_kind kind, int64_t user_id)
 
 static db_err pg_commit(db_conn *c)
 {
+    if (state(c)->committed) { /* with its last statement */
+        state(c)->committed = false;
+        return DB_OK;
+    }
     if (state(c)->pending) { /* nothing ran */
         state(c)->pending = false;
         return DB_OK;
@@ -439,6 +459,7 @@ static db_err pg_commit(db_conn *c)
 
 static db_err pg_rollback(db_conn *c)
 {
+    state(c)->commit_next = state(c)->committed = false;
     if (state(c)->pending) {
         state(c)->pending = false;
         return DB_OK;
@@ -449,6 +470,8 @@ static db_err pg_rollback(db_conn *c)
 /* ---- serving role ---------------------------------------------------------------------- */
 
 #define APP_ROLE "peterental_app"
+
+static void pg_last_statement(db_conn *c) { state(c)->commit_next = true; }
 
 static db_err pg_apply_role(db_conn *c) { return simple(c, "SET ROLE " APP_ROLE); }
 
@@ -601,6 +624,7 @@ const struct db_driver db_pg_driver = {
     .begin = pg_begin,
     .commit = pg_commit,
     .rollback = pg_rollback,
+    .last_statement = pg_last_statement,
     .apply_role = pg_apply_role,
     .restrict_role = pg_restrict_role,
 };

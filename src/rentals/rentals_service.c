@@ -76,6 +76,7 @@ app_err rentals_get(struct app *a, int64_t user_id, int64_t id, struct rental *o
     app_err rc = begin(a, user_id, false, &c);
     if (rc != APP_OK)
         return rc;
+    db_last_statement(c);
     rc = finish(c, rentals_store_get(c, user_id, id, out));
     if (rc != APP_OK)
         rental_cleanup(out);
@@ -119,6 +120,7 @@ app_err rentals_list(struct app *a, int64_t user_id, const struct rental_filter 
     app_err rc = begin(a, user_id, false, &c);
     if (rc != APP_OK)
         return rc;
+    db_last_statement(c); /* one statement: PostgreSQL commits in its round trip */
     rc = finish(c, rentals_store_list(c, user_id, f, out));
     if (rc != APP_OK)
         rental_list_cleanup(out);
@@ -133,8 +135,10 @@ app_err rentals_by_website(struct app *a, int64_t user_id, const char *website,
     if (rc != APP_OK)
         return rc;
     rc = owner_email(c, user_id, email, email_len);
-    if (rc == APP_OK)
+    if (rc == APP_OK) {
+        db_last_statement(c);
         rc = rentals_store_by_website(c, user_id, website, out);
+    }
     rc = finish(c, rc);
     if (rc != APP_OK)
         rental_list_cleanup(out);
@@ -252,8 +256,10 @@ app_err rentals_available(struct app *a, int64_t user_id, struct rental_list *ou
     if (rc != APP_OK)
         return rc;
     rc = users_store_email_settings(c, user_id, email, email_len, &s);
-    if (rc == APP_OK)
+    if (rc == APP_OK) {
+        db_last_statement(c);
         rc = rentals_store_available(c, user_id, out);
+    }
     rc = finish(c, rc);
     if (rc != APP_OK) {
         rental_list_cleanup(out);

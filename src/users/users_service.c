@@ -108,8 +108,10 @@ app_err users_settings_get(struct app *a, int64_t user_id, struct user_settings 
     if (de == DB_OK)
         de = db_begin_tenant(conn, user_id);
     app_err e = db_app_err(de);
-    if (e == APP_OK)
+    if (e == APP_OK) {
+        db_last_statement(conn); /* one statement: PostgreSQL commits in its round trip */
         e = load_settings(conn, user_id, &s);
+    }
     if (e == APP_OK)
         e = db_app_err(db_commit(conn));
     db_release(conn);
