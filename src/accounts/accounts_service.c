@@ -1,12 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /* Built-in accounts: sign-up rules, Argon2id hashing and verification, and the sign-up and
- * failed-login limits. Hashing takes ARGON_MEMLIMIT of memory and a core, so at most
- * max(2, cores/2) hashes run at once in this process (a local resource cap, not shared
- * state), and no database connection is held while one runs. A request waits at most
- * HASH_WAIT_MS for a slot, and at most twice as many requests as slots wait at all: the rest
- * are turned away at once (503 + Retry-After), so a burst of sign-ups or logins can never
- * hold every HTTP worker thread. An unknown email is verified against a dummy hash so the
- * answer takes as long as a wrong password. */
+ * failed-login limits. Both routes need no token, so their cost is capped in this process
+ * (a local resource cap, not shared state): hashing takes ARGON_MEMLIMIT of memory and a
+ * core, so at most max(2, cores/2) hashes run at once and a request waits at most
+ * HASH_WAIT_MS for a slot; and at most ADMIT_PER_SLOT requests per slot (never more than
+ * half the HTTP worker threads) are inside sign-up or login at all, database work included;
+ * the rest are turned away at once (503 + Retry-After). A burst of sign-ups or logins
+ * therefore never holds every worker thread, and each blocks its worker briefly (libmicrohttpd
+ * serves the connections a worker accepted one after another, /health included). No
+ * database connection is held while a hash runs. An unknown email is verified against a
+ * dummy hash so the answer takes as long as a wrong password. */
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
@@ -24,13 +27,14 @@
 
 #define ARGON_OPSLIMIT 2
 #define ARGON_MEMLIMIT ((size_t)19 * 1024 * 1024)
-#define HASH_WAIT_MS 1000
+#define HASH_WAIT_MS 500
+#define ADMIT_PER_SLOT 2
 
 static pthread_once_t slots_once = PTHREAD_ONCE_INIT;
 static pthread_mutex_t hash_mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t hash_cv; /* CLOCK_MONOTONIC, set up by slots_init */
-static int hash_slots, hash_waiters_max;
-static int hash_busy, hash_waiting; /* under hash_mu */
+static int hash_slots;
+static int hash_busy, admitted; /* under hash_mu */
 
 static pthread_once_t dummy_once = PTHREAD_ONCE_INIT;
 static char dummy_hash[crypto_pwhash_STRBYTES];
@@ -40,15 +44,38 @@ static void slots_init(void)
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     pthread_condattr_t at;
     hash_slots = cores / 2 > 2 ? (int)(cores / 2) : 2;
-    hash_waiters_max = 2 * hash_slots;
     pthread_condattr_init(&at);
     pthread_condattr_setclock(&at, CLOCK_MONOTONIC);
     pthread_cond_init(&hash_cv, &at);
     pthread_condattr_destroy(&at);
 }
 
-/* Takes a hashing slot: false when none freed up within HASH_WAIT_MS, or at once when
- * hash_waiters_max requests already wait. */
+/* Lets a sign-up or login in unless ADMIT_PER_SLOT per hashing slot (at most half of the
+ * worker threads) are already inside; false: turn it away now. leave() when done. */
+static bool admit(const struct app *a)
+{
+    pthread_once(&slots_once, slots_init);
+    int threads = a->cfg && a->cfg->threads > 0 ? a->cfg->threads : 1;
+    int max = ADMIT_PER_SLOT * hash_slots;
+    if (max > threads / 2)
+        max = threads / 2 > 0 ? threads / 2 : 1;
+    pthread_mutex_lock(&hash_mu);
+    bool ok = admitted < max;
+    if (ok)
+        admitted++;
+    pthread_mutex_unlock(&hash_mu);
+    return ok;
+}
+
+static void leave(void)
+{
+    pthread_mutex_lock(&hash_mu);
+    admitted--;
+    pthread_mutex_unlock(&hash_mu);
+}
+
+/* Takes a hashing slot: false when none freed up within HASH_WAIT_MS. Only admitted
+ * requests wait here, so the number of waiters is bounded too. */
 static bool slot_take(void)
 {
     struct timespec until;
@@ -62,13 +89,9 @@ static bool slot_take(void)
         until.tv_nsec -= 1000000000L;
     }
     pthread_mutex_lock(&hash_mu);
-    if (hash_busy >= hash_slots && hash_waiting < hash_waiters_max) {
-        int rc = 0;
-        hash_waiting++;
-        while (hash_busy >= hash_slots && rc != ETIMEDOUT)
-            rc = pthread_cond_timedwait(&hash_cv, &hash_mu, &until);
-        hash_waiting--;
-    }
+    int rc = 0;
+    while (hash_busy >= hash_slots && rc != ETIMEDOUT)
+        rc = pthread_cond_timedwait(&hash_cv, &hash_mu, &until);
     ok = hash_busy < hash_slots;
     if (ok)
         hash_busy++;
@@ -241,14 +264,11 @@ static app_err signup_allowed(struct app *a, const char *ip, long *retry_after)
     return e;
 }
 
-app_err accounts_signup(struct app *a, const struct accounts_signup_in *in, const char *ip,
-                        struct vcheck *v, struct accounts_session *out, long *retry_after)
+static app_err signup(struct app *a, const struct accounts_signup_in *in, const char *ip,
+                      struct accounts_session *out, long *retry_after)
 {
     char email[256], hash[crypto_pwhash_STRBYTES];
     struct users_user u;
-    check_signup(in, v);
-    if (!vcheck_ok(v))
-        return APP_E_VALIDATION;
     app_err e = signup_allowed(a, ip, retry_after);
     if (e != APP_OK)
         return e;
@@ -267,6 +287,21 @@ app_err accounts_signup(struct app *a, const struct accounts_signup_in *in, cons
         e = issue(a, &u, out);
     if (e == APP_OK)
         LOG_I("account created for user %lld", (long long)u.id);
+    return e;
+}
+
+app_err accounts_signup(struct app *a, const struct accounts_signup_in *in, const char *ip,
+                        struct vcheck *v, struct accounts_session *out, long *retry_after)
+{
+    check_signup(in, v);
+    if (!vcheck_ok(v))
+        return APP_E_VALIDATION;
+    if (!admit(a)) {
+        *retry_after = ACCOUNTS_BUSY_RETRY;
+        return APP_E_UNAVAILABLE;
+    }
+    app_err e = signup(a, in, ip, out, retry_after);
+    leave();
     return e;
 }
 
@@ -328,8 +363,8 @@ static app_err login_finish(struct app *a, bool ok, const char *ekey, const char
     return e;
 }
 
-app_err accounts_login(struct app *a, const char *email_in, const char *password,
-                       const char *ip, struct accounts_session *out, long *retry_after)
+static app_err login(struct app *a, const char *email_in, const char *password,
+                     const char *ip, struct accounts_session *out, long *retry_after)
 {
     char email[256], ekey[300], ikey[80], hash[ACCOUNTS_HASH_MAX];
     int64_t user_id = 0, now = (int64_t)time(NULL);
@@ -349,5 +384,17 @@ app_err accounts_login(struct app *a, const char *email_in, const char *password
     e = login_finish(a, ok == 1, ekey, ikey, now, user_id, &u);
     if (e == APP_OK)
         e = issue(a, &u, out);
+    return e;
+}
+
+app_err accounts_login(struct app *a, const char *email, const char *password, const char *ip,
+                       struct accounts_session *out, long *retry_after)
+{
+    if (!admit(a)) {
+        *retry_after = ACCOUNTS_BUSY_RETRY;
+        return APP_E_UNAVAILABLE;
+    }
+    app_err e = login(a, email, password, ip, out, retry_after);
+    leave();
     return e;
 }
