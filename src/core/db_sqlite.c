@@ -4,6 +4,7 @@
  * SQL text, since the same static statements repeat on every request. $1..$n placeholders
  * are SQLite named parameters; each is bound from params[n-1]. */
 #include <errno.h>
+#include <math.h>
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
@@ -191,6 +192,48 @@ static db_err bind_all(db_conn *c, sqlite3_stmt *st, const db_param *params, int
     return DB_OK;
 }
 
+/* Numbers as text, the way SQLite converts them ("%lld"; "%!.15g" for reals), without its
+ * printf, which was a tenth of a GET /rentals. */
+
+/* v in decimal into buf; returns the length. */
+static size_t int_text(sqlite3_int64 v, char buf[32])
+{
+    char tmp[24], *p = tmp + sizeof tmp;
+    sqlite3_uint64 u = v < 0 ? (sqlite3_uint64)0 - (sqlite3_uint64)v : (sqlite3_uint64)v;
+    do {
+        *--p = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0)
+        *--p = '-';
+    size_t n = (size_t)(tmp + sizeof tmp - p);
+    memcpy(buf, p, n);
+    return n;
+}
+
+/* A real with at most two decimals and |v| < 1e12 (money, baths) as SQLite writes it:
+ * "1234.5", "1000.0", "-0.25"; returns 0 for any other value (SQLite converts those). */
+static size_t real_text(double v, char buf[32])
+{
+    if (!(fabs(v) < 1e12) || v == 0.0)
+        return 0;
+    double cents = nearbyint(v * 100.0);
+    if (cents / 100.0 != v)
+        return 0;
+    sqlite3_int64 c = (sqlite3_int64)cents;
+    sqlite3_int64 a = c < 0 ? -c : c;
+    size_t n = 0;
+    if (c < 0)
+        buf[n++] = '-';
+    n += int_text(a / 100, buf + n);
+    int frac = (int)(a % 100);
+    buf[n++] = '.';
+    buf[n++] = (char)('0' + frac / 10);
+    if (frac % 10)
+        buf[n++] = (char)('0' + frac % 10);
+    return n;
+}
+
 static db_err step_all(db_conn *c, sqlite3_stmt *st, db_res **out)
 {
     /* Columns are counted after the first step: a schema change re-prepares the statement
@@ -200,11 +243,22 @@ static db_err step_all(db_conn *c, sqlite3_stmt *st, db_res **out)
     db_res *r = out ? db_res_new(ncols) : NULL;
     for (; rc == SQLITE_ROW; rc = sqlite3_step(st)) {
         for (int i = 0; r && i < ncols; i++) {
-            const char *txt = (const char *)sqlite3_column_text(st, i);
-            int len = sqlite3_column_bytes(st, i);
-            if (!txt && sqlite3_column_type(st, i) != SQLITE_NULL)
-                txt = ""; /* empty blob */
-            db_res_push(r, txt, (size_t)len);
+            /* Unprotected value: fine here, the connection is used by one thread
+             * (SQLITE_OPEN_NOMUTEX) and the value is read before the next step. */
+            sqlite3_value *v = sqlite3_column_value(st, i);
+            int type = sqlite3_value_type(v);
+            char num[32];
+            size_t n = 0;
+            if (type == SQLITE_NULL) {
+                db_res_push(r, NULL, 0);
+            } else if ((type == SQLITE_INTEGER && (n = int_text(sqlite3_value_int64(v), num)) > 0) ||
+                       (type == SQLITE_FLOAT && (n = real_text(sqlite3_value_double(v), num)) > 0)) {
+                db_res_push(r, num, n);
+            } else {
+                const char *txt = (const char *)sqlite3_value_text(v);
+                int len = sqlite3_value_bytes(v);
+                db_res_push(r, txt ? txt : "", (size_t)len); /* NULL: empty blob */
+            }
         }
     }
     if (rc != SQLITE_DONE) {
