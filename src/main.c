@@ -8,11 +8,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "core/app.h"
 #include "core/auth.h"
 #include "core/crypto.h"
+#include "core/files.h"
 #include "core/http.h"
 #include "core/log.h"
 #include "core/migrate.h"
@@ -36,7 +36,10 @@ static int open_store(const struct config *cfg, db **out)
 {
     char path[4096];
     snprintf(path, sizeof path, "%s/peterental.db", cfg->data_dir);
-    mkdir(cfg->data_dir, 0700);
+    if (files_mkdir_p(cfg->data_dir) != 0) {
+        LOG_E("cannot create DATA_DIR %s", cfg->data_dir);
+        return -1;
+    }
     if (db_open(cfg->database_url, path, cfg->db_pool, out) != DB_OK)
         return -1;
     int applied = 0;

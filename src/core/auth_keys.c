@@ -19,6 +19,7 @@
 #include <sodium.h>
 
 #include "core/auth_internal.h"
+#include "core/files.h"
 #include "core/log.h"
 
 void auth_keyset_free(struct auth_keyset *ks)
@@ -179,27 +180,6 @@ struct auth_keyset *auth_keys_from_pem(const char *pem)
 
 /* ---- built-in key pair ------------------------------------------------------------ */
 
-static int mkdir_p(const char *dir)
-{
-    char *path = *dir ? strdup(dir) : NULL;
-    int rc = 0;
-    if (!path)
-        return -1;
-    for (char *p = path + 1; rc == 0; p++) {
-        if (*p != '/' && *p != '\0')
-            continue;
-        char c = *p;
-        *p = '\0';
-        if (mkdir(path, 0700) != 0 && errno != EEXIST)
-            rc = -1;
-        *p = c;
-        if (c == '\0')
-            break;
-    }
-    free(path);
-    return rc;
-}
-
 static char *read_small_file(const char *path)
 {
     FILE *f = fopen(path, "re");
@@ -216,51 +196,7 @@ static char *read_small_file(const char *path)
     return buf;
 }
 
-/* Makes a rename into path's directory durable. */
-static void sync_dir(const char *path)
-{
-    char *dir = strdup(path), *slash = dir ? strrchr(dir, '/') : NULL;
-    if (slash) {
-        *slash = '\0';
-        int fd = open(*dir ? dir : "/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (fd >= 0) {
-            fsync(fd);
-            close(fd);
-        }
-    }
-    free(dir);
-}
 
-/* Writes text to path atomically and without replacing an existing file (another process
- * may have created it first). Returns 0, 1 when the file already existed, -1 on error. */
-static int write_new_file(const char *path, const char *text)
-{
-    char tmp[4096];
-    size_t len = strlen(text);
-    int fd, rc = -1;
-
-    if (snprintf(tmp, sizeof(tmp), "%s.tmp.XXXXXX", path) >= (int)sizeof(tmp))
-        return -1;
-    fd = mkstemp(tmp); /* mode 0600 */
-    if (fd < 0)
-        return -1;
-    if (fchmod(fd, 0600) == 0 && write(fd, text, len) == (ssize_t)len && fsync(fd) == 0)
-        rc = 0;
-    close(fd);
-    if (rc == 0 && renameat2(AT_FDCWD, tmp, AT_FDCWD, path, RENAME_NOREPLACE) != 0) {
-        if (errno == EEXIST) {
-            rc = 1;
-        } else if (errno == EINVAL || errno == ENOSYS) { /* no RENAME_NOREPLACE here */
-            rc = link(tmp, path) == 0 ? 0 : (errno == EEXIST ? 1 : -1);
-        } else {
-            rc = -1;
-        }
-    }
-    unlink(tmp); /* after a successful rename this fails harmlessly */
-    if (rc == 0)
-        sync_dir(path);
-    return rc;
-}
 
 /* A new ES256 private JWK (JSON text, free()) whose kid is its RFC 7638 thumbprint. */
 static char *generate_key(void)
@@ -330,7 +266,7 @@ out:
 static char *create_key_file(const char *path)
 {
     char *fresh = generate_key();
-    int rc = fresh ? write_new_file(path, fresh) : -1;
+    int rc = fresh ? files_write_new(path, fresh) : -1;
     if (rc == 0) {
         LOG_I("created the built-in issuer key %s", path);
         return fresh;
@@ -350,7 +286,7 @@ app_err auth_keys_builtin(auth *a, const char *data_dir)
     struct stat st;
 
     if (snprintf(path, sizeof(path), "%s/issuer.jwk", data_dir) >= (int)sizeof(path) ||
-        mkdir_p(data_dir) != 0) {
+        files_mkdir_p(data_dir) != 0) {
         LOG_E("cannot create DATA_DIR %s: %s", data_dir, strerror(errno));
         return APP_E_INTERNAL;
     }

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/files.h"
 #include "core/log.h"
 
 #define NONCE_BYTES crypto_aead_xchacha20poly1305_ietf_NPUBBYTES
@@ -40,22 +41,17 @@ static int decode_key(const char *b64, unsigned char key[CRYPTO_KEY_BYTES])
     return 0;
 }
 
-/* Creates data_dir/master.key with a fresh key (0600, exclusive create so two servers
- * starting together agree: the loser reads the winner's file). */
+/* Creates data_dir/master.key with a fresh key. Returns 0 created, 1 it already existed,
+ * -1 error. */
 static int create_key_file(const char *path, unsigned char key[CRYPTO_KEY_BYTES])
 {
-    char b64[sodium_base64_ENCODED_LEN(CRYPTO_KEY_BYTES, B64)];
+    char b64[sodium_base64_ENCODED_LEN(CRYPTO_KEY_BYTES, B64) + 1];
     randombytes_buf(key, CRYPTO_KEY_BYTES);
-    sodium_bin2base64(b64, sizeof b64, key, CRYPTO_KEY_BYTES, B64);
-    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
-    if (fd < 0)
-        return errno == EEXIST ? 1 : -1;
-    size_t len = strlen(b64);
-    b64[len++] = '\n';
-    int ok = write(fd, b64, len) == (ssize_t)len && fsync(fd) == 0;
-    close(fd);
+    sodium_bin2base64(b64, sizeof b64 - 1, key, CRYPTO_KEY_BYTES, B64);
+    strcat(b64, "\n");
+    int rc = files_write_new(path, b64);
     sodium_memzero(b64, sizeof b64);
-    return ok ? 0 : -1;
+    return rc;
 }
 
 app_err crypto_master_key_load(const char *b64, const char *data_dir,
@@ -70,7 +66,10 @@ app_err crypto_master_key_load(const char *b64, const char *data_dir,
     }
     char path[4096];
     snprintf(path, sizeof path, "%s/master.key", data_dir);
-    mkdir(data_dir, 0700);
+    if (files_mkdir_p(data_dir) != 0) {
+        LOG_E("cannot create %s: %s", data_dir, strerror(errno));
+        return APP_E_INTERNAL;
+    }
     int rc = create_key_file(path, key);
     if (rc == 0)
         return APP_OK;
