@@ -81,6 +81,16 @@ app_err users_resolve(struct app *a, const struct auth_claims *c, int64_t *user_
  * without a database round trip. */
 app_err users_get(struct app *a, int64_t user_id, struct users_user *out);
 
+/* Resolved-tenant cache (users_cache.c): entries live USERS_CACHE_MS at most, so other
+ * instances see an erasure or profile change within that time; this instance clears the
+ * cache when it makes one. */
+#define USERS_CACHE_MS 1000
+bool users_cache_get(const char *issuer, const char *subject, struct users_user *row,
+                     int64_t *deleted_at);
+void users_cache_put(const char *issuer, const char *subject, const struct users_user *row,
+                     int64_t deleted_at);
+void users_cache_clear(void);
+
 /* The tenant's settings into *out (defaults when never saved). */
 app_err users_settings_get(struct app *a, int64_t user_id, struct user_settings *out);
 

@@ -49,10 +49,20 @@ app_err users_resolve(struct app *a, const struct auth_claims *c, int64_t *user_
     u->id = 0;
     if (c->issuer[0] == '\0' || c->subject[0] == '\0')
         return APP_E_AUTH;
+    if (users_cache_get(c->issuer, c->subject, u, &deleted_at)) {
+        if (deleted_at != 0 && (c->iat == 0 || c->iat <= deleted_at)) {
+            u->id = 0;
+            return APP_E_AUTH;
+        }
+        *user_id = u->id;
+        return APP_OK;
+    }
     db_err de = db_acquire(a->db, &conn);
     if (de != DB_OK)
         return db_app_err(de);
     app_err e = users_store_lookup_row(conn, c->issuer, c->subject, u, &deleted_at);
+    if (e == APP_OK && u->id != 0)
+        users_cache_put(c->issuer, c->subject, u, deleted_at);
     if (e == APP_OK && deleted_at != 0 && (c->iat == 0 || c->iat <= deleted_at)) {
         LOG_D("token issued before the tenant was erased");
         e = APP_E_AUTH;
@@ -218,6 +228,7 @@ app_err users_erase(struct app *a, const char *issuer, const char *subject)
         e = db_app_err(db_commit(conn));
     db_release(conn);
     if (e == APP_OK) {
+        users_cache_clear();
         auth_cache_clear(a->auth);
         LOG_I("tenant %lld erased", (long long)id);
     }
@@ -247,5 +258,6 @@ app_err users_upsert_profile(struct app *a, const char *issuer, const char *subj
     if (e == APP_OK && (id != 0 || deleted_at == 0))
         e = users_store_upsert(conn, issuer, subject, email, first_name, last_name, &id);
     db_release(conn);
+    users_cache_clear();
     return e;
 }
