@@ -339,7 +339,10 @@ struct MHD_Daemon *http_start(struct app *a)
         log_mhd, NULL, MHD_OPTION_SOCK_ADDR,
         (struct sockaddr *)&ss, MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg->threads,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30, MHD_OPTION_CONNECTION_LIMIT, (unsigned)4000,
-        MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024, MHD_OPTION_NOTIFY_COMPLETED,
+        MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024,
+        /* headers and read buffer only (bodies are copied out): MHD clears the whole pool
+         * for every request, so a smaller pool is less work per request */
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)16384, MHD_OPTION_NOTIFY_COMPLETED,
         on_completed, NULL, MHD_OPTION_END);
     if (!d) {
         LOG_E("cannot listen on %s:%d (in use, or not permitted)", cfg->host, cfg->port);
