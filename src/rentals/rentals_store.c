@@ -411,6 +411,49 @@ static void list_fill(db_res *res, int max, struct rental_list *out)
 
 /* ---- rentals ------------------------------------------------------------------------ */
 
+typedef void (*fill_fn)(const db_res *res, int row, void *out);
+
+static void row_to_source(const db_res *res, int row, struct rental_source *out);
+
+static void fill_rental(const db_res *res, int row, void *out)
+{
+    row_to_rental(res, row, out);
+}
+
+static void fill_source(const db_res *res, int row, void *out)
+{
+    row_to_source(res, row, out);
+}
+
+/* Fills out from the single row of res (else answers none); frees res. */
+static app_err single(db_res *res, app_err none, fill_fn fill, void *out)
+{
+    app_err rc = none;
+    if (db_res_rows(res) == 1) {
+        fill(res, 0, out);
+        rc = APP_OK;
+    }
+    db_res_free(res);
+    return rc;
+}
+
+/* Runs sql with ($1 user_id, $2 id): with fill, reads the one row into out; without, it is a
+ * DELETE that must have removed a row. Another tenant's id is simply not found. */
+static app_err by_id(db_conn *c, const char *sql, int64_t user_id, int64_t id, const char *what,
+                     fill_fn fill, void *out)
+{
+    db_param p[2] = {DB_INT(user_id), DB_INT(id)};
+    db_res *res = NULL;
+    db_err e = db_exec(c, sql, p, 2, &res);
+    if (e != DB_OK)
+        return fail(c, e, what);
+    if (fill)
+        return single(res, APP_E_NOTFOUND, fill, out);
+    app_err rc = db_res_affected(res) > 0 ? APP_OK : APP_E_NOTFOUND;
+    db_res_free(res);
+    return rc;
+}
+
 app_err rentals_store_insert(db_conn *c, int64_t user_id, const struct rental *in,
                              struct rental *out)
 {
@@ -418,29 +461,12 @@ app_err rentals_store_insert(db_conn *c, int64_t user_id, const struct rental *i
     db_err e = exec_data(c, SQL(c, INSERT), user_id, DB_TEXT(in->website), in, &res);
     if (e != DB_OK)
         return fail(c, e, "insert rental");
-    app_err rc = APP_E_CONFLICT;
-    if (db_res_rows(res) == 1) {
-        row_to_rental(res, 0, out);
-        rc = APP_OK;
-    }
-    db_res_free(res);
-    return rc;
+    return single(res, APP_E_CONFLICT, fill_rental, out);
 }
 
 app_err rentals_store_get(db_conn *c, int64_t user_id, int64_t id, struct rental *out)
 {
-    db_param p[2] = {DB_INT(user_id), DB_INT(id)};
-    db_res *res = NULL;
-    db_err e = db_exec(c, SQL(c, GET), p, 2, &res);
-    if (e != DB_OK)
-        return fail(c, e, "get rental");
-    app_err rc = APP_E_NOTFOUND;
-    if (db_res_rows(res) == 1) {
-        row_to_rental(res, 0, out);
-        rc = APP_OK;
-    }
-    db_res_free(res);
-    return rc;
+    return by_id(c, SQL(c, GET), user_id, id, "get rental", fill_rental, out);
 }
 
 app_err rentals_store_update(db_conn *c, int64_t user_id, const struct rental *in,
@@ -450,25 +476,12 @@ app_err rentals_store_update(db_conn *c, int64_t user_id, const struct rental *i
     db_err e = exec_data(c, SQL(c, UPDATE), user_id, DB_INT(in->id), in, &res);
     if (e != DB_OK)
         return fail(c, e, "update rental");
-    app_err rc = APP_E_NOTFOUND;
-    if (db_res_rows(res) == 1) {
-        row_to_rental(res, 0, out);
-        rc = APP_OK;
-    }
-    db_res_free(res);
-    return rc;
+    return single(res, APP_E_NOTFOUND, fill_rental, out);
 }
 
 app_err rentals_store_delete(db_conn *c, int64_t user_id, int64_t id)
 {
-    db_param p[2] = {DB_INT(user_id), DB_INT(id)};
-    db_res *res = NULL;
-    db_err e = db_exec(c, SQL(c, DELETE), p, 2, &res);
-    if (e != DB_OK)
-        return fail(c, e, "delete rental");
-    app_err rc = db_res_affected(res) > 0 ? APP_OK : APP_E_NOTFOUND;
-    db_res_free(res);
-    return rc;
+    return by_id(c, SQL(c, DELETE), user_id, id, "delete rental", NULL, NULL);
 }
 
 /* q with the LIKE metacharacters %, _ and the escape character itself escaped by '\'. */
@@ -654,30 +667,12 @@ app_err rentals_store_source_list(db_conn *c, int64_t user_id, struct rental_sou
 app_err rentals_store_source_get(db_conn *c, int64_t user_id, int64_t id,
                                  struct rental_source *out)
 {
-    db_param p[2] = {DB_INT(user_id), DB_INT(id)};
-    db_res *res = NULL;
-    db_err e = db_exec(c, SQL(c, SRC_GET), p, 2, &res);
-    if (e != DB_OK)
-        return fail(c, e, "get source");
-    app_err rc = APP_E_NOTFOUND;
-    if (db_res_rows(res) == 1) {
-        row_to_source(res, 0, out);
-        rc = APP_OK;
-    }
-    db_res_free(res);
-    return rc;
+    return by_id(c, SQL(c, SRC_GET), user_id, id, "get source", fill_source, out);
 }
 
 app_err rentals_store_source_delete(db_conn *c, int64_t user_id, int64_t id)
 {
-    db_param p[2] = {DB_INT(user_id), DB_INT(id)};
-    db_res *res = NULL;
-    db_err e = db_exec(c, SQL(c, SRC_DELETE), p, 2, &res);
-    if (e != DB_OK)
-        return fail(c, e, "delete source");
-    app_err rc = db_res_affected(res) > 0 ? APP_OK : APP_E_NOTFOUND;
-    db_res_free(res);
-    return rc;
+    return by_id(c, SQL(c, SRC_DELETE), user_id, id, "delete source", NULL, NULL);
 }
 
 /* ---- scrape bookkeeping ---------------------------------------------------------------- */
