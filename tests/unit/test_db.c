@@ -17,32 +17,6 @@
 
 #define POOL 4 /* tu_open_db's pool size */
 
-struct fx {
-    char *dir;
-    char *url;
-    db *d;
-};
-
-static int setup(void **state)
-{
-    struct fx *f = calloc(1, sizeof *f);
-    assert_non_null(f);
-    f->dir = tu_tempdir();
-    f->d = tu_open_db(f->dir, &f->url);
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    struct fx *f = *state;
-    db_close(f->d);
-    tu_rmtree(f->dir);
-    free(f->dir);
-    free(f->url);
-    free(f);
-    return 0;
-}
 
 static bool is_pg(void) { return !strcmp(tu_backend(), "postgres"); }
 
@@ -74,7 +48,7 @@ static const char insert_t[] = "INSERT INTO t (id, i, d, s, b, n) VALUES ($1, $2
 
 static void test_params_roundtrip(void **state)
 {
-    struct fx *f = *state;
+    struct tu_db *f = *state;
     run(f->d, create_t);
     db_conn *c = NULL;
     db_res *r = NULL;
@@ -126,7 +100,7 @@ static void test_params_roundtrip(void **state)
 
 static void test_many_params_and_reuse(void **state)
 {
-    struct fx *f = *state;
+    struct tu_db *f = *state;
     db_conn *c = NULL;
     db_res *r = NULL;
     char sql[512] = "SELECT 0";
@@ -150,7 +124,7 @@ static void test_many_params_and_reuse(void **state)
 
 static void test_errors(void **state)
 {
-    struct fx *f = *state;
+    struct tu_db *f = *state;
     run(f->d, create_t);
     db_conn *c = NULL;
     assert_int_equal(db_acquire(f->d, &c), DB_OK);
@@ -189,7 +163,7 @@ static void test_errors(void **state)
  * server runs a migration): at most one failure, then the new shape. */
 static void test_schema_change(void **state)
 {
-    struct fx *f = *state;
+    struct tu_db *f = *state;
     db_conn *c = NULL;
     db_res *r = NULL;
     static const char q[] = "SELECT * FROM sc";
@@ -221,7 +195,7 @@ static void insert_id(db_conn *c, int64_t id)
 
 static void test_transactions(void **state)
 {
-    struct fx *f = *state;
+    struct tu_db *f = *state;
     run(f->d, create_t);
     db_conn *c = NULL;
     assert_int_equal(db_acquire(f->d, &c), DB_OK);
@@ -256,7 +230,7 @@ static void test_transactions(void **state)
 
 static void test_tenant_setting(void **state)
 {
-    struct fx *f = *state;
+    struct tu_db *f = *state;
     db_conn *c = NULL;
     db_res *r = NULL;
     assert_int_equal(db_acquire(f->d, &c), DB_OK);
@@ -287,7 +261,7 @@ static double now_s(void)
 
 static void test_pool_exhaustion(void **state)
 {
-    struct fx *f = *state;
+    struct tu_db *f = *state;
     db_conn *held[POOL] = {0};
     for (int i = 0; i < POOL; i++)
         assert_int_equal(db_acquire(f->d, &held[i]), DB_OK);
@@ -343,7 +317,7 @@ static void *worker_main(void *arg)
 
 static void test_threads(void **state)
 {
-    struct fx *f = *state;
+    struct tu_db *f = *state;
     run(f->d, "CREATE TABLE th (tid BIGINT NOT NULL, k BIGINT NOT NULL, PRIMARY KEY (tid, k))");
     pthread_t t[THREADS];
     struct worker w[THREADS];
@@ -362,7 +336,7 @@ static void test_threads(void **state)
 
 static void test_sqlite_setup(void **state)
 {
-    struct fx *f = *state;
+    struct tu_db *f = *state;
     char path[4096], sub[2048];
     snprintf(sub, sizeof sub, "%s/data/deeper", f->dir);
     snprintf(path, sizeof path, "%s/pete.db", sub);
@@ -421,7 +395,7 @@ static bool pid_gone(PGconn *a, const char *pid)
 }
 
 /* Kills every pooled backend from a separate connection and waits until they are gone. */
-static void kill_pool(struct fx *f)
+static void kill_pool(struct tu_db *f)
 {
     int pids[POOL];
     pool_pids(f->d, pids);
@@ -443,7 +417,7 @@ static void kill_pool(struct fx *f)
 
 static void test_pg_reconnect(void **state)
 {
-    struct fx *f = *state;
+    struct tu_db *f = *state;
     db_conn *c = NULL;
     kill_pool(f);
     /* The first use of a dead connection reports the loss... */
@@ -503,7 +477,7 @@ static void assert_serving_role(db *d)
 
 static void test_pg_restrict_role(void **state)
 {
-    struct fx *f = *state;
+    struct tu_db *f = *state;
     run(f->d, create_t);
     db_conn *idle = NULL;
     assert_int_equal(db_acquire(f->d, &idle), DB_OK); /* opened before the switch */
@@ -613,25 +587,28 @@ static void test_pg_login_roles(void **state)
     login_drop(&l);
 }
 
+/* Each test gets an empty database of the selected backend. */
+#define DB_TEST(fn) cmocka_unit_test_setup_teardown(fn, tu_db_setup, tu_db_teardown)
+
 int main(void)
 {
     const struct CMUnitTest common[] = {
-        cmocka_unit_test_setup_teardown(test_params_roundtrip, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_many_params_and_reuse, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_errors, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_schema_change, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_transactions, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_tenant_setting, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_pool_exhaustion, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_threads, setup, teardown),
+        DB_TEST(test_params_roundtrip),
+        DB_TEST(test_many_params_and_reuse),
+        DB_TEST(test_errors),
+        DB_TEST(test_schema_change),
+        DB_TEST(test_transactions),
+        DB_TEST(test_tenant_setting),
+        DB_TEST(test_pool_exhaustion),
+        DB_TEST(test_threads),
     };
     const struct CMUnitTest sqlite_only[] = {
-        cmocka_unit_test_setup_teardown(test_sqlite_setup, setup, teardown),
+        DB_TEST(test_sqlite_setup),
     };
     const struct CMUnitTest pg_only[] = {
-        cmocka_unit_test_setup_teardown(test_pg_reconnect, setup, teardown),
+        DB_TEST(test_pg_reconnect),
         cmocka_unit_test(test_pg_unreachable),
-        cmocka_unit_test_setup_teardown(test_pg_restrict_role, setup, teardown),
+        DB_TEST(test_pg_restrict_role),
         cmocka_unit_test(test_pg_login_roles),
     };
     int failed = cmocka_run_group_tests_name("db", common, NULL, NULL);

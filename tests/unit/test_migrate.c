@@ -13,32 +13,6 @@
 
 #include "core/migrate.h"
 
-struct fx {
-    char *dir;
-    char *url;
-    db *d;
-};
-
-static int setup(void **state)
-{
-    struct fx *f = calloc(1, sizeof *f);
-    assert_non_null(f);
-    f->dir = tu_tempdir();
-    f->d = tu_open_db(f->dir, &f->url);
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    struct fx *f = *state;
-    db_close(f->d);
-    tu_rmtree(f->dir);
-    free(f->dir);
-    free(f->url);
-    free(f);
-    return 0;
-}
 
 static const struct migration list_a[] = {
     {"0001_a.sql", "CREATE TABLE a (x INTEGER);\n"},
@@ -60,7 +34,7 @@ static int64_t count(db *d, const char *sql)
 
 static void test_apply_then_nothing(void **state)
 {
-    struct fx *f = *state;
+    struct tu_db *f = *state;
     int n = -1;
     assert_int_equal(migrate_run(f->d, list_a, &n), APP_OK);
     assert_int_equal(n, 2);
@@ -112,7 +86,7 @@ static app_err run_capturing(db *d, const struct migration *list, int *n, char *
 
 static void test_edited_refused(void **state)
 {
-    struct fx *f = *state;
+    struct tu_db *f = *state;
     assert_int_equal(migrate_run(f->d, list_a, NULL), APP_OK);
     const struct migration edited[] = {
         {"0001_a.sql", "CREATE TABLE a (x INTEGER, extra TEXT);\n"},
@@ -137,7 +111,7 @@ static void test_edited_refused(void **state)
 
 static void test_failure_rolls_back(void **state)
 {
-    struct fx *f = *state;
+    struct tu_db *f = *state;
     const struct migration broken[] = {
         list_a[0],
         {"0002_d.sql", "CREATE TABLE d (x INTEGER);\nINSERT INTO nowhere VALUES (1);\n"},
@@ -177,7 +151,7 @@ static void *race(void *arg)
 /* Two servers (two pools) migrating the same database at once: each file applied once. */
 static void test_concurrent_servers(void **state)
 {
-    struct fx *f = *state;
+    struct tu_db *f = *state;
     char path[4096];
     snprintf(path, sizeof path, "%s/pete.db", f->dir);
     db *other = NULL;
@@ -197,7 +171,7 @@ static void test_concurrent_servers(void **state)
 
 static void test_embedded(void **state)
 {
-    struct fx *f = *state;
+    struct tu_db *f = *state;
     bool pg = db_get_dialect(f->d) == DB_POSTGRES;
     const struct migration *list = pg ? migrations_postgres : migrations_sqlite;
     int want = 0;
@@ -213,15 +187,18 @@ static void test_embedded(void **state)
     assert_int_equal(db_restrict_role(f->d), DB_OK);
 }
 
+/* Each test gets an empty database of the selected backend. */
+#define DB_TEST(fn) cmocka_unit_test_setup_teardown(fn, tu_db_setup, tu_db_teardown)
+
 int main(void)
 {
     printf("backend: %s (PETE_BACKEND)\n", tu_backend());
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_apply_then_nothing, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_edited_refused, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_failure_rolls_back, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_concurrent_servers, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_embedded, setup, teardown),
+        DB_TEST(test_apply_then_nothing),
+        DB_TEST(test_edited_refused),
+        DB_TEST(test_failure_rolls_back),
+        DB_TEST(test_concurrent_servers),
+        DB_TEST(test_embedded),
     };
     return cmocka_run_group_tests_name("migrate", tests, NULL, NULL);
 }

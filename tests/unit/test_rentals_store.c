@@ -16,38 +16,21 @@
 #include "users/users.h"
 
 struct fx {
-    char *dir;
-    db *d;
+    struct tu_db t; /* directory, URL and pool */
     struct app app;
     int64_t a, b; /* two tenants */
 };
-
-static int64_t make_user(db *d, const char *subject)
-{
-    db_conn *c = NULL;
-    int64_t id = 0, deleted = 0;
-    assert_int_equal(db_acquire(d, &c), DB_OK);
-    assert_int_equal(db_begin(c), DB_OK);
-    assert_int_equal(users_store_insert(c, "https://issuer.test", subject, "", "", ""), APP_OK);
-    assert_int_equal(users_store_lookup(c, "https://issuer.test", subject, &id, &deleted),
-                     APP_OK);
-    assert_int_equal(db_commit(c), DB_OK);
-    db_release(c);
-    assert_true(id > 0);
-    return id;
-}
 
 static int setup(void **state)
 {
     struct fx *f = calloc(1, sizeof *f);
     assert_non_null(f);
-    f->dir = tu_tempdir();
-    f->d = tu_open_db(f->dir, NULL);
-    assert_int_equal(migrate_run(f->d, NULL, NULL), APP_OK);
-    assert_int_equal(db_restrict_role(f->d), DB_OK);
-    f->app.db = f->d;
-    f->a = make_user(f->d, "tenant-a");
-    f->b = make_user(f->d, "tenant-b");
+    tu_db_open(&f->t);
+    assert_int_equal(migrate_run(f->t.d, NULL, NULL), APP_OK);
+    assert_int_equal(db_restrict_role(f->t.d), DB_OK);
+    f->app.db = f->t.d;
+    f->a = tu_make_user(f->t.d, "tenant-a");
+    f->b = tu_make_user(f->t.d, "tenant-b");
     *state = f;
     return 0;
 }
@@ -55,9 +38,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     struct fx *f = *state;
-    db_close(f->d);
-    tu_rmtree(f->dir);
-    free(f->dir);
+    tu_db_close(&f->t);
     free(f);
     return 0;
 }
@@ -66,7 +47,7 @@ static int teardown(void **state)
 static db_conn *tx(struct fx *f, int64_t user_id)
 {
     db_conn *c = NULL;
-    assert_int_equal(db_acquire(f->d, &c), DB_OK);
+    assert_int_equal(db_acquire(f->t.d, &c), DB_OK);
     assert_int_equal(db_begin_tenant_write(c, user_id), DB_OK);
     return c;
 }

@@ -23,28 +23,12 @@
 #include "users/users.h"
 
 struct fx {
-    char *dir;
-    char *url; /* PostgreSQL: the test database (superuser); NULL on SQLite */
-    db *d;
+    struct tu_db t; /* directory, URL and pool */
     int64_t a, b;
     int64_t a_rental, b_rental, b_source;
 };
 
 static bool is_pg(void) { return strcmp(tu_backend(), "postgres") == 0; }
-
-static int64_t make_user(db *d, const char *subject)
-{
-    db_conn *c = NULL;
-    int64_t id = 0, deleted = 0;
-    assert_int_equal(db_acquire(d, &c), DB_OK);
-    assert_int_equal(db_begin(c), DB_OK);
-    assert_int_equal(users_store_insert(c, "https://issuer.test", subject, "", "", ""), APP_OK);
-    assert_int_equal(users_store_lookup(c, "https://issuer.test", subject, &id, &deleted),
-                     APP_OK);
-    assert_int_equal(db_commit(c), DB_OK);
-    db_release(c);
-    return id;
-}
 
 /* n rentals, one source and settings for user, through the application's store. */
 static void seed(db *d, int64_t user, int n, int64_t *last_rental, int64_t *source)
@@ -85,14 +69,13 @@ static int setup(void **state)
     struct fx *f = calloc(1, sizeof *f);
     int64_t ignored = 0;
     assert_non_null(f);
-    f->dir = tu_tempdir();
-    f->d = tu_open_db(f->dir, &f->url); /* PostgreSQL: the cluster's superuser */
-    assert_int_equal(migrate_run(f->d, NULL, NULL), APP_OK);
-    assert_int_equal(db_restrict_role(f->d), DB_OK);
-    f->a = make_user(f->d, "rls-a");
-    f->b = make_user(f->d, "rls-b");
-    seed(f->d, f->a, 3, &f->a_rental, &ignored);
-    seed(f->d, f->b, 2, &f->b_rental, &f->b_source);
+    tu_db_open(&f->t); /* PostgreSQL: connects as the cluster's superuser */
+    assert_int_equal(migrate_run(f->t.d, NULL, NULL), APP_OK);
+    assert_int_equal(db_restrict_role(f->t.d), DB_OK);
+    f->a = tu_make_user(f->t.d, "rls-a");
+    f->b = tu_make_user(f->t.d, "rls-b");
+    seed(f->t.d, f->a, 3, &f->a_rental, &ignored);
+    seed(f->t.d, f->b, 2, &f->b_rental, &f->b_source);
     *state = f;
     return 0;
 }
@@ -100,10 +83,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     struct fx *f = *state;
-    db_close(f->d);
-    tu_rmtree(f->dir);
-    free(f->dir);
-    free(f->url);
+    tu_db_close(&f->t);
     free(f);
     return 0;
 }
@@ -141,7 +121,7 @@ static int tenant_tables(db_conn *c, char names[MAX_TABLES][64])
 static db_conn *tenant_tx(struct fx *f, int64_t user)
 {
     db_conn *c = NULL;
-    assert_int_equal(db_acquire(f->d, &c), DB_OK);
+    assert_int_equal(db_acquire(f->t.d, &c), DB_OK);
     assert_int_equal(db_begin_tenant_write(c, user), DB_OK);
     return c;
 }
@@ -222,7 +202,7 @@ static void test_serving_role_is_unprivileged(void **state)
     struct fx *f = *state;
     db_conn *c = NULL;
     db_res *r = NULL;
-    assert_int_equal(db_acquire(f->d, &c), DB_OK);
+    assert_int_equal(db_acquire(f->t.d, &c), DB_OK);
     if (!is_pg()) {
         assert_int_equal(db_conn_dialect(c), DB_SQLITE);
         db_release(c);
@@ -264,7 +244,7 @@ static void test_credentials_out_of_reach(void **state)
     db_res *r = NULL;
     int64_t uid = 0;
     char hash[ACCOUNTS_HASH_MAX];
-    assert_int_equal(db_acquire(f->d, &c), DB_OK);
+    assert_int_equal(db_acquire(f->t.d, &c), DB_OK);
     assert_int_equal(db_begin(c), DB_OK);
     assert_int_equal(accounts_store_create(c, f->a, "a@example.com", "$argon2id$a"), APP_OK);
     assert_int_equal(accounts_store_create(c, f->b, "b@example.com", "$argon2id$b"), APP_OK);
@@ -272,7 +252,7 @@ static void test_credentials_out_of_reach(void **state)
     assert_int_equal(db_begin(c), DB_OK);
     assert_int_equal(accounts_store_create(c, f->b, "a@example.com", "x"), APP_E_CONFLICT);
     db_release(c);
-    assert_int_equal(db_acquire(f->d, &c), DB_OK);
+    assert_int_equal(db_acquire(f->t.d, &c), DB_OK);
     assert_int_equal(accounts_store_find(c, "b@example.com", &uid, hash), APP_OK);
     assert_int_equal(uid, f->b);
     assert_string_equal(hash, "$argon2id$b");
@@ -316,9 +296,9 @@ static void test_credentials_out_of_reach(void **state)
     assert_int_equal(accounts_store_find(c, "b@example.com", &uid, hash), APP_E_NOTFOUND);
     db_release(c);
     /* a second restriction (another server starting) changes none of this */
-    assert_int_equal(db_restrict_role(f->d), DB_OK);
+    assert_int_equal(db_restrict_role(f->t.d), DB_OK);
     db *d2 = NULL;
-    assert_int_equal(db_open(f->url, NULL, 2, &d2), DB_OK);
+    assert_int_equal(db_open(f->t.url, NULL, 2, &d2), DB_OK);
     assert_int_equal(db_restrict_role(d2), DB_OK);
     assert_int_equal(db_acquire(d2, &c), DB_OK);
     assert_int_equal(db_exec(c, privs, NULL, 0, &r), DB_OK);
@@ -393,7 +373,7 @@ static void test_no_tenant_sees_nothing(void **state)
         db_release(c);
         return;
     }
-    assert_int_equal(db_acquire(f->d, &c), DB_OK);
+    assert_int_equal(db_acquire(f->t.d, &c), DB_OK);
     assert_int_equal(db_begin(c), DB_OK);
     char names[MAX_TABLES][64], sql[128];
     int n = tenant_tables(c, names);

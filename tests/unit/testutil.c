@@ -14,6 +14,8 @@
 #include <sys/random.h>
 #include <unistd.h>
 
+#include "users/users.h"
+
 #define TEST_POOL 4
 
 /* Under leftovers_mu: what to remove at exit. */
@@ -181,4 +183,51 @@ db *tu_open_db(const char *dir, char **url_out)
     snprintf(path, sizeof path, "%s/pete.db", dir);
     assert_int_equal(db_open(NULL, path, TEST_POOL, &d), DB_OK);
     return d;
+}
+
+void tu_db_open(struct tu_db *t)
+{
+    t->dir = tu_tempdir();
+    t->d = tu_open_db(t->dir, &t->url);
+    assert_non_null(t->d);
+}
+
+void tu_db_close(struct tu_db *t)
+{
+    db_close(t->d);
+    tu_rmtree(t->dir);
+    free(t->dir);
+    free(t->url);
+    memset(t, 0, sizeof *t);
+}
+
+int tu_db_setup(void **state)
+{
+    struct tu_db *t = calloc(1, sizeof *t);
+    assert_non_null(t);
+    tu_db_open(t);
+    *state = t;
+    return 0;
+}
+
+int tu_db_teardown(void **state)
+{
+    tu_db_close(*state);
+    free(*state);
+    return 0;
+}
+
+int64_t tu_make_user(db *d, const char *subject)
+{
+    db_conn *c = NULL;
+    int64_t id = 0, deleted = 0;
+    assert_int_equal(db_acquire(d, &c), DB_OK);
+    assert_int_equal(db_begin(c), DB_OK);
+    assert_int_equal(users_store_insert(c, "https://issuer.test", subject, "", "", ""), APP_OK);
+    assert_int_equal(users_store_lookup(c, "https://issuer.test", subject, &id, &deleted),
+                     APP_OK);
+    assert_int_equal(db_commit(c), DB_OK);
+    db_release(c);
+    assert_true(id > 0);
+    return id;
 }

@@ -22,4 +22,18 @@ const char *tu_backend(void);
  * the PostgreSQL URL (free()) or NULL. */
 db *tu_open_db(const char *dir, char **url_out);
 
+/* The common fixture: a fresh directory and an empty database of the selected backend. */
+struct tu_db {
+    char *dir;
+    char *url; /* PostgreSQL: the test database's URL (superuser); NULL on SQLite */
+    db *d;
+};
+void tu_db_open(struct tu_db *t);
+void tu_db_close(struct tu_db *t);
+/* CMocka setup/teardown that allocate and free a struct tu_db as the test state. */
+int tu_db_setup(void **state);
+int tu_db_teardown(void **state);
+/* Registers a user (issuer "https://issuer.test") through the store; returns its id. */
+int64_t tu_make_user(db *d, const char *subject);
+
 #endif
