@@ -16,6 +16,7 @@
 #include "core/http.h"
 #include "core/log.h"
 #include "core/migrate.h"
+#include "core/respcache.h"
 
 static void usage(FILE *out)
 {
@@ -78,6 +79,7 @@ static int cmd_serve(const struct config *cfg)
         goto out;
     if (auth_new(cfg, a.issuer, &a.auth) != APP_OK)
         goto out;
+    a.cache = respcache_new((size_t)cfg->cache_mb << 20);
     if (!(daemon = http_start(&a)))
         goto out;
     LOG_I("PeteRental %s listening on http://%s:%d (%s)", PETE_VERSION, cfg->host, cfg->port,
@@ -94,6 +96,7 @@ static int cmd_serve(const struct config *cfg)
     http_stop(daemon);
     rc = 0;
 out:
+    respcache_free(a.cache);
     auth_free(a.auth);
     db_close(a.db);
     return rc;

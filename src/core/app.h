@@ -9,6 +9,7 @@
 #include "core/db.h"
 
 struct auth;
+struct respcache;
 
 struct app {
     const struct config *cfg;
@@ -16,6 +17,7 @@ struct app {
     struct auth *auth;
     unsigned char master_key[CRYPTO_KEY_BYTES];
     const char *issuer; /* the built-in issuer: cfg->public_url */
+    struct respcache *cache; /* rendered tenant reads; NULL when CACHE_MB=0 */
 };
 
 /* Maps a store error to an application error (unique -> conflict, lost/busy -> unavailable). */

@@ -33,6 +33,7 @@ struct config {
     long max_body_bytes;
     int threads;            /* HTTP worker threads */
     int db_pool;            /* database connections */
+    int cache_mb;           /* response cache budget in MiB; 0 = off */
 };
 
 /* Loads defaults, then file (may be NULL), then the environment. On error prints a message

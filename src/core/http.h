@@ -67,6 +67,9 @@ json_t *http_body_object_or_reply(http_req *r);
 int http_reply_json(http_req *r, unsigned status, const json_t *j_body); /* does not steal */
 int http_reply_json_new(http_req *r, unsigned status, json_t *j_body);   /* steals */
 int http_reply_text(http_req *r, unsigned status, const char *ctype, const char *body, size_t len);
+/* As http_reply_text, taking ownership of body (a malloc'd buffer, freed after sending). */
+int http_reply_text_owned(http_req *r, unsigned status, const char *ctype, char *body,
+                          size_t len);
 int http_reply_empty(http_req *r, unsigned status);
 int http_reply_error(http_req *r, unsigned status, const char *code, const char *message);
 /* Default status and code for e; message NULL uses a generic sentence. */

@@ -225,6 +225,19 @@ int http_reply_text(http_req *r, unsigned status, const char *ctype, const char 
     return 0;
 }
 
+int http_reply_text_owned(http_req *r, unsigned status, const char *ctype, char *body,
+                          size_t len)
+{
+    struct MHD_Response *resp =
+        MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+    if (!resp)
+        abort();
+    if (ctype)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
+    set_response(r, status, resp);
+    return 0;
+}
+
 int http_reply_json(http_req *r, unsigned status, const json_t *j_body)
 {
     char *s = json_dumps(j_body, JSON_COMPACT | JSON_ENCODE_ANY);

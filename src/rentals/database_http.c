@@ -76,6 +76,12 @@ int rentals_http_db_website(http_req *r)
                                 "The website must be at most 255 characters.");
     for (size_t i = 0; i <= strlen(w); i++)
         website[i] = (char)tolower((unsigned char)w[i]);
+    char key[300];
+    snprintf(key, sizeof key, "website %s", website);
+    int64_t version = 0;
+    bool cacheable = rentals_cache_version(r, &version);
+    if (cacheable && rentals_cache_reply(r, key, version, false))
+        return 0;
     app_err e = rentals_by_website(r->app, r->user_id, website, &l, email, sizeof email);
     if (e != APP_OK)
         return http_reply_err(r, e, NULL);
@@ -91,8 +97,9 @@ int rentals_http_db_website(http_req *r)
         rentals_write(&b, &l.items[i], NULL, 0);
     }
     ADD_LIT(&b, "]}");
-    http_reply_text(r, 200, JSON_CT, b.p, b.len);
-    rentals_buf_free(&b);
+    if (cacheable)
+        rentals_cache_keep(r, key, version, NULL, b.p, b.len);
+    http_reply_text_owned(r, 200, JSON_CT, b.p, b.len);
     rental_list_cleanup(&l);
     return 0;
 }
@@ -101,17 +108,22 @@ int rentals_http_db_available(http_req *r)
 {
     struct rental_list l = {0};
     struct rentals_buf b = {0};
+    struct rentals_today today;
     char email[256] = "";
-    char today[48], when[48], status[64];
-    app_err e = rentals_available(r->app, r->user_id, &l, today, sizeof today, email,
-                                  sizeof email);
+    char date[48], when[48], status[64];
+    int64_t version = 0;
+    bool cacheable = rentals_cache_version(r, &version);
+    if (cacheable && rentals_cache_reply(r, "available", version, true))
+        return 0;
+    app_err e = rentals_available(r->app, r->user_id, &l, &today, email, sizeof email);
     if (e != APP_OK)
         return http_reply_err(r, e, NULL);
+    rentals_format_day(today.day, date, sizeof date);
     rentals_buf_reserve(&b, 512 + (size_t)l.n * RENTALS_JSON_ESTIMATE);
     ADD_LIT(&b, "{\"status\":\"success\"");
     add_field(&b, "user_email", email);
     add_count(&b, "total_available", l.n);
-    add_field(&b, "current_date", today);
+    add_field(&b, "current_date", date);
     ADD_LIT(&b, ",\"rentals\":[");
     for (int i = 0; i < l.n; i++) {
         if (l.days[i] > 0) {
@@ -125,8 +137,9 @@ int rentals_http_db_available(http_req *r)
         rentals_write(&b, &l.items[i], status, l.days[i]);
     }
     ADD_LIT(&b, "]}");
-    http_reply_text(r, 200, JSON_CT, b.p, b.len);
-    rentals_buf_free(&b);
+    if (cacheable)
+        rentals_cache_keep(r, "available", version, &today, b.p, b.len);
+    http_reply_text_owned(r, 200, JSON_CT, b.p, b.len);
     rental_list_cleanup(&l);
     return 0;
 }

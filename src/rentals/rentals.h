@@ -215,10 +215,15 @@ app_err rentals_list(struct app *a, int64_t user_id, const struct rental_filter 
 /* The three below also copy the tenant's email into email ("" when unknown). */
 app_err rentals_by_website(struct app *a, int64_t user_id, const char *website,
                            struct rental_list *out, char *email, size_t email_len);
+/* The tenant's today, as rentals_available evaluated it. */
+struct rentals_today {
+    int64_t day;   /* days since 1970-01-01 in zone */
+    char zone[64]; /* the tenant's IANA zone (UTC when unknown) */
+};
 /* Available rentals with days[] until available in the tenant's time zone, sorted by days
- * then price; current_date receives e.g. "November 27, 2026". */
+ * then price; *today receives the day they were counted from. */
 app_err rentals_available(struct app *a, int64_t user_id, struct rental_list *out,
-                          char *current_date, size_t cd_len, char *email, size_t email_len);
+                          struct rentals_today *today, char *email, size_t email_len);
 app_err rentals_stats(struct app *a, int64_t user_id, struct rental_stats *out, char *email,
                       size_t email_len);
 app_err rentals_sources_list(struct app *a, int64_t user_id, struct rental_source_list *out);
@@ -260,6 +265,19 @@ void rentals_buf_free(struct rentals_buf *b);
 /* Appends r as the same JSON object rentals_to_json builds; with status non-NULL also
  * "availability_status": status and "days_until_available": days. */
 void rentals_write(struct rentals_buf *b, const struct rental *r, const char *status, int days);
+
+/* ---- response cache of the reads (rentals_cache.c, over core/respcache.h) ---- */
+
+/* The tenant's change counter to stamp or check a cached rendering with: false when caching
+ * is off or the counter cannot be read (the caller then renders without the cache). */
+bool rentals_cache_version(http_req *r, int64_t *version);
+/* Replies with the rendering of key cached under version and returns true; false on a miss.
+ * For /database/available, zone_today non-NULL: the entry holds the day and zone it was
+ * counted in, and is a miss once today in that zone is another day. */
+bool rentals_cache_reply(http_req *r, const char *key, int64_t version, bool zone_today);
+/* Keeps body (a 200 JSON reply) for key under version; today non-NULL for available. */
+void rentals_cache_keep(http_req *r, const char *key, int64_t version,
+                        const struct rentals_today *today, const char *body, size_t len);
 
 /* ---- handlers ---- */
 

@@ -3,6 +3,7 @@
  * and another tenant's id all get the same 404 body. */
 #include <ctype.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -104,13 +105,29 @@ static int reply_rental(http_req *r, unsigned status, const struct rental *x)
     return 0;
 }
 
+/* The cache key of a parsed filter: every field, so equal keys mean equal pages. */
+static void filter_key(const struct rental_filter *f, char *key, size_t len)
+{
+    snprintf(key, len, "list %d %" PRId64 " %d%d %d%.17g %d%.17g %d%" PRId64 " %d%" PRId64
+                       " w%zu:%s q%zu:%s",
+             f->limit, f->after_id, f->has_available, f->available, f->has_min_price,
+             f->min_price, f->has_max_price, f->max_price, f->has_bedrooms, f->bedrooms,
+             f->has_min_bedrooms, f->min_bedrooms, f->website ? strlen(f->website) : 0,
+             f->website ? f->website : "", f->q ? strlen(f->q) : 0, f->q ? f->q : "");
+}
+
 int rentals_http_list(http_req *r)
 {
     struct rental_filter f;
     struct rental_list l = {0};
     struct rentals_buf b = {0};
-    char website[256];
+    char website[256], key[720];
     if (!parse_filter_or_reply(r, &f, website, sizeof website))
+        return 0;
+    filter_key(&f, key, sizeof key);
+    int64_t version = 0;
+    bool cacheable = rentals_cache_version(r, &version);
+    if (cacheable && rentals_cache_reply(r, key, version, false))
         return 0;
     app_err e = rentals_list(r->app, r->user_id, &f, &l);
     if (e != APP_OK)
@@ -126,9 +143,10 @@ int rentals_http_list(http_req *r)
     char *cursor = l.next_after > 0 ? rentals_cursor_encode(l.next_after) : NULL;
     rentals_buf_str(&b, cursor);
     ADD_LIT(&b, "}");
-    http_reply_text(r, 200, JSON_CT, b.p, b.len);
+    if (cacheable)
+        rentals_cache_keep(r, key, version, NULL, b.p, b.len);
+    http_reply_text_owned(r, 200, JSON_CT, b.p, b.len);
     free(cursor);
-    rentals_buf_free(&b);
     rental_list_cleanup(&l);
     return 0;
 }

@@ -23,6 +23,13 @@ static app_err begin(struct app *a, int64_t user_id, bool write, db_conn **out)
         db_release(c);
         return db_app_err(e);
     }
+    /* A writer takes the tenant's change counter first (the triggers move it again with
+     * each row): writers of one tenant then queue in one lock order. */
+    app_err rc = write ? users_store_bump_version(c, user_id) : APP_OK;
+    if (rc != APP_OK) {
+        db_release(c);
+        return rc;
+    }
     *out = c;
     return APP_OK;
 }
@@ -248,7 +255,7 @@ static void sort_available(struct rental_list *l, int64_t today)
 }
 
 app_err rentals_available(struct app *a, int64_t user_id, struct rental_list *out,
-                          char *current_date, size_t cd_len, char *email, size_t email_len)
+                          struct rentals_today *today, char *email, size_t email_len)
 {
     struct user_settings s;
     db_conn *c = NULL;
@@ -265,9 +272,9 @@ app_err rentals_available(struct app *a, int64_t user_id, struct rental_list *ou
         rental_list_cleanup(out);
         return rc;
     }
-    int64_t today = rentals_today_in_zone(s.timezone);
-    rentals_format_day(today, current_date, cd_len);
-    sort_available(out, today);
+    snprintf(today->zone, sizeof today->zone, "%s", s.timezone[0] ? s.timezone : "UTC");
+    today->day = rentals_today_in_zone(today->zone);
+    sort_available(out, today->day);
     return APP_OK;
 }
 

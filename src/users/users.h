@@ -160,6 +160,13 @@ app_err users_store_upsert(db_conn *c, const char *issuer, const char *subject,
 app_err users_store_get(db_conn *c, int64_t user_id, struct users_user *out);
 /* Deletes the user row (cascading); APP_OK even when absent. */
 app_err users_store_delete(db_conn *c, int64_t user_id);
+/* The tenant's change counter (users.data_version, kept by the triggers of migration 0003):
+ * it moves with every committed change to the tenant's rentals, sources, settings or email.
+ * One statement; needs no transaction. APP_E_NOTFOUND when there is no such user. */
+app_err users_store_data_version(db_conn *c, int64_t user_id, int64_t *version);
+/* Moves the counter now. A write transaction that changes several rows calls it first, so
+ * concurrent writers of one tenant queue on the users row in one order (PostgreSQL). */
+app_err users_store_bump_version(db_conn *c, int64_t user_id);
 app_err users_store_tombstone(db_conn *c, const char *issuer, const char *subject, int64_t at);
 /* APP_E_NOTFOUND when the tenant never saved settings (caller uses defaults). */
 app_err users_store_settings_get(db_conn *c, int64_t user_id, struct user_settings *out);

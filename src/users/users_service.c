@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "core/log.h"
+#include "core/respcache.h"
 #include "core/text.h"
 #include "users/users.h"
 
@@ -230,6 +231,7 @@ app_err users_erase(struct app *a, const char *issuer, const char *subject)
     if (e == APP_OK) {
         users_cache_clear();
         auth_cache_clear(a->auth);
+        respcache_forget_tenant(a->cache, id); /* its pages leave memory with its rows */
         LOG_I("tenant %lld erased", (long long)id);
     }
     return e;

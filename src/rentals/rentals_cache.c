@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: MIT */
+/* The rental reads' use of the response cache (core/respcache.h): the tenant's change
+ * counter is read in one statement (no transaction) before anything else, a rendering
+ * stamped with the same counter is served as is, and a fresh rendering is kept under the
+ * counter read before its data. /database/available also depends on the day in the tenant's
+ * zone: its entries carry "<day> <zone>" and stop matching at the zone's midnight. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/log.h"
+#include "core/respcache.h"
+#include "rentals/rentals.h"
+#include "users/users.h"
+
+#define JSON_CT "application/json; charset=utf-8"
+
+bool rentals_cache_version(http_req *r, int64_t *version)
+{
+    struct app *a = r->app;
+    if (!a->cache)
+        return false;
+    db_conn *c = NULL;
+    if (db_acquire(a->db, &c) != DB_OK)
+        return false;
+    app_err rc = users_store_data_version(c, r->user_id, version);
+    db_release(c);
+    return rc == APP_OK;
+}
+
+/* "<day> <zone>" of an available entry into day and zone; false when malformed. */
+static bool parse_today(const char *aux, int64_t *day, char *zone, size_t zone_len)
+{
+    char *end = NULL;
+    long long d = strtoll(aux, &end, 10);
+    if (!end || end == aux || *end != ' ' || strlen(end + 1) >= zone_len)
+        return false;
+    *day = d;
+    memcpy(zone, end + 1, strlen(end + 1) + 1);
+    return true;
+}
+
+bool rentals_cache_reply(http_req *r, const char *key, int64_t version, bool zone_today)
+{
+    char aux[96] = "", zone[64];
+    size_t len = 0;
+    int64_t day = 0;
+    char *body = respcache_get(r->app->cache, r->user_id, key, version, &len, aux, sizeof aux);
+    if (!body)
+        return false;
+    if (zone_today &&
+        (!parse_today(aux, &day, zone, sizeof zone) || rentals_today_in_zone(zone) != day)) {
+        free(body); /* counted on another day: the next rendering replaces it */
+        return false;
+    }
+    http_reply_text_owned(r, 200, JSON_CT, body, len);
+    return true;
+}
+
+void rentals_cache_keep(http_req *r, const char *key, int64_t version,
+                        const struct rentals_today *today, const char *body, size_t len)
+{
+    char aux[96];
+    if (today)
+        snprintf(aux, sizeof aux, "%" PRId64 " %s", today->day, today->zone);
+    respcache_put(r->app->cache, r->user_id, key, version, today ? aux : NULL, body, len);
+}
