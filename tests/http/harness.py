@@ -12,9 +12,12 @@ Every test file ends with
 and imports this module through its own directory (see the sys.path lines in test files).
 
 API (see the SPEC and tests/http/test_service.py for use):
-  Server(extra_env=None): .start(), .stop(), .url, .data_dir, .env, .database_url,
-      .token(sub, email=None, name=None, ttl=None), .request(method, path, ...),
+  Server(extra_env=None, share_with=None): .start(), .stop(), .url, .data_dir, .env,
+      .database_url, .token(sub, email=None, name=None, ttl=None), .request(method, path, ...),
       .psql(sql), .log_text(), .log_records()
+      share_with=<a started Server>: a second instance on the first one's storage (same
+      DATA_DIR, so the same SQLite file, issuer key and master key; on PostgreSQL also the
+      same database). Stopping it leaves that storage alone; stop it before the first.
   ServerTestCase: one Server per class; self.get/post/put/patch/delete/options.
   assert_error(testcase, resp, status, code=None)
   run()
@@ -145,10 +148,12 @@ def exchange(host, port, method, path, body, headers, timeout=REQUEST_TIMEOUT_S,
 
 
 class Server:
-    """One `peterental serve` process with its own DATA_DIR (and database on PostgreSQL)."""
+    """One `peterental serve` process with its own DATA_DIR (and database on PostgreSQL),
+    or, with share_with, on the DATA_DIR and database of another, already started Server."""
 
-    def __init__(self, extra_env=None):
+    def __init__(self, extra_env=None, share_with=None):
         self.extra_env = dict(extra_env or {})
+        self.share_with = share_with
         self.url = None
         self.port = None
         self.host = "127.0.0.1"
@@ -179,12 +184,24 @@ class Server:
 
     def _start(self):
         self._root = tempfile.mkdtemp(prefix="pete-http-")
-        self.data_dir = os.path.join(self._root, "data")
-        os.mkdir(self.data_dir)
         self._log_path = os.path.join(self._root, "server.log")
-
         env = {k: v for k, v in os.environ.items() if k not in _CONFIG_KEYS}
-        if is_postgres():
+        owner = self.share_with
+        if owner is not None:
+            # Shared storage: the owner's DATA_DIR and database, never created or removed here
+            # (self.db_name stays None, so stop() drops nothing; _root holds only the log).
+            if owner.data_dir is None:
+                raise RuntimeError("share_with needs a started Server")
+            self.data_dir = owner.data_dir
+            if owner.database_url:
+                self.admin_url = owner.admin_url
+                self.database_url = owner.database_url
+                env["DATABASE_URL"] = self.database_url
+        else:
+            self.data_dir = os.path.join(self._root, "data")
+            os.mkdir(self.data_dir)
+
+        if is_postgres() and owner is None:
             admin = os.environ.get("PETE_TEST_PG_URL")
             if not admin:
                 raise RuntimeError("PETE_BACKEND=postgres needs PETE_TEST_PG_URL")
@@ -350,9 +367,12 @@ class Server:
         """Runs SQL as the admin on this server's test database (PostgreSQL only);
         returns psql's stdout (unaligned, tuples only: one row per line, '|' between
         columns)."""
-        if not self.db_name:
+        db_name = self.db_name
+        if not db_name and self.share_with is not None:
+            db_name = self.share_with.db_name
+        if not db_name:
             raise RuntimeError("psql() needs the postgres backend")
-        return _run_psql(_pg_url_with_db(self.admin_url, self.db_name), sql)
+        return _run_psql(_pg_url_with_db(self.admin_url, db_name), sql)
 
     def psql_admin(self, sql):
         """Runs SQL as the admin on the cluster's maintenance database (PostgreSQL only)."""
