@@ -88,8 +88,11 @@ static db_err sq_connect(db_conn *c)
     }
     sqlite3_extended_result_codes(h, 1);
     sqlite3_busy_timeout(h, BUSY_TIMEOUT_MS);
+    /* journal_size_limit: after a checkpoint the WAL file is cut back to 64 MiB; without it
+     * a burst of writes (seeding 20,000 rentals) left a 360 MB file behind for good. */
     static const char setup[] = "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; "
-                                "PRAGMA synchronous=NORMAL;";
+                                "PRAGMA synchronous=NORMAL; "
+                                "PRAGMA journal_size_limit=67108864;";
     if (sqlite3_exec(h, setup, NULL, NULL, NULL) != SQLITE_OK) {
         db_conn_seterr(c, "cannot set up %s: %s", path, sqlite3_errmsg(h));
         sqlite3_close(h);
