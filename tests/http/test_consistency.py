@@ -4,10 +4,13 @@
 instance (or an operator editing the database directly) writes, the very next read through
 the other shows it, on every rentals view: GET /rentals (whole list, a filter, keyset pages),
 GET /rentals/{id}, /database/available (dates in the tenant's time zone), /database/rentals/
-{website}, /database/status and /database/sources. Identical URLs asked by two tenants
-always answer each with its own rows only; a page walk stays right while rows are inserted
-or deleted between pages; an erased tenant's data is gone everywhere at once and its old
-token stops working on the other instance too.
+{website}, /database/status and /database/sources; that includes an operator moving a row
+to another tenant or emptying the rentals table (TRUNCATE on PostgreSQL). /database/available
+moves to the next day at the tenant's midnight although no data changed (a test-written zone
+file makes midnight come on cue). Identical URLs asked by two tenants always answer each with
+its own rows only; a page walk stays right while rows are inserted or deleted between pages;
+an erased tenant's data is gone everywhere at once and its old token stops working on the
+other instance too.
 
 Every view is read twice before a write, so a server-side cache of responses would be warm:
 these tests hold with or without one. Runs on SQLite (shared DATA_DIR) and PostgreSQL
@@ -15,8 +18,11 @@ these tests hold with or without one. Runs on SQLite (shared DATA_DIR) and Postg
 
 import datetime
 import os
+import shutil
 import sqlite3
+import struct
 import sys
+import tempfile
 import threading
 import time
 import unittest
@@ -34,6 +40,10 @@ PUBLIC_URL = "http://pete-lb.example"
 EAST = "Pacific/Kiritimati"
 WEST = "Pacific/Pago_Pago"
 DEFAULT_TZ = "America/Chicago"
+# A zone the tests write themselves (into the servers' TZDIR, next to the system zones): its
+# midnight comes when a test says so.
+TEST_ZONE = "PeteTest/Midnight"
+SYSTEM_TZDIR = "/usr/share/zoneinfo"
 # An erased tenant's old token may keep resolving on another instance for the server's
 # resolved-tenant cache lifetime (src/users/users.h USERS_CACHE_MS, 1 s); it must be refused
 # within this bound, and must never show the erased data meanwhile.
@@ -47,8 +57,49 @@ def spoken(d):
     return "%s %02d, %d" % (MONTHS[d.month - 1], d.day, d.year)
 
 
+class TestZones:
+    """A TZDIR holding every system zone (symbolic links) plus TEST_ZONE."""
+
+    def __init__(self):
+        self.dir = tempfile.mkdtemp(prefix="pete-tz-")
+        system = os.environ.get("TZDIR") or SYSTEM_TZDIR
+        for name in os.listdir(system):
+            os.symlink(os.path.join(system, name), os.path.join(self.dir, name))
+        os.mkdir(os.path.join(self.dir, os.path.dirname(TEST_ZONE)))
+
+    def path(self, name):
+        return os.path.join(self.dir, name)
+
+    def write_jump(self, at):
+        """TEST_ZONE: UTC-12 before the instant `at` (epoch seconds), UTC+12 from then on,
+        so the local date moves one day forward at `at` (TZif version 2, RFC 8536).
+        Replaced atomically: a reader sees the old or the new file."""
+        chars = b"-12\0+12\0"
+
+        def block(fmt):
+            return (b"TZif2" + bytes(15) + struct.pack(">6l", 0, 0, 0, 1, 2, len(chars)) +
+                    struct.pack(fmt, at) + b"\x01" + struct.pack(">lBB", -43200, 0, 0) +
+                    struct.pack(">lBB", 43200, 0, 4) + chars)
+
+        tmp = self.path(TEST_ZONE + ".tmp")
+        with open(tmp, "wb") as f:
+            f.write(block(">l") + block(">q") + b"\n<+12>-12\n")
+        os.replace(tmp, self.path(TEST_ZONE))
+
+    def remove(self):
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+ZONES = None  # the TestZones of the running class
+
+
 def today_in(tz):
-    return datetime.datetime.now(zoneinfo.ZoneInfo(tz)).date()
+    if tz == TEST_ZONE:
+        with open(ZONES.path(TEST_ZONE), "rb") as f:
+            zone = zoneinfo.ZoneInfo.from_file(f)
+    else:
+        zone = zoneinfo.ZoneInfo(tz)
+    return datetime.datetime.now(zone).date()
 
 
 def quote(s):
@@ -59,8 +110,9 @@ class Tenant:
     """What the test knows a tenant should see: its rentals by id (the last JSON the API
     returned for each), sources, time zone and email."""
 
-    def __init__(self, token, email, tz=DEFAULT_TZ):
+    def __init__(self, token, email, tz=DEFAULT_TZ, sub=None):
         self.token = token
+        self.sub = sub
         self.email = email
         self.tz = tz
         self.rentals = {}
@@ -96,12 +148,18 @@ class TwoInstances(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
+        global ZONES
         super().setUpClass()
-        cls.s1 = harness.Server({"PUBLIC_URL": PUBLIC_URL}).start()
+        ZONES = TestZones()
+        ZONES.write_jump(int(time.time()) + 3600)
+        env = {"PUBLIC_URL": PUBLIC_URL, "TZDIR": ZONES.dir}
         try:
-            cls.s2 = harness.Server({"PUBLIC_URL": PUBLIC_URL}, share_with=cls.s1).start()
+            cls.s1 = harness.Server(env).start()
+            cls.s2 = harness.Server(env, share_with=cls.s1).start()
         except BaseException:
-            cls.s1.stop()
+            if cls.s1 is not None:
+                cls.s1.stop()
+            ZONES.remove()
             raise
 
     @classmethod
@@ -125,6 +183,7 @@ class TwoInstances(unittest.TestCase):
             elif srv.exit_code != 0:
                 problems.append("%s exited with %s on SIGTERM; log tail:\n%s"
                                 % (name, srv.exit_code, srv.log_text()[-4000:]))
+        ZONES.remove()
         super().tearDownClass()
         if problems:
             raise AssertionError("\n".join(problems))
@@ -134,8 +193,7 @@ class TwoInstances(unittest.TestCase):
     def tenant(self, tag, tz=None):
         sub = "cons-%s-%s" % (self._testMethodName, tag)
         email = "%s.%s@example.com" % (self._testMethodName.replace("_", "-"), tag)
-        t = Tenant(self.s1.token(sub, email=email), email)
-        t.sub = sub
+        t = Tenant(self.s1.token(sub, email=email), email, sub=sub)
         r = self.s1.request("GET", "/users/me", token=t.token)
         self.assertEqual(r.status, 200, r.body)
         t.user_id = r.json()["user_id"]
@@ -168,8 +226,9 @@ class TwoInstances(unittest.TestCase):
         self.assertEqual(r.status, 204, r.body)
         del t.rentals[rid]
 
-    def operator_sql(self, sql):
-        """Runs one statement directly on the shared database, as an operator would."""
+    def operator_sql(self, sql, rows=1):
+        """Runs one statement directly on the shared database, as an operator would; on
+        SQLite checks it changed `rows` rows (None: any number)."""
         if harness.is_postgres():
             self.s1.psql(sql)
             return
@@ -177,7 +236,8 @@ class TwoInstances(unittest.TestCase):
         try:
             with con:
                 n = con.execute(sql).rowcount
-            self.assertEqual(n, 1, sql)
+            if rows is not None:
+                self.assertEqual(n, rows, sql)
         finally:
             con.close()
 
@@ -377,17 +437,80 @@ class TwoInstances(unittest.TestCase):
         a.tz = EAST
         self.check_views(self.s1, a, "after UPDATE user_settings.timezone")
         self.check_views(self.s2, a, "after UPDATE user_settings.timezone")
-        self.assertIn(z["id"], a.rentals)
+
+        # a row handed to another tenant leaves one tenant's pages and enters the other's
+        b = self.tenant("b", tz=WEST)
+        self.create(self.s1, b, property_address="1 Other St", price=300)
+        self.warm(self.s1, b, "B before the move")
+        self.warm(self.s2, b, "B before the move")
+        self.operator_sql("UPDATE rentals SET user_id = %d WHERE id = %d"
+                          % (b.user_id, z["id"]))
+        b.rentals[z["id"]] = dict(a.rentals.pop(z["id"]), user_id=b.user_id)
+        for srv in (self.s1, self.s2):
+            self.check_views(srv, a, "A after a row moved to B")
+            self.check_views(srv, b, "B after a row moved from A")
+
+    def test_emptying_the_table_by_hand_is_read_at_once(self):
+        # the quickest way an operator wipes listings: TRUNCATE on PostgreSQL, an
+        # unqualified DELETE on SQLite (which SQLite may run as a truncation too)
+        a = self.tenant("a")
+        b = self.tenant("b", tz=EAST)
+        for i in range(3):
+            self.create(self.s1, a, property_address="%d Wipe St" % i, price=10 + i)
+        self.create(self.s1, b, property_address="1 Wipe St", price=20)
+        for t in (a, b):
+            self.warm(self.s1, t, "before the wipe")
+            self.warm(self.s2, t, "before the wipe")
+        if harness.is_postgres():
+            self.operator_sql("TRUNCATE rentals CASCADE")
+        else:
+            self.operator_sql("DELETE FROM rentals", rows=None)
+        for t in (a, b):
+            t.rentals.clear()
+            for srv in (self.s1, self.s2):
+                self.check_views(srv, t, "after emptying the rentals table")
+
+    # ---- the tenant's midnight ---------------------------------------------------------------
+
+    def test_available_is_rendered_afresh_at_the_tenants_midnight(self):
+        # Nothing in the database changes at midnight, yet current_date and every
+        # days_until_available do. TEST_ZONE's clock jumps a whole day at an instant the test
+        # picks (the servers read zone files on use), so no test has to wait for a real one.
+        e = self.tenant("e", tz=TEST_ZONE)
+        day0 = today_in(TEST_ZONE)
+        soon = self.create(self.s1, e, property_address="1 Tomorrow Rd", price=100,
+                           available_date=(day0 + DAY).isoformat())
+        self.create(self.s1, e, property_address="2 Undated Rd", price=200)
+        self.create(self.s1, e, property_address="3 Later Rd", price=300,
+                    available_date=(day0 + 3 * DAY).isoformat())
+        self.warm(self.s1, e, "before midnight")
+        self.warm(self.s2, e, "before midnight")
+
+        jump = int(time.time()) + 1
+        ZONES.write_jump(jump)
+        while time.time() < jump + 0.05:  # bounded: about a second
+            time.sleep(0.05)
+        for srv in (self.s2, self.s1):
+            j, day = self.read_available(srv, e)
+            self.assertGreaterEqual(day, day0 + DAY)
+            self.assertEqual(j["current_date"], spoken(day), "served the day before's page")
+            first = j["rentals"][0]
+            self.assertEqual((first["id"], first["days_until_available"],
+                              first["availability_status"]),
+                             (soon["id"], 0, "Available Now"))
+            self.check_views(srv, e, "after midnight")
 
     # ---- 3. identical URLs, different tenants ---------------------------------------------
 
     def test_identical_requests_answer_each_tenant_with_its_own_rows(self):
+        # The two tenants make the same number of the same kinds of writes, so anything
+        # that counts their changes counts alike: a cached page stamped for one could match
+        # the other if the tenant were missing from its key.
         a = self.tenant("a", tz=EAST)
         b = self.tenant("b", tz=WEST)
         for i in range(3):
             self.create(self.s1, a, property_address="%d Alpha Rd" % i, price=1000 + i,
                         description="tenant A")
-        for i in range(2):
             self.create(self.s1, b, property_address="%d Bravo Rd" % i, price=2000 + i,
                         description="tenant B", available_date="2020-01-01")
         # the same address in both tenants is two rows, not one shared answer
@@ -585,7 +708,7 @@ class TwoInstances(unittest.TestCase):
         # a token minted after the erasure (a later second: iat > tombstone) is a new, empty
         # tenant on both instances, with the default settings
         time.sleep(max(0.0, 1.05 - (time.time() - int(erased_at))))
-        fresh = Tenant(self.s1.token(d.sub, email=d.email), d.email)
+        fresh = Tenant(self.s1.token(d.sub, email=d.email), d.email, sub=d.sub)
         for srv in (self.s2, self.s1):
             r = srv.request("GET", "/users/me", token=fresh.token)
             self.assertEqual(r.status, 200, r.body)
