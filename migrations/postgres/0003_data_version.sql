@@ -42,3 +42,18 @@ $$;
 CREATE TRIGGER users_email_version BEFORE UPDATE OF email ON users
     FOR EACH ROW WHEN (OLD.email IS DISTINCT FROM NEW.email)
     EXECUTE FUNCTION users_email_changed();
+
+-- TRUNCATE fires no row triggers: emptying a table by hand moves every tenant's counter.
+CREATE FUNCTION users_data_truncated() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE users SET data_version = data_version + 1;
+    RETURN NULL;
+END
+$$;
+
+CREATE TRIGGER rentals_truncate_version AFTER TRUNCATE ON rentals
+    FOR EACH STATEMENT EXECUTE FUNCTION users_data_truncated();
+CREATE TRIGGER rental_sources_truncate_version AFTER TRUNCATE ON rental_sources
+    FOR EACH STATEMENT EXECUTE FUNCTION users_data_truncated();
+CREATE TRIGGER user_settings_truncate_version AFTER TRUNCATE ON user_settings
+    FOR EACH STATEMENT EXECUTE FUNCTION users_data_truncated();

@@ -165,7 +165,8 @@ app_err users_store_delete(db_conn *c, int64_t user_id);
  * One statement; needs no transaction. APP_E_NOTFOUND when there is no such user. */
 app_err users_store_data_version(db_conn *c, int64_t user_id, int64_t *version);
 /* Moves the counter now. A write transaction that changes several rows calls it first, so
- * concurrent writers of one tenant queue on the users row in one order (PostgreSQL). */
+ * concurrent writers of one tenant queue on the users row in one order (PostgreSQL).
+ * APP_E_NOTFOUND when the tenant is gone (erased through another instance). */
 app_err users_store_bump_version(db_conn *c, int64_t user_id);
 app_err users_store_tombstone(db_conn *c, const char *issuer, const char *subject, int64_t at);
 /* APP_E_NOTFOUND when the tenant never saved settings (caller uses defaults). */

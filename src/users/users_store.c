@@ -264,8 +264,13 @@ app_err users_store_data_version(db_conn *c, int64_t user_id, int64_t *version)
 app_err users_store_bump_version(db_conn *c, int64_t user_id)
 {
     db_param p[] = {DB_INT(user_id)};
-    db_err e = db_exec(c, sql_bump, p, 1, NULL);
-    return e == DB_OK ? APP_OK : fail(c, e, "bump data version");
+    db_res *res = NULL;
+    db_err e = db_exec(c, sql_bump, p, 1, &res);
+    if (e != DB_OK)
+        return fail(c, e, "bump data version");
+    app_err rc = db_res_affected(res) == 1 ? APP_OK : APP_E_NOTFOUND;
+    db_res_free(res);
+    return rc;
 }
 
 app_err users_store_tombstone(db_conn *c, const char *issuer, const char *subject, int64_t at)
