@@ -17,6 +17,7 @@
 #include "core/log.h"
 #include "core/migrate.h"
 #include "core/respcache.h"
+#include "users/users.h"
 
 static void usage(FILE *out)
 {
@@ -80,6 +81,7 @@ static int cmd_serve(const struct config *cfg)
     if (auth_new(cfg, a.issuer, &a.auth) != APP_OK)
         goto out;
     a.cache = respcache_new((size_t)cfg->cache_mb << 20);
+    users_refresh_start(&a);
     if (!(daemon = http_start(&a)))
         goto out;
     LOG_I("PeteRental %s listening on http://%s:%d (%s)", PETE_VERSION, cfg->host, cfg->port,
@@ -96,6 +98,7 @@ static int cmd_serve(const struct config *cfg)
     http_stop(daemon);
     rc = 0;
 out:
+    users_refresh_stop();
     respcache_free(a.cache);
     auth_free(a.auth);
     db_close(a.db);

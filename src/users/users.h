@@ -85,11 +85,26 @@ app_err users_get(struct app *a, int64_t user_id, struct users_user *out);
  * instances see an erasure or profile change within that time; this instance clears the
  * cache when it makes one. */
 #define USERS_CACHE_MS 1000
+/* A hit fills row and deleted_at; *refresh becomes true for the one reader that should have
+ * the entry refreshed ahead of its expiry (users_refresh_request). */
 bool users_cache_get(const char *issuer, const char *subject, struct users_user *row,
-                     int64_t *deleted_at);
+                     int64_t *deleted_at, bool *refresh);
 void users_cache_put(const char *issuer, const char *subject, const struct users_user *row,
                      int64_t deleted_at);
+/* As users_cache_put, unless the cache was cleared since users_cache_generation gave gen
+ * (a refresh that read the row before an erasure must not bring it back). */
+unsigned users_cache_generation(void);
+void users_cache_refill(const char *issuer, const char *subject, const struct users_user *row,
+                        int64_t deleted_at, unsigned gen);
+void users_cache_drop(const char *issuer, const char *subject);
 void users_cache_clear(void);
+
+/* Refresh ahead (users_refresh.c): one background thread re-reads entries the cache asked
+ * to refresh, so requests of a busy tenant do not wait on the database. Without a started
+ * refresher a request is simply dropped (the entry then expires and is read in-line). */
+void users_refresh_start(struct app *a);
+void users_refresh_stop(void);
+void users_refresh_request(const char *issuer, const char *subject);
 
 /* The tenant's settings into *out (defaults when never saved). */
 app_err users_settings_get(struct app *a, int64_t user_id, struct user_settings *out);

@@ -50,7 +50,10 @@ app_err users_resolve(struct app *a, const struct auth_claims *c, int64_t *user_
     u->id = 0;
     if (c->issuer[0] == '\0' || c->subject[0] == '\0')
         return APP_E_AUTH;
-    if (users_cache_get(c->issuer, c->subject, u, &deleted_at)) {
+    bool refresh = false;
+    if (users_cache_get(c->issuer, c->subject, u, &deleted_at, &refresh)) {
+        if (refresh)
+            users_refresh_request(c->issuer, c->subject);
         if (deleted_at != 0 && (c->iat == 0 || c->iat <= deleted_at)) {
             u->id = 0;
             return APP_E_AUTH;
