@@ -78,6 +78,7 @@ static int cmd_serve(const struct config *cfg)
         goto out;
     if (open_store(cfg, &a.db) != 0 || db_restrict_role(a.db) != DB_OK)
         goto out;
+    db_warm(a.db);
     if (auth_new(cfg, a.issuer, &a.auth) != APP_OK)
         goto out;
     a.cache = respcache_new((size_t)cfg->cache_mb << 20);

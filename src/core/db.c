@@ -475,3 +475,17 @@ db_err db_restrict_role(db *d)
 {
     return d->drv->restrict_role ? d->drv->restrict_role(d) : DB_OK;
 }
+
+void db_warm(db *d)
+{
+    db_conn **held = db_xalloc((size_t)d->size * sizeof *held);
+    int n = 0;
+    while (n < d->size && db_acquire(d, &held[n]) == DB_OK)
+        n++;
+    for (int i = 0; i < n; i++)
+        db_release(held[i]);
+    free(held);
+    if (n < d->size)
+        LOG_W("database pool: %d of %d connections opened at start; the rest open on demand",
+              n, d->size);
+}

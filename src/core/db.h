@@ -53,6 +53,11 @@ db_err db_open(const char *url, const char *sqlite_path, int pool_size, db **out
  * relies on FORCE ROW LEVEL SECURITY of a non-superuser owner. Refuses (DB_E_OTHER, logged)
  * to serve as a role that would bypass row-level security. */
 db_err db_restrict_role(db *d);
+/* Opens every pooled connection now (after db_restrict_role), so that the first burst of
+ * requests does not wait on connection set-up (on PostgreSQL a new backend each, which under
+ * full CPU load took up to half a second). Failures are logged, not fatal: those
+ * connections open on demand as before. */
+void db_warm(db *d);
 void db_close(db *d);
 db_dialect db_get_dialect(const db *d);
 
