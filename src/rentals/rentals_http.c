@@ -105,15 +105,17 @@ static int reply_rental(http_req *r, unsigned status, const struct rental *x)
     return 0;
 }
 
-/* The cache key of a parsed filter: every field, so equal keys mean equal pages. */
-static void filter_key(const struct rental_filter *f, char *key, size_t len)
+/* The cache key of a parsed filter: every field, so equal keys mean equal pages. false when
+ * it does not fit (cut keys could collide): that page is then not cached. */
+static bool filter_key(const struct rental_filter *f, char *key, size_t len)
 {
-    snprintf(key, len, "list %d %" PRId64 " %d%d %d%.17g %d%.17g %d%" PRId64 " %d%" PRId64
+    int n = snprintf(key, len, "list %d %" PRId64 " %d%d %d%.17g %d%.17g %d%" PRId64 " %d%" PRId64
                        " w%zu:%s q%zu:%s",
              f->limit, f->after_id, f->has_available, f->available, f->has_min_price,
              f->min_price, f->has_max_price, f->max_price, f->has_bedrooms, f->bedrooms,
              f->has_min_bedrooms, f->min_bedrooms, f->website ? strlen(f->website) : 0,
              f->website ? f->website : "", f->q ? strlen(f->q) : 0, f->q ? f->q : "");
+    return n > 0 && (size_t)n < len;
 }
 
 int rentals_http_list(http_req *r)
@@ -124,9 +126,8 @@ int rentals_http_list(http_req *r)
     char website[256], key[720];
     if (!parse_filter_or_reply(r, &f, website, sizeof website))
         return 0;
-    filter_key(&f, key, sizeof key);
     int64_t version = 0;
-    bool cacheable = rentals_cache_version(r, &version);
+    bool cacheable = filter_key(&f, key, sizeof key) && rentals_cache_version(r, &version);
     if (cacheable && rentals_cache_reply(r, key, version, false))
         return 0;
     app_err e = rentals_list(r->app, r->user_id, &f, &l);
