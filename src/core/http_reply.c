@@ -213,10 +213,11 @@ static void set_response(http_req *r, unsigned status, struct MHD_Response *resp
     r->status = status;
 }
 
-int http_reply_text(http_req *r, unsigned status, const char *ctype, const char *body, size_t len)
+/* Replies with len bytes of body under mode (copy, or take ownership). */
+static int reply_buffer(http_req *r, unsigned status, const char *ctype, void *body,
+                        size_t len, enum MHD_ResponseMemoryMode mode)
 {
-    struct MHD_Response *resp =
-        MHD_create_response_from_buffer(len, (void *)(uintptr_t)body, MHD_RESPMEM_MUST_COPY);
+    struct MHD_Response *resp = MHD_create_response_from_buffer(len, body, mode);
     if (!resp)
         abort();
     if (ctype)
@@ -225,17 +226,15 @@ int http_reply_text(http_req *r, unsigned status, const char *ctype, const char 
     return 0;
 }
 
+int http_reply_text(http_req *r, unsigned status, const char *ctype, const char *body, size_t len)
+{
+    return reply_buffer(r, status, ctype, (void *)(uintptr_t)body, len, MHD_RESPMEM_MUST_COPY);
+}
+
 int http_reply_text_owned(http_req *r, unsigned status, const char *ctype, char *body,
                           size_t len)
 {
-    struct MHD_Response *resp =
-        MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
-    if (!resp)
-        abort();
-    if (ctype)
-        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
-    set_response(r, status, resp);
-    return 0;
+    return reply_buffer(r, status, ctype, body, len, MHD_RESPMEM_MUST_FREE);
 }
 
 int http_reply_json(http_req *r, unsigned status, const json_t *j_body)
