@@ -78,9 +78,8 @@ int rentals_http_db_website(http_req *r)
         website[i] = (char)tolower((unsigned char)w[i]);
     char key[300];
     snprintf(key, sizeof key, "website %s", website);
-    int64_t version = 0;
-    bool cacheable = rentals_cache_version(r, &version);
-    if (cacheable && rentals_cache_reply(r, key, version, false))
+    int64_t version = -1;
+    if (rentals_cache_reply(r, key, false, &version))
         return 0;
     app_err e = rentals_by_website(r->app, r->user_id, website, &l, email, sizeof email);
     if (e != APP_OK)
@@ -97,8 +96,7 @@ int rentals_http_db_website(http_req *r)
         rentals_write(&b, &l.items[i], NULL, 0);
     }
     ADD_LIT(&b, "]}");
-    if (cacheable)
-        rentals_cache_keep(r, key, version, NULL, b.p, b.len);
+    rentals_cache_keep(r, key, version, NULL, b.p, b.len);
     http_reply_text_owned(r, 200, JSON_CT, b.p, b.len);
     rental_list_cleanup(&l);
     return 0;
@@ -111,9 +109,8 @@ int rentals_http_db_available(http_req *r)
     struct rentals_today today;
     char email[256] = "";
     char date[48], when[48], status[64];
-    int64_t version = 0;
-    bool cacheable = rentals_cache_version(r, &version);
-    if (cacheable && rentals_cache_reply(r, "available", version, true))
+    int64_t version = -1;
+    if (rentals_cache_reply(r, "available", true, &version))
         return 0;
     app_err e = rentals_available(r->app, r->user_id, &l, &today, email, sizeof email);
     if (e != APP_OK)
@@ -137,8 +134,7 @@ int rentals_http_db_available(http_req *r)
         rentals_write(&b, &l.items[i], status, l.days[i]);
     }
     ADD_LIT(&b, "]}");
-    if (cacheable)
-        rentals_cache_keep(r, "available", version, &today, b.p, b.len);
+    rentals_cache_keep(r, "available", version, &today, b.p, b.len);
     http_reply_text_owned(r, 200, JSON_CT, b.p, b.len);
     rental_list_cleanup(&l);
     return 0;

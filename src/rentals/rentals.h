@@ -268,14 +268,14 @@ void rentals_write(struct rentals_buf *b, const struct rental *r, const char *st
 
 /* ---- response cache of the reads (rentals_cache.c, over core/respcache.h) ---- */
 
-/* The tenant's change counter to stamp or check a cached rendering with: false when caching
- * is off or the counter cannot be read (the caller then renders without the cache). */
-bool rentals_cache_version(http_req *r, int64_t *version);
-/* Replies with the rendering of key cached under version and returns true; false on a miss.
- * For /database/available, zone_today non-NULL: the entry holds the day and zone it was
- * counted in, and is a miss once today in that zone is another day. */
-bool rentals_cache_reply(http_req *r, const char *key, int64_t version, bool zone_today);
-/* Keeps body (a 200 JSON reply) for key under version; today non-NULL for available. */
+/* Serves key from the cache when the rendering there was stamped with the tenant's current
+ * change counter, and returns true after replying. Otherwise returns false with *version
+ * the counter to stamp a fresh rendering with, or -1 when it must not be cached (caching
+ * off, or the counter could not be read). zone_today: /database/available, whose entry
+ * also holds the day and zone it was counted in and misses once that zone is on another day. */
+bool rentals_cache_reply(http_req *r, const char *key, bool zone_today, int64_t *version);
+/* Keeps body (a 200 JSON reply) for key under version (nothing when version < 0); today
+ * non-NULL for /database/available. */
 void rentals_cache_keep(http_req *r, const char *key, int64_t version,
                         const struct rentals_today *today, const char *body, size_t len);
 

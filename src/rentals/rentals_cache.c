@@ -16,7 +16,8 @@
 
 #define JSON_CT "application/json; charset=utf-8"
 
-bool rentals_cache_version(http_req *r, int64_t *version)
+/* The tenant's change counter: false when caching is off or it cannot be read. */
+static bool current_version(http_req *r, int64_t *version)
 {
     struct app *a = r->app;
     if (!a->cache)
@@ -41,12 +42,16 @@ static bool parse_today(const char *aux, int64_t *day, char *zone, size_t zone_l
     return true;
 }
 
-bool rentals_cache_reply(http_req *r, const char *key, int64_t version, bool zone_today)
+bool rentals_cache_reply(http_req *r, const char *key, bool zone_today, int64_t *version)
 {
     char aux[96] = "", zone[64];
     size_t len = 0;
     int64_t day = 0;
-    char *body = respcache_get(r->app->cache, r->user_id, key, version, &len, aux, sizeof aux);
+    if (!current_version(r, version)) {
+        *version = -1;
+        return false;
+    }
+    char *body = respcache_get(r->app->cache, r->user_id, key, *version, &len, aux, sizeof aux);
     if (!body)
         return false;
     if (zone_today &&
@@ -62,6 +67,8 @@ void rentals_cache_keep(http_req *r, const char *key, int64_t version,
                         const struct rentals_today *today, const char *body, size_t len)
 {
     char aux[96];
+    if (version < 0)
+        return;
     if (today)
         snprintf(aux, sizeof aux, "%" PRId64 " %s", today->day, today->zone);
     respcache_put(r->app->cache, r->user_id, key, version, today ? aux : NULL, body, len);

@@ -126,9 +126,8 @@ int rentals_http_list(http_req *r)
     char website[256], key[720];
     if (!parse_filter_or_reply(r, &f, website, sizeof website))
         return 0;
-    int64_t version = 0;
-    bool cacheable = filter_key(&f, key, sizeof key) && rentals_cache_version(r, &version);
-    if (cacheable && rentals_cache_reply(r, key, version, false))
+    int64_t version = -1;
+    if (filter_key(&f, key, sizeof key) && rentals_cache_reply(r, key, false, &version))
         return 0;
     app_err e = rentals_list(r->app, r->user_id, &f, &l);
     if (e != APP_OK)
@@ -144,8 +143,7 @@ int rentals_http_list(http_req *r)
     char *cursor = l.next_after > 0 ? rentals_cursor_encode(l.next_after) : NULL;
     rentals_buf_str(&b, cursor);
     ADD_LIT(&b, "}");
-    if (cacheable)
-        rentals_cache_keep(r, key, version, NULL, b.p, b.len);
+    rentals_cache_keep(r, key, version, NULL, b.p, b.len);
     http_reply_text_owned(r, 200, JSON_CT, b.p, b.len);
     free(cursor);
     rental_list_cleanup(&l);
