@@ -17,6 +17,7 @@
 #include "core/log.h"
 #include "core/migrate.h"
 #include "core/respcache.h"
+#include "service/service.h"
 #include "users/users.h"
 
 static void usage(FILE *out)
@@ -83,6 +84,7 @@ static int cmd_serve(const struct config *cfg)
         goto out;
     a.cache = respcache_new((size_t)cfg->cache_mb << 20);
     users_refresh_start(&a);
+    service_metrics_start();
     if (!(daemon = http_start(&a)))
         goto out;
     LOG_I("PeteRental %s listening on http://%s:%d (%s)", PETE_VERSION, cfg->host, cfg->port,

@@ -15,6 +15,9 @@ const struct route http_routes[] = {
     {"GET", "/health", service_health, ROUTE_PUBLIC},
     {"GET", "/ready", service_ready, ROUTE_PUBLIC},
     {"GET", "/.well-known/jwks.json", service_jwks, ROUTE_PUBLIC},
+    {"GET", "/openapi.json", service_openapi, ROUTE_PUBLIC},
+    {"GET", "/docs", service_docs, ROUTE_PUBLIC},
+    {"GET", "/metrics", service_metrics, ROUTE_AUTH},
 
     /* built-in accounts and the Clerk webhook (public: they authenticate themselves) */
     {"POST", "/auth/signup", accounts_http_signup, ROUTE_PUBLIC},

@@ -342,6 +342,7 @@ db_err db_acquire(db *d, db_conn **out)
     while (d->nfree == 0) {
         int rc = pthread_cond_timedwait(&d->cv, &d->mu, &until);
         if (rc == ETIMEDOUT && d->nfree == 0) {
+            d->exhausted++;
             pthread_mutex_unlock(&d->mu);
             LOG_W("database pool exhausted (%d connections busy for %d ms)", d->size,
                   ACQUIRE_WAIT_MS);
@@ -361,6 +362,15 @@ db_err db_acquire(db *d, db_conn **out)
     }
     *out = c;
     return DB_OK;
+}
+
+void db_pool_stats(db *d, struct db_pool_stats *out)
+{
+    pthread_mutex_lock(&d->mu);
+    out->size = d->size;
+    out->in_use = d->size - d->nfree;
+    out->exhausted = d->exhausted;
+    pthread_mutex_unlock(&d->mu);
 }
 
 void db_release(db_conn *c)

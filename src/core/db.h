@@ -66,6 +66,15 @@ db_dialect db_get_dialect(const db *d);
 db_err db_acquire(db *d, db_conn **out);
 /* Returns a connection; an open transaction is rolled back. NULL is accepted. */
 void db_release(db_conn *c);
+
+/* A snapshot of the pool for /metrics: its size, connections handed out now, and how many
+ * acquires gave up after waiting for a free connection since start. */
+struct db_pool_stats {
+    int size, in_use;
+    unsigned long long exhausted;
+};
+void db_pool_stats(db *d, struct db_pool_stats *out);
+
 db_dialect db_conn_dialect(const db_conn *c);
 
 /* Transactions. db_begin_tenant also sets the per-transaction tenant (PostgreSQL:

@@ -66,6 +66,7 @@ struct db {
     pthread_cond_t cv;
     int size;
     int nfree;
+    unsigned long long exhausted; /* under mu: acquires that gave up waiting (DB_E_BUSY) */
     db_conn *conns;    /* size entries */
     /* Under mu: bumped when a connection is found broken, so idle ones get pinged once. */
     unsigned epoch;

@@ -19,6 +19,7 @@
 
 #include "core/http_internal.h"
 #include "core/log.h"
+#include "core/metrics.h"
 #include "core/text.h"
 #include "users/users.h"
 
@@ -207,6 +208,7 @@ static void dispatch(struct conn_state *cs)
         http_reply_error(r, 404, "not_found", "No such endpoint.");
         return;
     }
+    r->route = rt;
     if ((rt->flags & ROUTE_AUTH) && !authenticate(r))
         return;
     if (!args_ok_or_reply(r))
@@ -272,8 +274,15 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *mc, const ch
     MHD_add_response_header(r->resp, "X-Request-Id", r->request_id);
     http_cors_decorate(r);
     enum MHD_Result ret = MHD_queue_response(mc, r->status, r->resp);
-    log_access(r->request_id, method, url, r->status, now_micros() - t0, r->user_id);
+    int64_t spent = now_micros() - t0;
+    metrics_observe(r->route ? (int)(r->route - http_routes) : -1, r->status, spent);
+    log_access(r->request_id, method, url, r->status, spent, r->user_id);
     return ret;
+}
+
+int http_in_flight(void)
+{
+    return atomic_load(&in_flight);
 }
 
 static void on_completed(void *cls, struct MHD_Connection *mc, void **con_cls,

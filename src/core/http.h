@@ -28,6 +28,7 @@ typedef struct http_req {
     int64_t user_id; /* the tenant; 0 on public routes */
     struct auth_claims claims;
     char request_id[24];
+    const struct route *route; /* the matched row of http_routes; NULL when none matched */
     /* response, set by the reply helpers */
     unsigned status;
     struct MHD_Response *resp;
@@ -45,6 +46,9 @@ struct route {
 };
 
 extern const struct route http_routes[]; /* routes.c; ends with {NULL} */
+
+/* Requests received and not yet completed, across the process. */
+int http_in_flight(void);
 
 /* Starts the daemon. Returns NULL on failure (logged). */
 struct MHD_Daemon *http_start(struct app *a);

@@ -98,6 +98,8 @@ void users_cache_refill(const char *issuer, const char *subject, const struct us
                         int64_t deleted_at, unsigned gen);
 void users_cache_drop(const char *issuer, const char *subject);
 void users_cache_clear(void);
+/* Lookups that found a live entry, and those that did not, since the process started. */
+void users_cache_counts(unsigned long long *hit, unsigned long long *miss);
 
 /* Refresh ahead (users_refresh.c): one background thread re-reads entries the cache asked
  * to refresh, so requests of a busy tenant do not wait on the database. Without a started

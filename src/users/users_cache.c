@@ -13,6 +13,7 @@
  * path), so a busy tenant's requests do not wait on the database each second. A refresh
  * only lands if no clear happened since it started (generation check). */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <sodium.h>
 #include <string.h>
 #include <time.h>
@@ -33,6 +34,7 @@ struct entry {
 };
 
 static struct entry slots[SETS][WAYS];
+static atomic_ullong hits, misses; /* lookups since start, for /metrics */
 static unsigned generation; /* moved by every clear; read and written under all stripes */
 static pthread_mutex_t gen_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_mutex_t locks[STRIPES] = {
@@ -93,7 +95,14 @@ bool users_cache_get(const char *issuer, const char *subject, struct users_user 
             *refresh = e->refreshing = true;
     }
     pthread_mutex_unlock(&locks[i % STRIPES]);
+    atomic_fetch_add_explicit(hit ? &hits : &misses, 1, memory_order_relaxed);
     return hit;
+}
+
+void users_cache_counts(unsigned long long *hit, unsigned long long *miss)
+{
+    *hit = atomic_load_explicit(&hits, memory_order_relaxed);
+    *miss = atomic_load_explicit(&misses, memory_order_relaxed);
 }
 
 unsigned users_cache_generation(void)
