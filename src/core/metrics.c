@@ -81,7 +81,9 @@ static void write_counts(FILE *out, size_t n)
                 continue;
             char code[8];
             snprintf(code, sizeof code, c < NCODES ? "%u" : "other", c < NCODES ? codes[c] : 0);
-            fprintf(out, "peterental_http_requests_total{method=\"%s\",route=\"%s\",code=\"%s\"} %llu\n",
+            fprintf(out,
+                    "peterental_http_requests_total{method=\"%s\",route=\"%s\",code=\"%s\"} "
+                    "%llu\n",
                     method, route, code, v);
         }
     }
@@ -111,7 +113,8 @@ static void write_histogram_row(FILE *out, size_t row)
     fprintf(out, "peterental_http_request_duration_seconds_sum{method=\"%s\",route=\"%s\"} %.6f\n",
             method, route,
             (double)atomic_load_explicit(&sum_us[row], memory_order_relaxed) / 1e6);
-    fprintf(out, "peterental_http_request_duration_seconds_count{method=\"%s\",route=\"%s\"} %llu\n",
+    fprintf(out,
+            "peterental_http_request_duration_seconds_count{method=\"%s\",route=\"%s\"} %llu\n",
             method, route, total);
 }
 
