@@ -34,6 +34,12 @@ static const char *const rental_keys[] = {
     "id", "user_id", "source_type", "created_at", "updated_at", "scraped_at",
     "availability_status", "days_until_available", NULL};
 
+/* Every key of the Source JSON: the first two are applied, the rest is read-only output,
+ * ignored when sent back; any other key is a rule error, as for rentals. */
+static const char *const source_keys[] = {"url", "website", "id", "is_active",
+                                          "last_scraped_at", "last_status", "last_error",
+                                          "rental_count", "created_at", NULL};
+
 static const char *const property_types[] = {"apartment", "house", "condo", "townhouse",
                                              "duplex", "studio", "room", "other", NULL};
 
@@ -397,16 +403,20 @@ static void apply_list(struct vcheck *v, const json_t *j_body, const char *key, 
     *dst = j_out;
 }
 
-static void reject_unknown_keys(struct vcheck *v, const json_t *j_body)
+/* A rule error for every key of j_body not in keys (what names the kind of object). */
+static void reject_unknown_keys(struct vcheck *v, const json_t *j_body,
+                                const char *const *keys, const char *what)
 {
+    char msg[64];
+    snprintf(msg, sizeof msg, "is not a %s field", what);
     const char *key;
     const json_t *j_val;
     json_object_foreach((json_t *)j_body, key, j_val) {
         bool known = false;
-        for (int i = 0; rental_keys[i] && !known; i++)
-            known = strcmp(rental_keys[i], key) == 0;
+        for (int i = 0; keys[i] && !known; i++)
+            known = strcmp(keys[i], key) == 0;
         if (!known)
-            vcheck_fail(v, key, "is not a rental field");
+            vcheck_fail(v, key, msg);
     }
 }
 
@@ -425,7 +435,7 @@ void rentals_apply_json(struct vcheck *v, const json_t *j_body, struct rental *r
     apply_url(v, j_body, "url", &r->source_url);
     apply_list(v, j_body, "amenities", &r->j_amenities, false);
     apply_list(v, j_body, "images", &r->j_images, true);
-    reject_unknown_keys(v, j_body);
+    reject_unknown_keys(v, j_body, rental_keys, "rental");
     if (!patch)
         rental_set_str(&r->source_type, "manual");
 }
@@ -435,6 +445,7 @@ void rentals_source_from_json(struct vcheck *v, const json_t *j_body, char **web
     const char *s = NULL;
     *website = NULL;
     *url = NULL;
+    reject_unknown_keys(v, j_body, source_keys, "source");
     if (vget_str(v, j_body, "url", &s))
         *url = trimmed(s);
     if (!*url) {

@@ -425,7 +425,7 @@ class Responses(OpenApiBase):
 
     def test_sources(self):
         s = self.check(self.post("/database/sources", token=self.tok,
-                                 body={"url": "https://www.Apts.Example/x", "note": "kept?"}),
+                                 body={"url": "https://www.Apts.Example/x", "id": 0}),
                        "POST", "/database/sources", 201)
         lst = self.check(self.get("/database/sources", token=self.tok), "GET",
                          "/database/sources", 200)
@@ -434,6 +434,9 @@ class Responses(OpenApiBase):
                              body={"url": "https://www.Apts.Example/x"}),
                    "POST", "/database/sources", 409)
         self.check(self.post("/database/sources", token=self.tok, body={"url": "ftp://x"}),
+                   "POST", "/database/sources", 422)
+        self.check(self.post("/database/sources", token=self.tok,
+                             body={"url": "https://b.example/", "note": "not a field"}),
                    "POST", "/database/sources", 422)
         self.check(self.delete("/database/sources/%d" % s["id"], token=self.tok), "DELETE",
                    "/database/sources/{id}", 204)

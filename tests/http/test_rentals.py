@@ -467,13 +467,27 @@ class Sources(RentalsBase):
     def test_bad_sources(self):
         for body, field in (({}, "url"), ({"url": "ftp://x.example/"}, "url"),
                             ({"url": "https://"}, "url"), ({"url": "javascript:alert(1)"}, "url"),
-                            ({"url": "https://ok.example/", "website": "a/b"}, "website")):
+                            ({"url": "https://ok.example/", "website": "a/b"}, "website"),
+                            ({"url": "https://ok.example/", "webiste": "ok.example"}, "webiste")):
             with self.subTest(body=body):
                 j = assert_error(self, self.post("/database/sources", token=self.tok, body=body),
                                  422)
                 self.assertEqual([e["field"] for e in j["errors"]], [field])
         assert_error(self, self.post("/database/sources", token=self.tok, body={"url": 5}), 400)
         self.assertEqual(self.get("/database/sources", token=self.tok).json(), [])
+
+    def test_source_read_only_keys_sent_back_are_ignored(self):
+        # a client may post back what it read; the output-only keys change nothing
+        body = {"url": "https://echo.example/list", "id": 999999, "is_active": False,
+                "rental_count": 7, "last_status": "ok", "last_error": None,
+                "last_scraped_at": "2026-01-01T00:00:00Z", "created_at": "2020-01-01T00:00:00Z"}
+        r = self.post("/database/sources", token=self.tok, body=body)
+        self.assertEqual(r.status, 201, r.body)
+        j = r.json()
+        self.assertNotEqual(j["id"], 999999)
+        self.assertEqual((j["is_active"], j["rental_count"], j["last_status"]), (True, 0, None))
+        self.assertNotEqual(j["created_at"], "2020-01-01T00:00:00Z")
+        self.assertEqual(self.delete("/database/sources/%d" % j["id"], token=self.tok).status, 204)
 
     def test_source_column_check_boundaries(self):
         # rental_sources CHECKs: website 1-255, url 1-2048; the website derived from the url

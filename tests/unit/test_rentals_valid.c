@@ -225,10 +225,16 @@ static void test_url_host_limits(void **state)
         snprintf(body, sizeof body, "{\"url\":\"http://%s/\",\"property_address\":\"1 A\"}",
                  h);
         j = parse(body);
+        json_t *j_src = json_deep_copy(j); /* a source has no address: that key is a 422 */
+        json_object_del(j_src, "property_address");
         vcheck_init(&v);
-        rentals_source_from_json(&v, j, &website, &url);
+        rentals_source_from_json(&v, j_src, &website, &url);
         assert_int_equal(json_array_size(v.j_errors), 1);
+        assert_string_equal(json_string_value(json_object_get(json_array_get(v.j_errors, 0),
+                                                              "field")),
+                            "url");
         vcheck_cleanup(&v);
+        json_decref(j_src);
         free(website);
         free(url);
         struct rental r;
