@@ -2,8 +2,12 @@
 # SPDX-License-Identifier: MIT
 """Turns bench/run's raw results into the Markdown table (medians over rounds, ratio to the
 nginx median of the same backend phase, SPEC §8 bars with PASS/FAIL).
-usage: report.py RESULTS.tsv TARGETS.tsv RSS.tsv"""
+Optional METRICS files (metrics-BACKEND.prom, the server's /metrics after its rounds) add
+a table of how long the server itself took per GET route.
+usage: report.py RESULTS.tsv TARGETS.tsv RSS.tsv [METRICS...]"""
 
+import os
+import re
 import statistics
 import sys
 
@@ -63,5 +67,46 @@ def main(results_path, targets_path, rss_path):
     return 0 if all_pass else 1
 
 
+BUCKET = re.compile(r'^peterental_http_request_duration_seconds_bucket\{method="([^"]*)",'
+                    r'route="([^"]*)",le="([^"]*)"\} ([0-9]+)$')
+
+
+def server_side(prom_paths):
+    """(backend, route, requests, over 1 ms, over 10 ms) per GET route, from the /metrics
+    histogram bench/run scrapes after a backend's rounds (warm-up included): tells a slow
+    server apart from a slow client or a busy machine."""
+    rows = []
+    for path in prom_paths:
+        backend = os.path.basename(path)[len("metrics-"):].split(".")[0]
+        routes = {}
+        with open(path) as f:
+            for line in f:
+                m = BUCKET.match(line.strip())
+                if m and m.group(1) == "GET":
+                    routes.setdefault(m.group(2), {})[m.group(3)] = int(m.group(4))
+        for route, b in sorted(routes.items()):
+            total = b.get("+Inf", 0)
+            if total:
+                rows.append((backend, route, total, total - b["0.001"], total - b["0.01"]))
+    return rows
+
+
+def print_server_side(prom_paths):
+    rows = server_side(prom_paths)
+    if not rows:
+        return
+    print()
+    print("Server side (the server's own /metrics histogram, every GET of the run):")
+    print()
+    print("| backend | route | requests | over 1 ms | over 10 ms |")
+    print("|---|---|---:|---:|---:|")
+    for backend, route, total, over1, over10 in rows:
+        print("| %s | %s | %d | %d (%.3f%%) | %d (%.4f%%) |"
+              % (backend, route, total, over1, 100.0 * over1 / total, over10,
+                 100.0 * over10 / total))
+
+
 if __name__ == "__main__":
-    sys.exit(main(*sys.argv[1:4]))
+    rc = main(*sys.argv[1:4])
+    print_server_side([p for p in sys.argv[4:] if os.path.isfile(p)])
+    sys.exit(rc)
