@@ -15,6 +15,16 @@
 #include "core/log.h"
 
 #define ACQUIRE_WAIT_MS 2000
+/* A wait for a connection, or a statement, longer than this is logged as a warning (the
+ * statement's first characters only: never its parameters). */
+#define SLOW_MS 100
+
+static int64_t mono_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
 #define POOL_MAX 1024
 
 /* ---- allocation, errors ------------------------------------------------------------ */
@@ -337,6 +347,7 @@ static void put_back(db_conn *c)
 
 db_err db_acquire(db *d, db_conn **out)
 {
+    int64_t t0 = mono_ms();
     struct timespec until = deadline_after(ACQUIRE_WAIT_MS);
     pthread_mutex_lock(&d->mu);
     while (d->nfree == 0) {
@@ -356,6 +367,9 @@ db_err db_acquire(db *d, db_conn **out)
 
     c->errbuf[0] = '\0';
     db_err e = prepare(c);
+    int64_t waited = mono_ms() - t0;
+    if (waited > SLOW_MS)
+        LOG_W("slow database: %lld ms to get a connection ready", (long long)waited);
     if (e != DB_OK) {
         put_back(c);
         return e;
@@ -445,7 +459,12 @@ db_err db_commit(db_conn *c)
 {
     if (!c->h)
         return DB_E_CONN;
-    return report(c, c->owner->drv->commit(c));
+    int64_t t0 = mono_ms();
+    db_err e = c->owner->drv->commit(c);
+    int64_t took = mono_ms() - t0;
+    if (took > SLOW_MS)
+        LOG_W("slow database: %lld ms to commit", (long long)took);
+    return report(c, e);
 }
 
 db_err db_rollback(db_conn *c)
@@ -467,7 +486,12 @@ db_err db_exec(db_conn *c, const char *sql, const db_param *params, int nparams,
         db_conn_seterr(c, "bad parameter list");
         return DB_E_OTHER;
     }
-    return report(c, c->owner->drv->exec(c, sql, params, nparams, out));
+    int64_t t0 = mono_ms();
+    db_err e = c->owner->drv->exec(c, sql, params, nparams, out);
+    int64_t took = mono_ms() - t0;
+    if (took > SLOW_MS)
+        LOG_W("slow database: %lld ms for \"%.60s\"", (long long)took, sql);
+    return report(c, e);
 }
 
 db_err db_exec_script(db_conn *c, const char *sql)

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* The store interface on the backend named by PETE_BACKEND (sqlite or postgres): parameters
- * of every type, error mapping, transactions, the pool (exhaustion, threads), and on
- * PostgreSQL recovery after the server drops connections and the unprivileged serving role. */
+ * of every type, error mapping, transactions, the pool (exhaustion, threads), slow statements
+ * logged without their parameters, and on PostgreSQL recovery after the server drops
+ * connections and the unprivileged serving role. */
 #include "testutil.h"
 
 #include <libpq-fe.h>
@@ -277,6 +278,52 @@ static void test_pool_exhaustion(void **state)
     db_release(extra);
     for (int i = 1; i < POOL; i++)
         db_release(held[i]);
+}
+
+/* ---- slow statements are logged ------------------------------------------------------- */
+
+/* Runs sql (one text parameter) with stderr going to a file; returns what was logged. */
+static char *logged_while(db *d, const char *sql, const char *param)
+{
+    char path[] = "/tmp/pete-slowlog-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    fflush(stderr);
+    int saved = dup(STDERR_FILENO);
+    assert_true(dup2(fd, STDERR_FILENO) >= 0);
+    db_conn *c = NULL;
+    db_param p[] = {DB_TEXT(param)};
+    db_err e = db_acquire(d, &c);
+    if (e == DB_OK)
+        e = db_exec(c, sql, p, 1, NULL);
+    db_release(c);
+    fflush(stderr);
+    dup2(saved, STDERR_FILENO);
+    close(saved);
+    assert_int_equal(e, DB_OK);
+    char *text = calloc(1, 8192);
+    assert_non_null(text);
+    assert_true(pread(fd, text, 8191, 0) >= 0);
+    close(fd);
+    unlink(path);
+    return text;
+}
+
+static void test_slow_statement_logged(void **state)
+{
+    struct tu_db *f = *state;
+    /* about 0.15 s on PostgreSQL; on SQLite, counting to three million takes longer */
+    const char *slow = is_pg() ? "SELECT pg_sleep(0.15), CAST($1 AS text)"
+                               : "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 "
+                                 "FROM c WHERE x < 3000000) SELECT count(*), $1 FROM c";
+    char *text = logged_while(f->d, slow, "secret-parameter-value");
+    assert_non_null(strstr(text, "slow database: "));
+    assert_non_null(strstr(text, is_pg() ? "SELECT pg_sleep(0.15)" : "WITH RECURSIVE c(x)"));
+    assert_null(strstr(text, "secret-parameter-value"));
+    free(text);
+    text = logged_while(f->d, "SELECT $1", "quick");
+    assert_null(strstr(text, "slow database"));
+    free(text);
 }
 
 /* ---- threads ------------------------------------------------------------------------- */
@@ -600,6 +647,7 @@ int main(void)
         DB_TEST(test_transactions),
         DB_TEST(test_tenant_setting),
         DB_TEST(test_pool_exhaustion),
+        DB_TEST(test_slow_statement_logged),
         DB_TEST(test_threads),
     };
     const struct CMUnitTest sqlite_only[] = {
