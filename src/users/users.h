@@ -89,13 +89,16 @@ app_err users_get(struct app *a, int64_t user_id, struct users_user *out);
  * the entry refreshed ahead of its expiry (users_refresh_request). */
 bool users_cache_get(const char *issuer, const char *subject, struct users_user *row,
                      int64_t *deleted_at, bool *refresh);
+/* The cache's clock (monotonic milliseconds). Take it before reading the row to be stored:
+ * the entry lives USERS_CACHE_MS from read_at, and is not stored when that is over. */
+int64_t users_cache_clock(void);
 void users_cache_put(const char *issuer, const char *subject, const struct users_user *row,
-                     int64_t deleted_at);
+                     int64_t deleted_at, int64_t read_at);
 /* As users_cache_put, unless the cache was cleared since users_cache_generation gave gen
  * (a refresh that read the row before an erasure must not bring it back). */
 unsigned users_cache_generation(void);
 void users_cache_refill(const char *issuer, const char *subject, const struct users_user *row,
-                        int64_t deleted_at, unsigned gen);
+                        int64_t deleted_at, unsigned gen, int64_t read_at);
 void users_cache_drop(const char *issuer, const char *subject);
 void users_cache_clear(void);
 /* Lookups that found a live entry, and those that did not, since the process started. */

@@ -8,8 +8,11 @@
  * tenants shared slots and evicted each other on every request: 2,000 database lookups a
  * second instead of 100), striped locks, no allocation.
  *
- * Refresh ahead: past a random point in the second half of its life, the first request that
- * reads an entry is told to have it refreshed (users_refresh.c does so off the request
+ * An entry's life counts from when its row was read, not from when it was stored, so the
+ * bound holds however long the read took.
+ *
+ * Refresh ahead: past a random point in the second quarter of its life, the first request
+ * that reads an entry is told to have it refreshed (users_refresh.c does so off the request
  * path), so a busy tenant's requests do not wait on the database each second. A refresh
  * only lands if no clear happened since it started (generation check). */
 #include <pthread.h>
@@ -113,13 +116,23 @@ unsigned users_cache_generation(void)
     return g;
 }
 
-/* Stores the entry when gen is still current (or always, when check is false). */
+int64_t users_cache_clock(void)
+{
+    return now_ms();
+}
+
+/* Stores the entry when gen is still current (or always, when check is false), for the rest
+ * of a life counted from read_at, when the row was read: nothing when that life is over. */
 static void put(const char *issuer, const char *subject, const struct users_user *row,
-                int64_t deleted_at, bool check, unsigned gen)
+                int64_t deleted_at, bool check, unsigned gen, int64_t read_at)
 {
     unsigned char key[16];
     unsigned i = key_of(issuer, subject, key);
     int64_t now = now_ms();
+    if (read_at > now)
+        read_at = now;
+    if (read_at + USERS_CACHE_MS <= now)
+        return;
     pthread_mutex_lock(&gen_lock);
     if (!check || gen == generation) {
         pthread_mutex_lock(&locks[i % STRIPES]);
@@ -127,10 +140,12 @@ static void put(const char *issuer, const char *subject, const struct users_user
         memcpy(e->key, key, sizeof key);
         e->row = *row;
         e->deleted_at = deleted_at;
-        e->expires_ms = now + USERS_CACHE_MS;
-        /* Somewhere in the second half of its life, at random, so that tenants first seen
-         * together (a deploy, a burst) do not all ask for a refresh in one millisecond. */
-        e->refresh_ms = now + USERS_CACHE_MS / 2 +
+        e->expires_ms = read_at + USERS_CACHE_MS;
+        /* Somewhere in the second quarter of its life, at random, so that tenants first
+         * seen together (a deploy, a burst) do not all ask for a refresh in one millisecond,
+         * and so that a refresh has half a life to land: on a busy PostgreSQL a lookup has
+         * been measured at up to 378 ms (bench/RESULTS.md). */
+        e->refresh_ms = read_at + USERS_CACHE_MS / 4 +
                         (int64_t)randombytes_uniform(USERS_CACHE_MS / 4);
         e->refreshing = false;
         pthread_mutex_unlock(&locks[i % STRIPES]);
@@ -139,15 +154,15 @@ static void put(const char *issuer, const char *subject, const struct users_user
 }
 
 void users_cache_put(const char *issuer, const char *subject, const struct users_user *row,
-                     int64_t deleted_at)
+                     int64_t deleted_at, int64_t read_at)
 {
-    put(issuer, subject, row, deleted_at, false, 0);
+    put(issuer, subject, row, deleted_at, false, 0, read_at);
 }
 
 void users_cache_refill(const char *issuer, const char *subject, const struct users_user *row,
-                        int64_t deleted_at, unsigned gen)
+                        int64_t deleted_at, unsigned gen, int64_t read_at)
 {
-    put(issuer, subject, row, deleted_at, true, gen);
+    put(issuer, subject, row, deleted_at, true, gen, read_at);
 }
 
 void users_cache_drop(const char *issuer, const char *subject)

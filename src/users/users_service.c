@@ -64,9 +64,10 @@ app_err users_resolve(struct app *a, const struct auth_claims *c, int64_t *user_
     db_err de = db_acquire(a->db, &conn);
     if (de != DB_OK)
         return db_app_err(de);
+    int64_t read_at = users_cache_clock();
     app_err e = users_store_lookup_row(conn, c->issuer, c->subject, u, &deleted_at);
     if (e == APP_OK && u->id != 0)
-        users_cache_put(c->issuer, c->subject, u, deleted_at);
+        users_cache_put(c->issuer, c->subject, u, deleted_at, read_at);
     if (e == APP_OK && deleted_at != 0 && (c->iat == 0 || c->iat <= deleted_at)) {
         LOG_D("token issued before the tenant was erased");
         e = APP_E_AUTH;

@@ -18,7 +18,7 @@ static void put_tenant(int i)
     u.id = 1000 + i;
     sub_of(i, u.subject, sizeof u.subject);
     snprintf(u.issuer, sizeof u.issuer, "https://issuer.test");
-    users_cache_put(u.issuer, u.subject, &u, 0);
+    users_cache_put(u.issuer, u.subject, &u, 0, users_cache_clock());
 }
 
 /* true on a hit whose row is tenant i's. */
@@ -101,9 +101,27 @@ static void test_refresh_ahead_once(void **state)
     struct users_user u = {.id = 1001};
     snprintf(u.issuer, sizeof u.issuer, "https://issuer.test");
     sub_of(1, u.subject, sizeof u.subject);
-    users_cache_refill(u.issuer, u.subject, &u, 0, users_cache_generation());
+    users_cache_refill(u.issuer, u.subject, &u, 0, users_cache_generation(),
+                       users_cache_clock());
     sleep_ms(USERS_CACHE_MS + 50);
     assert_false(has_tenant(1, NULL)); /* nobody refreshed it again: gone after its life */
+}
+
+/* A row read long ago (a slow query) lives only what is left of a life counted from the
+ * read; one read a whole life ago is not stored at all. */
+static void test_life_counts_from_the_read(void **state)
+{
+    (void)state;
+    users_cache_clear();
+    struct users_user u = {.id = 1009};
+    snprintf(u.issuer, sizeof u.issuer, "https://issuer.test");
+    sub_of(9, u.subject, sizeof u.subject);
+    users_cache_put(u.issuer, u.subject, &u, 0, users_cache_clock() - USERS_CACHE_MS);
+    assert_false(has_tenant(9, NULL));
+    users_cache_put(u.issuer, u.subject, &u, 0, users_cache_clock() - (USERS_CACHE_MS - 400));
+    assert_true(has_tenant(9, NULL));
+    sleep_ms(500);
+    assert_false(has_tenant(9, NULL));
 }
 
 static void test_refill_after_clear_is_ignored(void **state)
@@ -115,9 +133,10 @@ static void test_refill_after_clear_is_ignored(void **state)
     struct users_user u = {.id = 1007};
     snprintf(u.issuer, sizeof u.issuer, "https://issuer.test");
     sub_of(7, u.subject, sizeof u.subject);
-    users_cache_refill(u.issuer, u.subject, &u, 0, gen);
+    users_cache_refill(u.issuer, u.subject, &u, 0, gen, users_cache_clock());
     assert_false(has_tenant(7, NULL));
-    users_cache_refill(u.issuer, u.subject, &u, 0, users_cache_generation());
+    users_cache_refill(u.issuer, u.subject, &u, 0, users_cache_generation(),
+                       users_cache_clock());
     assert_true(has_tenant(7, NULL));
     users_cache_drop(u.issuer, u.subject);
     assert_false(has_tenant(7, NULL));
@@ -139,6 +158,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_many_tenants_fit),
         cmocka_unit_test(test_refresh_ahead_once),
+        cmocka_unit_test(test_life_counts_from_the_read),
         cmocka_unit_test(test_refill_after_clear_is_ignored),
         cmocka_unit_test(test_request_without_refresher_drops),
     };
