@@ -15,8 +15,9 @@
 #include "core/log.h"
 
 #define ACQUIRE_WAIT_MS 2000
-/* A wait for a connection, or a statement, longer than this is logged as a warning (the
- * statement's first characters only: never its parameters). */
+#define POOL_MAX 1024
+/* A wait for a connection, a statement or a commit longer than this is logged as a warning
+ * (a statement by its first characters only: never its parameters). */
 #define SLOW_MS 100
 
 static int64_t mono_ms(void)
@@ -25,7 +26,16 @@ static int64_t mono_ms(void)
     clock_gettime(CLOCK_MONOTONIC, &t);
     return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
 }
-#define POOL_MAX 1024
+
+/* Warns when more than SLOW_MS passed since t0 (mono_ms) doing what, then the statement sql
+ * (NULL: none) cut to 60 characters. */
+static void warn_if_slow(int64_t t0, const char *what, const char *sql)
+{
+    int64_t took = mono_ms() - t0;
+    if (took > SLOW_MS)
+        LOG_W("slow database: %lld ms %s%s%.60s%s", (long long)took, what, sql ? " \"" : "",
+              sql ? sql : "", sql ? "\"" : "");
+}
 
 /* ---- allocation, errors ------------------------------------------------------------ */
 
@@ -367,9 +377,7 @@ db_err db_acquire(db *d, db_conn **out)
 
     c->errbuf[0] = '\0';
     db_err e = prepare(c);
-    int64_t waited = mono_ms() - t0;
-    if (waited > SLOW_MS)
-        LOG_W("slow database: %lld ms to get a connection ready", (long long)waited);
+    warn_if_slow(t0, "to get a connection ready", NULL);
     if (e != DB_OK) {
         put_back(c);
         return e;
@@ -461,9 +469,7 @@ db_err db_commit(db_conn *c)
         return DB_E_CONN;
     int64_t t0 = mono_ms();
     db_err e = c->owner->drv->commit(c);
-    int64_t took = mono_ms() - t0;
-    if (took > SLOW_MS)
-        LOG_W("slow database: %lld ms to commit", (long long)took);
+    warn_if_slow(t0, "to commit", NULL);
     return report(c, e);
 }
 
@@ -488,9 +494,7 @@ db_err db_exec(db_conn *c, const char *sql, const db_param *params, int nparams,
     }
     int64_t t0 = mono_ms();
     db_err e = c->owner->drv->exec(c, sql, params, nparams, out);
-    int64_t took = mono_ms() - t0;
-    if (took > SLOW_MS)
-        LOG_W("slow database: %lld ms for \"%.60s\"", (long long)took, sql);
+    warn_if_slow(t0, "for", sql);
     return report(c, e);
 }
 

@@ -34,8 +34,9 @@ static unsigned long long resident_bytes(void)
     return rss * (unsigned long long)(page > 0 ? page : 4096);
 }
 
-static void gauge(FILE *out, const char *name, const char *type, const char *help,
-                  unsigned long long v)
+/* One family with a single unlabelled sample (a gauge or a counter). */
+static void single(FILE *out, const char *name, const char *type, const char *help,
+                   unsigned long long v)
 {
     metrics_family(out, name, type, help);
     fprintf(out, "%s %llu\n", name, v);
@@ -47,42 +48,42 @@ static void write_process(FILE *out, struct app *a)
                    "Always 1; the labels name the version and the database in use.");
     fprintf(out, "peterental_build_info{version=\"%s\",database=\"%s\"} 1\n", PETE_VERSION,
             db_get_dialect(a->db) == DB_POSTGRES ? "postgresql" : "sqlite");
-    gauge(out, "peterental_process_start_time_seconds", "gauge",
-          "When the server started, in seconds since the Unix epoch.",
-          (unsigned long long)started);
-    gauge(out, "peterental_process_resident_memory_bytes", "gauge",
-          "Resident memory of the server process.", resident_bytes());
+    single(out, "peterental_process_start_time_seconds", "gauge",
+           "When the server started, in seconds since the Unix epoch.",
+           (unsigned long long)started);
+    single(out, "peterental_process_resident_memory_bytes", "gauge",
+           "Resident memory of the server process.", resident_bytes());
 }
 
 static void write_stores(FILE *out, struct app *a)
 {
     struct db_pool_stats p;
     db_pool_stats(a->db, &p);
-    gauge(out, "peterental_db_pool_connections", "gauge",
-          "Database connections in the pool (DB_POOL).", (unsigned long long)p.size);
-    gauge(out, "peterental_db_pool_connections_in_use", "gauge",
-          "Database connections lent to requests now.", (unsigned long long)p.in_use);
-    gauge(out, "peterental_db_pool_exhausted_total", "counter",
-          "Requests that waited for a free database connection and gave up (503).",
-          p.exhausted);
+    single(out, "peterental_db_pool_connections", "gauge",
+           "Database connections in the pool (DB_POOL).", (unsigned long long)p.size);
+    single(out, "peterental_db_pool_connections_in_use", "gauge",
+           "Database connections lent to requests now.", (unsigned long long)p.in_use);
+    single(out, "peterental_db_pool_exhausted_total", "counter",
+           "Requests that waited for a free database connection and gave up (503).",
+           p.exhausted);
 
     struct respcache_stats rc = {0};
     respcache_get_stats(a->cache, &rc);
-    gauge(out, "peterental_response_cache_hits_total", "counter",
-          "Tenant reads answered from the rendered-page cache.", rc.hits);
-    gauge(out, "peterental_response_cache_misses_total", "counter",
-          "Tenant reads the rendered-page cache could not answer.", rc.misses);
-    gauge(out, "peterental_response_cache_entries", "gauge",
-          "Pages held by the rendered-page cache.", rc.entries);
-    gauge(out, "peterental_response_cache_bytes", "gauge",
-          "Bytes held by the rendered-page cache (bounded by CACHE_MB).", rc.bytes);
+    single(out, "peterental_response_cache_hits_total", "counter",
+           "Tenant reads answered from the rendered-page cache.", rc.hits);
+    single(out, "peterental_response_cache_misses_total", "counter",
+           "Tenant reads the rendered-page cache could not answer.", rc.misses);
+    single(out, "peterental_response_cache_entries", "gauge",
+           "Pages held by the rendered-page cache.", rc.entries);
+    single(out, "peterental_response_cache_bytes", "gauge",
+           "Bytes held by the rendered-page cache (bounded by CACHE_MB).", rc.bytes);
 
     unsigned long long hit = 0, miss = 0;
     users_cache_counts(&hit, &miss);
-    gauge(out, "peterental_tenant_cache_hits_total", "counter",
-          "Token subjects resolved to their tenant without a database read.", hit);
-    gauge(out, "peterental_tenant_cache_misses_total", "counter",
-          "Token subjects resolved to their tenant by a database read.", miss);
+    single(out, "peterental_tenant_cache_hits_total", "counter",
+           "Token subjects resolved to their tenant without a database read.", hit);
+    single(out, "peterental_tenant_cache_misses_total", "counter",
+           "Token subjects resolved to their tenant by a database read.", miss);
 }
 
 int service_metrics(http_req *r)
