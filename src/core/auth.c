@@ -19,6 +19,7 @@
 #include <sodium.h>
 
 #include "core/auth_internal.h"
+#include "core/b64.h"
 #include "core/log.h"
 
 int64_t auth_now(const auth *a)
@@ -408,11 +409,14 @@ static struct auth_issuer *find_issuer(auth *a, const char *iss)
     return NULL;
 }
 
-/* Checks the signature of the parsed jwt with the issuer's key for its kid. */
-static const char *check_signature(auth *a, struct auth_issuer *is, jwt_t *jwt)
+/* Checks the signature of the parsed jwt with the issuer's key for its kid; sig_chars is
+ * the length of the token's signature segment, which must be exactly what the key's
+ * signatures encode to before Rhonabwy decodes it. */
+static const char *check_signature(auth *a, struct auth_issuer *is, jwt_t *jwt,
+                                   size_t sig_chars)
 {
-    unsigned alg = token_alg(jwt), key_alg = 0;
-    enum auth_kty kty = AUTH_KTY_RSA;
+    unsigned alg = token_alg(jwt);
+    struct auth_key_info key = {0};
     const char *kid = r_jwt_get_header_str_value(jwt, "kid");
     const char *why = NULL;
     char *json = NULL;
@@ -426,10 +430,12 @@ static const char *check_signature(auth *a, struct auth_issuer *is, jwt_t *jwt)
     json_decref(j_crit);
     if (j_crit)
         return "crit header names extensions we do not implement";
-    if (!(json = auth_keys_find(a, is, kid, &kty, &key_alg)))
+    if (!(json = auth_keys_find(a, is, kid, &key)))
         return "unknown kid";
-    if (!alg_fits(alg, kty) || (key_alg && key_alg != alg))
+    if (!alg_fits(alg, key.kty) || (key.alg && key.alg != alg))
         why = "alg does not fit the key";
+    else if (sig_chars != b64url_encoded_len(key.sig_bytes))
+        why = "signature length does not fit the key";
     else if (r_jwk_init(&jwk) != RHN_OK || r_jwk_import_from_json_str(jwk, json) != RHN_OK)
         why = "key import failed";
     else if (r_jwt_verify_signature(jwt, jwk, R_FLAG_IGNORE_REMOTE) != RHN_OK)
@@ -439,8 +445,33 @@ static const char *check_signature(auth *a, struct auth_issuer *is, jwt_t *jwt)
     return why;
 }
 
+/* The shape every token must have before a library sees it: three canonical, unpadded
+ * base64url segments of bounded length. *sig_chars receives the signature's length.
+ * Returns the rejection reason or NULL. */
+static const char *token_shape(const char *token, size_t len, size_t *sig_chars)
+{
+    static const size_t max[3] = {AUTH_HEADER_MAX_CHARS, AUTH_PAYLOAD_MAX_CHARS,
+                                  AUTH_SIG_MAX_CHARS};
+    const char *p = token, *end = token + len;
+    for (int i = 0; i < 3; i++) {
+        const char *dot = i < 2 ? memchr(p, '.', (size_t)(end - p)) : end;
+        if (!dot)
+            return "not three segments";
+        size_t n = (size_t)(dot - p);
+        if (n == 0 || n > max[i])
+            return "a segment is empty or too long";
+        if (!b64url_canonical(p, n))
+            return "a segment is not canonical unpadded base64url";
+        if (i == 2)
+            *sig_chars = n;
+        p = dot + 1;
+    }
+    return NULL;
+}
+
 /* Full verification without the cache. Returns the rejection reason or NULL. */
-static const char *verify_token(auth *a, const char *token, struct auth_claims *out)
+static const char *verify_token(auth *a, const char *token, size_t sig_chars,
+                                struct auth_claims *out)
 {
     jwt_t *jwt = NULL;
     json_t *j_claims = NULL;
@@ -458,7 +489,7 @@ static const char *verify_token(auth *a, const char *token, struct auth_claims *
         why = "claims are not a JSON object";
     } else if (!(is = find_issuer(a, json_string_value(json_object_get(j_claims, "iss"))))) {
         why = "iss is not a configured issuer";
-    } else if (!(why = check_signature(a, is, jwt))) {
+    } else if (!(why = check_signature(a, is, jwt, sig_chars))) {
         why = check_claims(a, is, j_claims, out);
     }
     json_decref(j_claims);
@@ -471,17 +502,22 @@ app_err auth_verify(auth *a, const char *token, struct auth_claims *out)
     struct auth_claims c;
     unsigned char hash[32];
     size_t len = token ? strnlen(token, AUTH_TOKEN_MAX_BYTES + 1) : 0;
+    size_t sig_chars = 0;
     const char *why;
 
     if (len == 0 || len > AUTH_TOKEN_MAX_BYTES) {
         LOG_D("token rejected: %s", len ? "too long" : "empty");
         return APP_E_AUTH;
     }
+    if ((why = token_shape(token, len, &sig_chars)) != NULL) {
+        LOG_D("token rejected: %s", why);
+        return APP_E_AUTH;
+    }
     auth_cache_hash(token, len, hash);
     if (auth_cache_get(&a->cache, hash, auth_now(a), out))
         return APP_OK;
     memset(&c, 0, sizeof(c));
-    if ((why = verify_token(a, token, &c)) != NULL) {
+    if ((why = verify_token(a, token, sig_chars, &c)) != NULL) {
         LOG_D("token rejected: %s", why);
         return APP_E_AUTH;
     }

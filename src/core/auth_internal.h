@@ -13,6 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "core/auth.h"
 
 #define AUTH_SKEW_SECONDS 60
@@ -20,6 +22,10 @@
 #define AUTH_JWKS_MAX_AGE 3600      /* refetch a JWKS this old, so retired keys drop out */
 #define AUTH_JWKS_MAX_BYTES (256 * 1024)
 #define AUTH_TOKEN_MAX_BYTES 16384
+/* Segment bounds checked before any library parses a token (base64url characters). */
+#define AUTH_HEADER_MAX_CHARS 2048
+#define AUTH_PAYLOAD_MAX_CHARS 12288
+#define AUTH_SIG_MAX_CHARS 1366     /* an 8192-bit RSA signature */
 #define AUTH_CACHE_WAYS 4
 #define AUTH_CACHE_SETS 1024        /* 4,096 entries */
 #define AUTH_CACHE_STRIPES 64
@@ -32,11 +38,17 @@
 /* Key families, checked against the token's alg before verification. */
 enum auth_kty { AUTH_KTY_RSA = 1, AUTH_KTY_EC256, AUTH_KTY_ED25519 };
 
+/* What a verifier needs to know of a key besides its JSON. */
+struct auth_key_info {
+    enum auth_kty kty;
+    unsigned alg;       /* the JWK's own "alg" as AUTH_ALG_*, 0 when it names none */
+    unsigned sig_bytes; /* exact signature length: 64 (ES256, EdDSA), modulus bytes (RS256) */
+};
+
 struct auth_key {
     char *kid;  /* NULL when the key has none (a PEM key) */
     char *json; /* public JWK, JSON text */
-    enum auth_kty kty;
-    unsigned alg; /* the JWK's own "alg" as AUTH_ALG_*, 0 when it names none */
+    struct auth_key_info info;
 };
 
 struct auth_keyset {
@@ -102,10 +114,15 @@ app_err auth_keys_builtin(auth *a, const char *data_dir);
 struct auth_keyset *auth_keys_from_pem(const char *pem);
 /* Builds a keyset from a JWKS document; unusable keys are skipped. NULL when none is usable. */
 struct auth_keyset *auth_keys_from_jwks(const char *text, size_t len);
-/* The JSON text (new string, free()) and family of the issuer's key for kid (NULL: none),
- * fetching the JWKS lazily and refreshing it (rate-limited) on an unknown kid. */
-char *auth_keys_find(auth *a, struct auth_issuer *is, const char *kid, enum auth_kty *kty,
-                     unsigned *alg);
+/* The JSON text (new string, free()) and facts (*info) of the issuer's key for kid (NULL:
+ * none), fetching the JWKS lazily and refreshing it (rate-limited) on an unknown kid. */
+char *auth_keys_find(auth *a, struct auth_issuer *is, const char *kid,
+                     struct auth_key_info *info);
+/* The members of the JWK object j_key that may reach Rhonabwy's importer, checked: a new
+ * object (json_decref) holding kty, use, alg, kid, crv as bounded strings and n, e, x, y as
+ * bounded canonical base64url; other members dropped. NULL when one of those is malformed or
+ * the key carries private members. */
+json_t *auth_keys_jwk_sanitized(const json_t *j_key);
 
 /* auth_cache.c */
 int auth_cache_init(struct auth_cache *c);

@@ -19,6 +19,7 @@
 #include <sodium.h>
 
 #include "core/auth_internal.h"
+#include "core/b64.h"
 #include "core/files.h"
 #include "core/log.h"
 
@@ -47,8 +48,9 @@ static unsigned alg_bit(const char *alg)
     return ~0u; /* names an algorithm we never accept */
 }
 
-/* Classifies a public key jwk into one of the families we verify; 0 when unusable. */
-static int key_family(jwk_t *jwk, enum auth_kty *kty)
+/* Classifies a public key jwk into one of the families we verify and the exact length of
+ * its signatures; 0 when unusable. */
+static int key_family(jwk_t *jwk, struct auth_key_info *info)
 {
     unsigned int bits = 0;
     int t = r_jwk_key_type(jwk, &bits, R_FLAG_IGNORE_REMOTE);
@@ -56,32 +58,71 @@ static int key_family(jwk_t *jwk, enum auth_kty *kty)
 
     if (!(t & R_KEY_TYPE_PUBLIC))
         return 0;
-    if ((t & R_KEY_TYPE_RSA) && bits >= 2048) {
-        *kty = AUTH_KTY_RSA;
+    if ((t & R_KEY_TYPE_RSA) && bits >= 2048 && bits <= 8192) {
+        info->kty = AUTH_KTY_RSA;
+        info->sig_bytes = (bits + 7) / 8;
         return 1;
     }
     if ((t & R_KEY_TYPE_EC) && crv && strcmp(crv, "P-256") == 0) {
-        *kty = AUTH_KTY_EC256;
+        info->kty = AUTH_KTY_EC256;
+        info->sig_bytes = 64; /* r || s, 32 bytes each (RFC 7518 §3.4) */
         return 1;
     }
     if ((t & R_KEY_TYPE_EDDSA) && crv && strcmp(crv, "Ed25519") == 0) {
-        *kty = AUTH_KTY_ED25519;
+        info->kty = AUTH_KTY_ED25519;
+        info->sig_bytes = 64;
         return 1;
     }
     return 0;
 }
 
+/* Members of a public JWK that reach Rhonabwy's importer, with the longest base64url text
+ * accepted for each (0: a plain string). Other members (x5c, x5t, key_ops...) are dropped
+ * before the import; private members make the key unusable (a JWKS publishes public keys). */
+static const struct {
+    const char *name;
+    size_t b64_max;
+} jwk_members[] = {
+    {"kty", 0}, {"use", 0}, {"alg", 0}, {"kid", 0}, {"crv", 0},
+    {"n", AUTH_SIG_MAX_CHARS}, {"e", 16}, {"x", 64}, {"y", 64},
+};
+static const char *const jwk_private[] = {"d", "p", "q", "dp", "dq", "qi", "k", "oth"};
+
+json_t *auth_keys_jwk_sanitized(const json_t *j_key)
+{
+    if (!json_is_object(j_key))
+        return NULL;
+    for (size_t i = 0; i < sizeof jwk_private / sizeof jwk_private[0]; i++)
+        if (json_object_get(j_key, jwk_private[i]))
+            return NULL;
+    json_t *j_out = json_object();
+    for (size_t i = 0; j_out && i < sizeof jwk_members / sizeof jwk_members[0]; i++) {
+        const json_t *j_v = json_object_get(j_key, jwk_members[i].name);
+        size_t max = jwk_members[i].b64_max, len = json_string_length(j_v);
+        if (!j_v)
+            continue;
+        if (!json_is_string(j_v) || len > (max ? max : 256) ||
+            (max && (len == 0 || !b64url_canonical(json_string_value(j_v), len)))) {
+            json_decref(j_out);
+            return NULL;
+        }
+        json_object_set_new(j_out, jwk_members[i].name, json_string(json_string_value(j_v)));
+    }
+    return j_out;
+}
+
 /* Appends the public key jwk to ks; 0 when the key is unusable or memory ran out. */
 static int keyset_add(struct auth_keyset *ks, jwk_t *jwk)
 {
-    enum auth_kty kty;
+    struct auth_key_info info = {0};
     const char *kid = r_jwk_get_property_str(jwk, "kid");
     unsigned alg = alg_bit(r_jwk_get_property_str(jwk, "alg"));
     char *text = NULL;
     struct auth_key *keys;
 
-    if (!key_family(jwk, &kty) || alg == ~0u)
+    if (!key_family(jwk, &info) || alg == ~0u)
         return 0;
+    info.alg = alg;
     keys = realloc(ks->keys, (ks->n + 1) * sizeof(*keys));
     if (!keys)
         return 0;
@@ -95,8 +136,7 @@ static int keyset_add(struct auth_keyset *ks, jwk_t *jwk)
         free(keys[ks->n].kid);
         return 0;
     }
-    keys[ks->n].kty = kty;
-    keys[ks->n].alg = alg;
+    keys[ks->n].info = info;
     ks->n++;
     return 1;
 }
@@ -114,13 +154,14 @@ struct auth_keyset *auth_keys_from_jwks(const char *text, size_t len)
     json_array_foreach(j_keys, i, j_key) {
         const char *use = json_string_value(json_object_get(j_key, "use"));
         jwk_t *jwk = NULL;
-        if (!json_is_object(j_key) || (use && strcmp(use, "sig") != 0))
+        json_t *j_clean = NULL;
+        if (!json_is_object(j_key) || (use && strcmp(use, "sig") != 0) ||
+            !(j_clean = auth_keys_jwk_sanitized(j_key)))
             continue;
-        /* Private members (d, p, q...) make r_jwk_key_type report a private key, which
-         * key_family refuses: a JWKS must publish public keys only. */
-        if (r_jwk_init(&jwk) == RHN_OK && r_jwk_import_from_json_t(jwk, j_key) == RHN_OK)
+        if (r_jwk_init(&jwk) == RHN_OK && r_jwk_import_from_json_t(jwk, j_clean) == RHN_OK)
             keyset_add(ks, jwk);
         r_jwk_free(jwk);
+        json_decref(j_clean);
     }
     if (ks->n == 0)
         goto fail;
@@ -388,16 +429,15 @@ static const struct auth_key *keyset_lookup(const struct auth_keyset *ks, const 
 
 /* Copies the key's text and family out under is->lock; *stale (may be NULL) tells
  * whether a fetched keyset is older than AUTH_JWKS_MAX_AGE. */
-static char *copy_key(auth *a, struct auth_issuer *is, const char *kid, enum auth_kty *kty,
-                      unsigned *alg, bool *stale)
+static char *copy_key(auth *a, struct auth_issuer *is, const char *kid,
+                      struct auth_key_info *info, bool *stale)
 {
     char *json = NULL;
     pthread_mutex_lock(&is->lock);
     const struct auth_key *k = keyset_lookup(is->keys, kid);
     if (k) {
         json = strdup(k->json);
-        *kty = k->kty;
-        *alg = k->alg;
+        *info = k->info;
     }
     if (stale)
         *stale = is->jwks_url && is->keys && auth_mono(a) - is->keys_at > AUTH_JWKS_MAX_AGE;
@@ -433,28 +473,28 @@ static void refresh(auth *a, struct auth_issuer *is)
     auth_keyset_free(old);
 }
 
-char *auth_keys_find(auth *a, struct auth_issuer *is, const char *kid, enum auth_kty *kty,
-                     unsigned *alg)
+char *auth_keys_find(auth *a, struct auth_issuer *is, const char *kid,
+                     struct auth_key_info *info)
 {
     bool stale = false;
     if (!kid)
         return NULL; /* no JWKS fetch for a token that names no key */
-    char *json = copy_key(a, is, kid, kty, alg, &stale);
+    char *json = copy_key(a, is, kid, info, &stale);
 
     if (json && stale && pthread_mutex_trylock(&is->fetch_lock) == 0) {
         /* An old keyset is refetched by one request; others go on with the old keys. */
         refresh(a, is);
         pthread_mutex_unlock(&is->fetch_lock);
         free(json);
-        return copy_key(a, is, kid, kty, alg, NULL);
+        return copy_key(a, is, kid, info, NULL);
     }
     if (json || !is->jwks_url)
         return json;
     pthread_mutex_lock(&is->fetch_lock);
-    json = copy_key(a, is, kid, kty, alg, NULL); /* another thread may just have fetched */
+    json = copy_key(a, is, kid, info, NULL); /* another thread may just have fetched */
     if (!json) {
         refresh(a, is);
-        json = copy_key(a, is, kid, kty, alg, NULL);
+        json = copy_key(a, is, kid, info, NULL);
     }
     pthread_mutex_unlock(&is->fetch_lock);
     return json;

@@ -12,12 +12,15 @@ Every test file ends with
 and imports this module through its own directory (see the sys.path lines in test files).
 
 API (see the SPEC and tests/http/test_service.py for use):
-  Server(extra_env=None, share_with=None): .start(), .stop(), .url, .data_dir, .env,
+  Server(extra_env=None, share_with=None, wrapper=None): .start(), .stop(), .url, .data_dir, .env,
       .database_url, .token(sub, email=None, name=None, ttl=None), .request(method, path, ...),
       .psql(sql), .log_text(), .log_records()
       share_with=<a started Server>: a second instance on the first one's storage (same
       DATA_DIR, so the same SQLite file, issuer key and master key; on PostgreSQL also the
       same database). Stopping it leaves that storage alone; stop it before the first.
+      wrapper=[argv...]: a command the server runs under (valgrind); start-up may then take
+      up to WRAPPED_START_TIMEOUT_S.
+  sanitized(): True when PETE_BIN is the ASan+UBSan build (scripts/test sets PETE_SANITIZE).
   ServerTestCase: one Server per class; self.get/post/put/patch/delete/options.
   assert_error(testcase, resp, status, code=None)
   run()
@@ -39,6 +42,7 @@ import unittest
 import urllib.parse
 
 START_TIMEOUT_S = 20.0
+WRAPPED_START_TIMEOUT_S = 90.0
 STOP_TIMEOUT_S = 10.0
 REQUEST_TIMEOUT_S = 10.0
 
@@ -65,6 +69,10 @@ def backend():
 
 def is_postgres():
     return backend() == "postgres"
+
+
+def sanitized():
+    return os.environ.get("PETE_SANITIZE", "OFF").upper() in ("ON", "1", "TRUE", "YES")
 
 
 def pete_bin():
@@ -151,9 +159,10 @@ class Server:
     """One `peterental serve` process with its own DATA_DIR (and database on PostgreSQL),
     or, with share_with, on the DATA_DIR and database of another, already started Server."""
 
-    def __init__(self, extra_env=None, share_with=None):
+    def __init__(self, extra_env=None, share_with=None, wrapper=None):
         self.extra_env = dict(extra_env or {})
         self.share_with = share_with
+        self.wrapper = list(wrapper or [])
         self.url = None
         self.port = None
         self.host = "127.0.0.1"
@@ -227,7 +236,7 @@ class Server:
             self.env = run_env
             self.url = "http://%s:%d" % (self.host, self.port)
             self._log_file = open(self._log_path, "ab")
-            self.proc = subprocess.Popen([pete_bin(), "serve"], env=run_env,
+            self.proc = subprocess.Popen(self.wrapper + [pete_bin(), "serve"], env=run_env,
                                          stdin=subprocess.DEVNULL, stdout=self._log_file,
                                          stderr=subprocess.STDOUT)
             try:
@@ -241,7 +250,8 @@ class Server:
         raise last_error
 
     def _wait_healthy(self):
-        deadline = time.monotonic() + START_TIMEOUT_S
+        deadline = time.monotonic() + (WRAPPED_START_TIMEOUT_S if self.wrapper
+                                       else START_TIMEOUT_S)
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError("peterental serve exited with %s during start-up; log:\n%s"
@@ -253,14 +263,15 @@ class Server:
             except (OSError, http.client.HTTPException):
                 pass
             time.sleep(0.05)
-        raise RuntimeError("peterental serve not healthy after %.0f s; log:\n%s"
-                           % (START_TIMEOUT_S, self.log_text()))
+        raise RuntimeError("peterental serve not healthy in time; log:\n%s"
+                           % self.log_text())
 
     def _kill(self):
         if self.proc is not None and self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
             try:
-                self.proc.wait(timeout=STOP_TIMEOUT_S)
+                self.proc.wait(timeout=WRAPPED_START_TIMEOUT_S if self.wrapper
+                               else STOP_TIMEOUT_S)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait(timeout=STOP_TIMEOUT_S)

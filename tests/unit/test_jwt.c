@@ -1083,6 +1083,158 @@ static void concurrent_verify(void **state)
     stub_stop(&s);
 }
 
+/* ---- token shape, before any library decodes it ------------------------------------- */
+
+/* tok with its signature segment replaced by sig (tok is freed). */
+static char *with_signature(char *tok, const char *sig)
+{
+    size_t head = (size_t)(strrchr(tok, '.') - tok) + 1;
+    char *out = malloc(head + strlen(sig) + 1);
+    memcpy(out, tok, head);
+    strcpy(out + head, sig);
+    free(tok);
+    return out;
+}
+
+static char *repeat(char c, size_t n, const char *tail)
+{
+    char *s = malloc(n + strlen(tail) + 1);
+    memset(s, c, n);
+    strcpy(s + n, tail);
+    return s;
+}
+
+/* The outside probe's token: an ES256 signature segment ending in "=" or "==" (liborcania
+ * wrote past its buffer decoding it). Rejected before Rhonabwy sees it, as are other
+ * paddings and non-canonical spellings. */
+static void padded_segments(void **state)
+{
+    struct fx *f = *state;
+    fx_open(f, NULL);
+    char *good = auth_sign(f->a, "u1", NULL, NULL, NULL, 600);
+    const char *sig = strrchr(good, '.') + 1;
+    static const struct {
+        size_t n;
+        const char *tail;
+    } pads[] = {{84, "=="}, {85, "="}, {86, "=="}, {86, "="}, {84, "=A"}, {83, "==="}};
+    for (size_t i = 0; i < sizeof pads / sizeof pads[0]; i++) {
+        char *s = repeat('A', pads[i].n, pads[i].tail);
+        expect_reject(f, with_signature(strdup(good), s));
+        free(s);
+    }
+    char *padded = malloc(strlen(sig) + 3);
+    sprintf(padded, "%s==", sig); /* the real signature, padded */
+    expect_reject(f, with_signature(strdup(good), padded));
+    free(padded);
+    /* padding or foreign characters in the header or the claims */
+    char *t = strdup(good);
+    char *dot = strchr(t, '.');
+    size_t hlen = (size_t)(dot - t);
+    char *h = malloc(strlen(t) + 3);
+    memcpy(h, t, hlen);
+    sprintf(h + hlen, "=%s", dot);
+    expect_reject(f, h);
+    t[1] = '+';
+    expect_reject(f, t);
+    /* the signature's last character with spare bits set: the same bytes, spelt otherwise */
+    char *odd = strdup(good);
+    char *last = odd + strlen(odd) - 1; /* 86 characters: 4 spare bits in the last one */
+    *last = (char)(*last + 1); /* A, Q, g, w (spare bits zero) become B, R, h, x */
+    expect_reject(f, odd);
+    expect_accept(f, good, "u1");
+}
+
+/* A signature segment whose length does not encode exactly the key's signature size is
+ * refused before verification: ES256 wants 64 bytes (86 characters), RS256 the modulus. */
+static void signature_length_exact(void **state)
+{
+    struct fx *f = *state;
+    fx_open(f, NULL);
+    char *good = auth_sign(f->a, "u1", NULL, NULL, NULL, 600);
+    assert_int_equal(strlen(strrchr(good, '.') + 1), 86);
+    static const size_t lens[] = {84, 87, 88, 171, 1366, 1367};
+    for (size_t i = 0; i < sizeof lens / sizeof lens[0]; i++) {
+        char *s = repeat('A', lens[i], "");
+        expect_reject(f, with_signature(strdup(good), s));
+        free(s);
+    }
+    free(good);
+    auth_free(f->a);
+    f->a = NULL;
+    open_pem_issuer(f, NULL, NULL);
+    char *rs = sign_with(rsa_priv, R_JWA_ALG_RS256, "any", claims(EXT_ISS, "r", 600));
+    assert_int_equal(strlen(strrchr(rs, '.') + 1), 342); /* 256 bytes */
+    char *cut = strdup(rs);
+    cut[strlen(cut) - 2] = '\0'; /* 340 characters: 255 bytes */
+    expect_reject(f, cut);
+    char *s = repeat('A', 344, "");
+    expect_reject(f, with_signature(strdup(rs), s));
+    free(s);
+    expect_accept(f, rs, "r");
+}
+
+static void stub_set_body(struct jwks_stub *s, const char *text)
+{
+    pthread_mutex_lock(&s->lock);
+    free(s->body);
+    s->body = strdup(text);
+    pthread_mutex_unlock(&s->lock);
+}
+
+/* The public JWK of key as a JSON object, with member name set to value (NULL: unchanged). */
+static json_t *jwk_json_with(jwk_t *key, const char *name, const char *value)
+{
+    json_t *j = r_jwk_export_to_json_t(key);
+    assert_non_null(j);
+    if (name)
+        json_object_set_new(j, name, json_string(value));
+    return j;
+}
+
+/* JWKS members reach Rhonabwy only checked: a padded modulus makes the key unusable, an
+ * unknown member (x5c) is dropped and the key still works, a private member refuses it. */
+static void jwks_members_checked(void **state)
+{
+    struct fx *f = *state;
+    struct jwks_stub s = {0};
+    stub_start(&s);
+    json_t *j_pub = jwk_json_with(rsa_pub, NULL, NULL);
+    char *n_padded = malloc(json_string_length(json_object_get(j_pub, "n")) + 3);
+    sprintf(n_padded, "%s==", json_string_value(json_object_get(j_pub, "n")));
+    json_t *j_set = json_pack("{s:[o]}", "keys", jwk_json_with(rsa_pub, "n", n_padded));
+    char *text = json_dumps(j_set, 0);
+    stub_set_body(&s, text);
+    free(text);
+    json_decref(j_set);
+    setenv("AUTH_1_JWKS_URL", s.url, 1);
+    fx_open(f, EXT_ISS);
+    expect_reject(f, sign_with(rsa_priv, R_JWA_ALG_RS256, NULL, claims(EXT_ISS, "a", 600)));
+
+    j_set = json_pack("{s:[o]}", "keys", jwk_json_with(rsa_pub, "x5c", "MIIBIjANBgkq"));
+    text = json_dumps(j_set, 0);
+    stub_set_body(&s, text);
+    free(text);
+    json_decref(j_set);
+    auth_test_advance(f->a, AUTH_REFRESH_SECONDS + 1);
+    expect_accept(f, sign_with(rsa_priv, R_JWA_ALG_RS256, NULL, claims(EXT_ISS, "b", 600)), "b");
+
+    json_t *j_bad = auth_keys_jwk_sanitized(jwk_json_with(rsa_pub, "d", "AAAA"));
+    assert_null(j_bad);
+    json_t *j_in = jwk_json_with(rsa_pub, "x5c", "MIIB");
+    json_t *j_clean = auth_keys_jwk_sanitized(j_in);
+    assert_non_null(j_clean);
+    assert_null(json_object_get(j_clean, "x5c"));
+    assert_string_equal(json_string_value(json_object_get(j_clean, "n")),
+                        json_string_value(json_object_get(j_pub, "n")));
+    json_decref(j_clean);
+    json_decref(j_in);
+    json_decref(j_pub);
+    free(n_padded);
+    auth_free(f->a);
+    f->a = NULL;
+    stub_stop(&s);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, fx_setup, fx_teardown)
 
 int main(void)
@@ -1100,6 +1252,7 @@ int main(void)
         T(eddsa_by_jwks),        T(concurrent_verify),
         T(jwks_url_needs_https_off_loopback), T(kid_required),
         T(cache_hit_and_expiry), T(cache_many_tokens),
+        T(padded_segments),      T(signature_length_exact),   T(jwks_members_checked),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
