@@ -48,6 +48,14 @@ static const struct cfg_def defs[] = {
     {"DB_POOL", CFG_INT, "16", 1, 256, F(db_pool), "database connections"},
     {"CACHE_MB", CFG_INT, "16", 0, 4096, F(cache_mb),
      "MiB of rendered rental pages kept, checked against the database on every request; 0 = off"},
+    {"MAX_CONNECTIONS", CFG_INT, "4000", 16, 100000, F(max_connections),
+     "open connections accepted at once, all clients together"},
+    {"MAX_CONNECTIONS_PER_IP", CFG_INT, "64", 0, 100000, F(max_connections_per_ip),
+     "open connections per client address (IPv6: per /64); TRUSTED_PROXIES are exempt; 0 = no limit"},
+    {"HEAD_TIMEOUT", CFG_INT, "10", 1, 3600, F(head_timeout),
+     "seconds a connection has to deliver a whole request head (from its opening or its previous response)"},
+    {"BODY_TIMEOUT", CFG_INT, "60", 1, 3600, F(body_timeout),
+     "seconds a request has to deliver its whole body after its head"},
 };
 #undef F
 

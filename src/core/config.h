@@ -34,6 +34,10 @@ struct config {
     int threads;            /* HTTP worker threads */
     int db_pool;            /* database connections */
     int cache_mb;           /* response cache budget in MiB; 0 = off */
+    int max_connections;    /* open connections, all clients */
+    int max_connections_per_ip; /* per client address (IPv6: per /64); 0 = no limit */
+    int head_timeout;       /* seconds to deliver a request head */
+    int body_timeout;       /* seconds to deliver a request body */
 };
 
 /* Loads defaults, then file (may be NULL), then the environment. On error prints a message

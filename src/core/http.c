@@ -14,12 +14,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
 
 #include "core/http_internal.h"
 #include "core/log.h"
+#include "core/mem.h"
 #include "core/metrics.h"
+#include "core/mono.h"
 #include "core/text.h"
 #include "users/users.h"
 
@@ -28,18 +31,15 @@ struct conn_state {
     char *body;
     size_t len, cap;
     bool too_large;
+    bool started;       /* the head was read and the request set up */
+    bool too_many_args; /* the query had more than HTTP_ARGS_MAX parameters (not parsed) */
+    bool bad_framing;   /* a Transfer-Encoding other than chunked: the body cannot be read */
 };
 
 static char id_prefix[9];
 static atomic_uint_fast64_t id_counter;
 static atomic_int in_flight; /* requests between first call and completion */
 
-static int64_t now_micros(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
 
 /* Matches pattern against path; on success stores copies of {vars} in r. */
 static bool match(const char *pattern, const char *path, http_req *r)
@@ -181,10 +181,38 @@ static bool args_ok_or_reply(http_req *r)
     return true;
 }
 
-static void dispatch(struct conn_state *cs)
+/* Requests libmicrohttpd accepts but the server does not: a body framing it cannot read, too
+ * many query parameters (their parsing was skipped: see uri_logged), and an HTTP/1.1 request
+ * without Host (RFC 9112 §3.2). The gate refuses these on a connection's first request; this
+ * covers the later ones of a kept-alive connection. Answers and returns false. */
+static bool head_ok_or_reply(struct conn_state *cs, const char *version)
+{
+    http_req *r = &cs->req;
+    if (cs->bad_framing) {
+        http_reply_error(r, 501, "not_implemented",
+                         "Only the chunked transfer encoding is supported.");
+        return false;
+    }
+    if (cs->too_many_args) {
+        char msg[128];
+        snprintf(msg, sizeof msg, "The query has more than %d parameters.", HTTP_ARGS_MAX);
+        http_reply_error(r, 414, "uri_too_long", msg);
+        return false;
+    }
+    if (version && strcmp(version, MHD_HTTP_VERSION_1_1) == 0 &&
+        !http_header(r, MHD_HTTP_HEADER_HOST)) {
+        http_reply_error(r, 400, "missing_host", "An HTTP/1.1 request needs a Host header.");
+        return false;
+    }
+    return true;
+}
+
+static void dispatch(struct conn_state *cs, const char *version)
 {
     http_req *r = &cs->req;
     char allow[128];
+    if (!head_ok_or_reply(cs, version))
+        return;
     if (cs->too_large) {
         char msg[128];
         snprintf(msg, sizeof msg, "The request body is larger than %ld bytes.",
@@ -219,62 +247,99 @@ static void dispatch(struct conn_state *cs)
         http_reply_err(r, APP_E_INTERNAL, NULL);
 }
 
+/* libmicrohttpd calls this once per request, right after the request line and before it
+ * parses the query: the request's state is made here (and handed to on_request as its
+ * con_cls; on_completed frees it). libmicrohttpd 0.9.75 allocates one record per query
+ * parameter from the connection's fixed memory and, when that runs out, neither answers nor
+ * reports it: the connection just closes. So a query over HTTP_ARGS_MAX parameters is cut at
+ * its '?' here, in libmicrohttpd's own read buffer (which it writes into itself while
+ * parsing), before it is parsed; dispatch() then answers 414. */
+static void *uri_logged(void *cls, const char *uri, struct MHD_Connection *mc)
+{
+    struct conn_state *cs = mem_zalloc(1, sizeof *cs);
+    (void)mc;
+    cs->req.app = cls;
+    atomic_fetch_add(&in_flight, 1);
+    char *q = uri ? strchr(uri, '?') : NULL;
+    if (q && q[1]) {
+        int args = 1;
+        for (const char *p = q + 1; *p && args <= HTTP_ARGS_MAX; p++)
+            args += *p == '&';
+        if (args > HTTP_ARGS_MAX) {
+            q[1] = '\0';
+            cs->too_many_args = true;
+        }
+    }
+    return cs;
+}
+
+/* The first call for a request (its head is read): fills the request and moves the
+ * connection into its body (or busy) phase. Returns false when the declared body is too
+ * large, to be answered at once. */
+static bool start_request(struct app *a, struct conn_state *cs, struct MHD_Connection *mc,
+                          const char *url, const char *method)
+{
+    cs->started = true;
+    cs->req.mc = mc;
+    cs->req.method = method;
+    cs->req.path = url;
+    const char *cl = MHD_lookup_connection_value(mc, MHD_HEADER_KIND, "Content-Length");
+    const char *te = MHD_lookup_connection_value(mc, MHD_HEADER_KIND, "Transfer-Encoding");
+    if (cl && strtoll(cl, NULL, 10) > a->cfg->max_body_bytes)
+        cs->too_large = true;
+    cs->bad_framing = te && strcasecmp(te, "chunked") != 0;
+    bool body = te || (cl && strtoll(cl, NULL, 10) > 0);
+    bool answer_now = cs->too_large || cs->bad_framing;
+    http_conn_phase(mc, body && !answer_now ? HTTP_PHASE_BODY : HTTP_PHASE_BUSY, mono_ms());
+    return !answer_now;
+}
+
+static void take_upload(struct app *a, struct conn_state *cs, const char *data, size_t n)
+{
+    if (cs->too_large || cs->len + n > (size_t)a->cfg->max_body_bytes) {
+        cs->too_large = true;
+        return;
+    }
+    if (cs->len + n + 1 > cs->cap) {
+        cs->cap = (cs->len + n + 1) * 2;
+        cs->body = mem_realloc(cs->body, cs->cap);
+    }
+    memcpy(cs->body + cs->len, data, n);
+    cs->len += n;
+    cs->body[cs->len] = '\0';
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *mc, const char *url,
                                   const char *method, const char *version,
                                   const char *upload_data, size_t *upload_size, void **con_cls)
 {
-    (void)version;
     struct app *a = cls;
     struct conn_state *cs = *con_cls;
-    if (!cs) {
-        cs = calloc(1, sizeof *cs);
-        if (!cs)
-            return MHD_NO;
-        atomic_fetch_add(&in_flight, 1);
-        cs->req.app = a;
-        cs->req.mc = mc;
-        cs->req.method = method;
-        cs->req.path = url;
-        const char *cl = MHD_lookup_connection_value(mc, MHD_HEADER_KIND, "Content-Length");
-        if (cl && strtoll(cl, NULL, 10) > a->cfg->max_body_bytes)
-            cs->too_large = true;
-        *con_cls = cs;
-        if (!cs->too_large)
+    if (!cs) /* not made by uri_logged: should not happen */
+        return MHD_NO;
+    if (!cs->started) {
+        if (start_request(a, cs, mc, url, method))
             return MHD_YES;
         /* Declared too large: answer now instead of reading the body. */
     } else if (*upload_size > 0) {
-        size_t n = *upload_size;
+        take_upload(a, cs, upload_data, *upload_size);
         *upload_size = 0;
-        if (cs->too_large || cs->len + n > (size_t)a->cfg->max_body_bytes) {
-            cs->too_large = true;
-            return MHD_YES;
-        }
-        if (cs->len + n + 1 > cs->cap) {
-            size_t cap = (cs->len + n + 1) * 2;
-            char *grown = realloc(cs->body, cap);
-            if (!grown)
-                abort();
-            cs->body = grown;
-            cs->cap = cap;
-        }
-        memcpy(cs->body + cs->len, upload_data, n);
-        cs->len += n;
-        cs->body[cs->len] = '\0';
         return MHD_YES;
     }
     if (cs->req.resp) /* already answered (early 413); ignore the rest */
         return MHD_YES;
-    int64_t t0 = now_micros();
+    http_conn_phase(mc, HTTP_PHASE_BUSY, mono_ms());
+    int64_t t0 = mono_us();
     snprintf(cs->req.request_id, sizeof cs->req.request_id, "%s%012llx", id_prefix,
              (unsigned long long)atomic_fetch_add(&id_counter, 1));
     log_set_request(cs->req.request_id, 0);
-    dispatch(cs);
+    dispatch(cs, version);
     log_set_request(NULL, 0);
     http_req *r = &cs->req;
     MHD_add_response_header(r->resp, "X-Request-Id", r->request_id);
     http_cors_decorate(r);
     enum MHD_Result ret = MHD_queue_response(mc, r->status, r->resp);
-    int64_t spent = now_micros() - t0;
+    int64_t spent = mono_us() - t0;
     metrics_observe(r->route ? (int)(r->route - http_routes) : -1, r->status, spent);
     log_access(r->request_id, method, url, r->status, spent, r->user_id);
     return ret;
@@ -289,11 +354,11 @@ static void on_completed(void *cls, struct MHD_Connection *mc, void **con_cls,
                          enum MHD_RequestTerminationCode toe)
 {
     (void)cls;
-    (void)mc;
     (void)toe;
     struct conn_state *cs = *con_cls;
     if (!cs)
         return;
+    http_conn_phase(mc, HTTP_PHASE_HEAD, mono_ms()); /* waiting for the next request */
     for (int i = 0; i < cs->req.nvars; i++)
         free(cs->req.vars[i]);
     if (cs->req.resp)
@@ -318,22 +383,9 @@ static void log_mhd(void *cls, const char *fmt, va_list ap)
 struct MHD_Daemon *http_start(struct app *a)
 {
     const struct config *cfg = a->cfg;
-    struct sockaddr_storage ss;
-    memset(&ss, 0, sizeof ss);
-    unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_USE_ITC;
-    struct sockaddr_in *sin = (struct sockaddr_in *)(void *)&ss;
-    struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)(void *)&ss;
-    if (inet_pton(AF_INET, cfg->host, &sin->sin_addr) == 1) {
-        sin->sin_family = AF_INET;
-        sin->sin_port = htons((uint16_t)cfg->port);
-    } else if (inet_pton(AF_INET6, cfg->host, &sin6->sin6_addr) == 1) {
-        sin6->sin6_family = AF_INET6;
-        sin6->sin6_port = htons((uint16_t)cfg->port);
-        flags |= MHD_USE_IPv6;
-    } else {
-        LOG_E("HOST must be an IPv4 or IPv6 address, got \"%s\"", cfg->host);
-        return NULL;
-    }
+    /* No listening socket of its own: the gate accepts and hands connections over. */
+    unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_USE_ITC |
+                     MHD_USE_NO_LISTEN_SOCKET;
     if (http_cors_setup(cfg) != 0)
         return NULL;
     unsigned char rnd[4];
@@ -343,19 +395,30 @@ struct MHD_Daemon *http_start(struct app *a)
     if (ur)
         fclose(ur);
     snprintf(id_prefix, sizeof id_prefix, "%02x%02x%02x%02x", rnd[0], rnd[1], rnd[2], rnd[3]);
-    struct MHD_Daemon *d = MHD_start_daemon(
-        flags, (uint16_t)cfg->port, NULL, NULL, on_request, a, MHD_OPTION_EXTERNAL_LOGGER,
-        log_mhd, NULL, MHD_OPTION_SOCK_ADDR,
-        (struct sockaddr *)&ss, MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg->threads,
-        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30, MHD_OPTION_CONNECTION_LIMIT, (unsigned)4000,
-        MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024,
-        /* headers and read buffer only (bodies are copied out): MHD clears the whole pool
-         * for every request, so a smaller pool is less work per request */
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)16384, MHD_OPTION_NOTIFY_COMPLETED,
-        on_completed, NULL, MHD_OPTION_END);
-    if (!d) {
-        LOG_E("cannot listen on %s:%d (in use, or not permitted)", cfg->host, cfg->port);
+    if (!http_mhd_errors_active())
+        LOG_W("libmicrohttpd's own error pages cannot be replaced: some errors will be HTML");
+    if (http_conn_setup(cfg) != 0) {
         http_cors_cleanup();
+        return NULL;
+    }
+    struct MHD_Daemon *d = MHD_start_daemon(
+        flags, 0, NULL, NULL, on_request, a, MHD_OPTION_EXTERNAL_LOGGER, log_mhd, NULL,
+        MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg->threads, MHD_OPTION_CONNECTION_TIMEOUT,
+        (unsigned)30, MHD_OPTION_CONNECTION_LIMIT, (unsigned)cfg->max_connections,
+        /* Request line, headers and their records (bodies are copied out). It must hold a
+         * head at the limits of http_internal.h with room to spare; libmicrohttpd zeroes
+         * the whole of it for every request, so it is no bigger than that. */
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_POOL_BYTES,
+        MHD_OPTION_URI_LOG_CALLBACK, uri_logged, a, MHD_OPTION_NOTIFY_COMPLETED, on_completed,
+        NULL, MHD_OPTION_NOTIFY_CONNECTION, http_conn_notify, NULL, MHD_OPTION_END);
+    if (!d || http_gate_start(cfg, d) != 0) {
+        if (!d)
+            LOG_E("cannot start libmicrohttpd");
+        else
+            MHD_stop_daemon(d);
+        http_conn_cleanup();
+        http_cors_cleanup();
+        return NULL;
     }
     return d;
 }
@@ -365,9 +428,10 @@ void http_stop(struct MHD_Daemon *d)
     if (!d)
         return;
     /* Drain: stop accepting, let requests in progress finish (bounded), then stop. */
-    MHD_quiesce_daemon(d);
+    http_gate_stop();
     for (int i = 0; i < 100 && atomic_load(&in_flight) > 0; i++)
         nanosleep(&(struct timespec){.tv_nsec = 100000000}, NULL);
     MHD_stop_daemon(d);
+    http_conn_cleanup();
     http_cors_cleanup();
 }

@@ -1218,8 +1218,9 @@ static void jwks_members_checked(void **state)
     auth_test_advance(f->a, AUTH_REFRESH_SECONDS + 1);
     expect_accept(f, sign_with(rsa_priv, R_JWA_ALG_RS256, NULL, claims(EXT_ISS, "b", 600)), "b");
 
-    json_t *j_bad = auth_keys_jwk_sanitized(jwk_json_with(rsa_pub, "d", "AAAA"));
-    assert_null(j_bad);
+    json_t *j_priv = jwk_json_with(rsa_pub, "d", "AAAA");
+    assert_null(auth_keys_jwk_sanitized(j_priv));
+    json_decref(j_priv);
     json_t *j_in = jwk_json_with(rsa_pub, "x5c", "MIIB");
     json_t *j_clean = auth_keys_jwk_sanitized(j_in);
     assert_non_null(j_clean);
