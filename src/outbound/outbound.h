@@ -25,10 +25,12 @@
 #define OUTBOUND_MAX_BYTES ((size_t)5 << 20)
 #define OUTBOUND_MAX_REDIRECTS 5
 #define OUTBOUND_NO_REDIRECTS (-1)
-/* Limits on what a caller passes (a bug, not an input, when exceeded). */
+/* Limits on what a caller passes (a bug, not an input, when exceeded: OUTBOUND_E_REQUEST). */
 #define OUTBOUND_MAX_HEADERS 32
 #define OUTBOUND_MAX_RESOLVE 16
 #define OUTBOUND_MAX_URL 8192
+#define OUTBOUND_LIMIT_MS 600000L                 /* timeouts above 10 minutes */
+#define OUTBOUND_LIMIT_BYTES ((size_t)1 << 30)   /* body caps above 1 GiB */
 
 typedef enum {
     OUTBOUND_OK = 0,
@@ -56,7 +58,8 @@ typedef enum {
     OUTBOUND_ADDR_MULTICAST,     /* 224/4, ff00::/8 */
     OUTBOUND_ADDR_BROADCAST,     /* 255.255.255.255 */
     OUTBOUND_ADDR_ULA,           /* fc00::/7 */
-    OUTBOUND_ADDR_DOCUMENTATION, /* 192.0.2/24, 198.51.100/24, 203.0.113/24, 2001:db8::/32, 3fff::/20 */
+    OUTBOUND_ADDR_DOCUMENTATION, /* 192.0.2/24, 198.51.100/24, 203.0.113/24, 2001:db8::/32,
+                                    3fff::/20 */
     OUTBOUND_ADDR_RESERVED       /* 240/4, 192.0.0/24, 198.18/15, IPv6 outside 2000::/3 ... */
 } outbound_class;
 
@@ -112,7 +115,8 @@ typedef struct outbound_client outbound_client;
 /* ---- client (outbound_client.c) ---- */
 
 /* Copies the settings into a new client; it stores them and does nothing global. Errors:
- * NULL when a timeout is negative. The caller frees it with outbound_free(). */
+ * NULL when a timeout is negative or above OUTBOUND_LIMIT_MS, or max_bytes is above
+ * OUTBOUND_LIMIT_BYTES. The caller frees it with outbound_free(). */
 outbound_client *outbound_new(const struct outbound_setup *s);
 void outbound_free(outbound_client *c);
 

@@ -55,6 +55,7 @@ struct call {
     char *origin;
     int hop;
     struct sink sink;
+    int opened;   /* sockets handed to libcurl in this hop */
     bool refused; /* the guard refused an address in this hop */
     outbound_class refused_class;
     char refused_msg[OUTBOUND_MESSAGE_MAX];
@@ -89,7 +90,9 @@ outbound_client *outbound_new(const struct outbound_setup *s)
 {
     static const struct outbound_setup none;
     s = s ? s : &none;
-    if (s->connect_timeout_ms < 0 || s->timeout_ms < 0)
+    if (s->connect_timeout_ms < 0 || s->timeout_ms < 0 ||
+        s->connect_timeout_ms > OUTBOUND_LIMIT_MS || s->timeout_ms > OUTBOUND_LIMIT_MS ||
+        s->max_bytes > OUTBOUND_LIMIT_BYTES)
         return NULL;
     outbound_client *c = mem_zalloc(1, sizeof *c);
     char ua[400], url[300];
@@ -181,6 +184,7 @@ static curl_socket_t open_socket(void *arg, curlsocktype purpose, struct curl_so
             return CURL_SOCKET_BAD;
         }
     }
+    k->opened++;
     return socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
 }
 
@@ -246,8 +250,11 @@ static const char *call_init(struct call *k, const outbound_client *c,
         return "a GET carries no body";
     if (o->body_len && !o->body)
         return "body_len without a body";
-    if (o->connect_timeout_ms < 0 || o->timeout_ms < 0 || o->max_redirects < -1)
-        return "negative timeout or redirect limit";
+    if (o->connect_timeout_ms < 0 || o->timeout_ms < 0 || o->max_redirects < -1 ||
+        o->connect_timeout_ms > OUTBOUND_LIMIT_MS || o->timeout_ms > OUTBOUND_LIMIT_MS)
+        return "timeout or redirect limit out of range";
+    if (o->max_bytes > OUTBOUND_LIMIT_BYTES)
+        return "max_bytes above 1 GiB";
     if (!lists_ok(o))
         return "bad header (\"Name: value\", no CR/LF, not one libcurl sets) or resolve entry";
     if (o->test_public_ip && !(k->has_test_ip = outbound_ip_parse(o->test_public_ip,
@@ -394,7 +401,8 @@ static outbound_err map_code(CURLcode rc, const struct call *k, struct outbound_
     if (rc == CURLE_OK)
         return OUTBOUND_OK;
     outbound_text_safe(d, sizeof d, k->errbuf[0] ? k->errbuf : curl_easy_strerror(rc));
-    if (k->refused && res->status == 0) {
+    /* the refusal is the reason when nothing else was even tried */
+    if (k->refused && (rc == CURLE_COULDNT_CONNECT || k->opened == 0)) {
         res->refused = k->refused_class;
         return say(res, OUTBOUND_E_BLOCKED, "%s", k->refused_msg);
     }
@@ -428,9 +436,11 @@ static outbound_err run_hop(CURL *h, struct call *k, const char *url,
         return say(res, OUTBOUND_E_TIMEOUT, "timed out before redirect %d", res->redirects);
     curl_easy_setopt(h, CURLOPT_URL, url);
     curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)left);
-    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, k->connect_ms < left ? k->connect_ms : (long)left);
+    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
+                     k->connect_ms < left ? k->connect_ms : (long)left);
     set_method(h, k);
-    struct curl_slist *headers = headers_for_hop(k), *resolve = resolve_for_hop(k->o->resolve, k->hop);
+    struct curl_slist *headers = headers_for_hop(k);
+    struct curl_slist *resolve = resolve_for_hop(k->o->resolve, k->hop);
     curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
     curl_easy_setopt(h, CURLOPT_RESOLVE, resolve);
     curl_slist_free_all(k->headers);
@@ -440,6 +450,7 @@ static outbound_err run_hop(CURL *h, struct call *k, const char *url,
     k->sink.len = 0;
     k->sink.too_large = false;
     k->refused = false;
+    k->opened = 0;
     k->errbuf[0] = '\0';
     res->status = 0;
     CURLcode rc = curl_easy_perform(h);

@@ -248,9 +248,9 @@ void outbound_text_safe(char *dst, size_t cap, const char *src)
 
 static const char *note_for(const struct outbound_ip *ip)
 {
-    static const unsigned char aws6[16] = {0xFD, 0x00, 0x0E, 0xC2, [15] = 0x54};
-    if (ip->family == AF_INET &&
-        (be32(ip->a) == 0xA9FEA9FEu || be32(ip->a) == 0x64646CC8u)) /* .254, Alibaba */
+    static const unsigned char aws6[16] = {0xFD, 0x00, 0x0E, 0xC2, [14] = 0x02, [15] = 0x54};
+    /* 169.254.169.254 (AWS, GCP, Azure, Oracle...), 100.100.100.200 (Alibaba), fd00:ec2::254 */
+    if (ip->family == AF_INET && (be32(ip->a) == 0xA9FEA9FEu || be32(ip->a) == 0x646464C8u))
         return "cloud metadata";
     if (ip->family == AF_INET6 && !memcmp(ip->a, aws6, 16))
         return "cloud metadata";

@@ -137,6 +137,21 @@ static void test_json_ok(void **state)
     assert_null(r.body); /* cleanup zeroes */
 }
 
+/* Credentials in a URL are used, never shown back. */
+static void test_userinfo_not_shown(void **state)
+{
+    (void)state;
+    struct outbound_result r;
+    char url[128];
+    snprintf(url, sizeof url, "http://manager:hunter2@127.0.0.1:%d/echo", sv.port);
+    assert_int_equal(outbound_request(client, url, &(struct outbound_opts){.allow_private = true},
+                                      &r),
+                     OUTBOUND_OK);
+    assert_non_null(strstr(r.body, "\"authorization\": \"Basic ")); /* sent to the server */
+    assert_string_equal(r.final_url, at("127.0.0.1", "/echo"));
+    outbound_result_cleanup(&r);
+}
+
 static void test_identity_headers(void **state)
 {
     (void)state;
@@ -400,6 +415,8 @@ static void test_bad_requests(void **state)
         {.method = "GET", .body = "x", .body_len = 1},
         {.method = "TRACE"},
         {.timeout_ms = -1},
+        {.timeout_ms = OUTBOUND_LIMIT_MS + 1},
+        {.max_bytes = OUTBOUND_LIMIT_BYTES + 1},
         {.test_public_ip = "not an address"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
@@ -627,6 +644,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_json_ok),
+        cmocka_unit_test(test_userinfo_not_shown),
         cmocka_unit_test(test_identity_headers),
         cmocka_unit_test(test_gzip_is_decoded),
         cmocka_unit_test(test_server_error_is_a_status),

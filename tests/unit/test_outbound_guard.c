@@ -223,6 +223,11 @@ static void test_messages_name_the_class(void **state)
     outbound_check_url("http://[64:ff9b::a9fe:a9fe]/", false, NULL, NULL, msg, sizeof msg);
     assert_string_equal(msg, "refused: 64:ff9b::a9fe:a9fe is link-local "
                              "(NAT64 169.254.169.254, cloud metadata)");
+    outbound_check_url("http://100.100.100.200/", false, NULL, NULL, msg, sizeof msg);
+    assert_string_equal(msg, "refused: 100.100.100.200 is shared address space (CGNAT) "
+                             "(cloud metadata)");
+    outbound_check_url("http://[fd00:ec2::254]/", false, NULL, NULL, msg, sizeof msg);
+    assert_string_equal(msg, "refused: fd00:ec2::254 is unique local (IPv6 ULA) (cloud metadata)");
     outbound_check_url("http://172.16.0.0/", false, NULL, NULL, msg, sizeof msg);
     assert_string_equal(msg, "refused: 172.16.0.0 is private (RFC 1918)");
     outbound_check_url("http://0x7f.1/", false, NULL, NULL, msg, sizeof msg);
