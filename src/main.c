@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* The peterental command line: serve, migrate, token, version. Each subcommand loads
- * the configuration (environment, or --config FILE) and owns what it builds. */
+/* The peterental command line: serve, migrate, token, fetch, version. Each subcommand loads
+ * the configuration (environment, or --config FILE) and owns what it builds. libcurl's
+ * global state is set up here, once, before any thread starts (curl_global_init). */
 #include <getopt.h>
 #include <pthread.h>
 #include <stdbool.h>
@@ -8,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <curl/curl.h>
 
 #include "core/app.h"
 #include "core/auth.h"
@@ -17,6 +20,7 @@
 #include "core/log.h"
 #include "core/migrate.h"
 #include "core/respcache.h"
+#include "outbound/outbound.h"
 #include "service/service.h"
 #include "users/users.h"
 
@@ -29,6 +33,8 @@ static void usage(FILE *out)
             "  migrate   apply pending migrations and exit\n"
             "  token     print a JWT signed by the built-in issuer:\n"
             "              token --sub ID [--email E] [--name \"First Last\"] [--ttl SECONDS]\n"
+            "  fetch     fetch a URL through the outbound client and address guard:\n"
+            "              fetch [--timeout MS] URL\n"
             "  version   print the version\n\n"
             "`peterental COMMAND --help` describes one command.\n\n");
     config_help(out);
@@ -186,7 +192,7 @@ int main(int argc, char **argv)
         printf("peterental %s\n", PETE_VERSION);
         return 0;
     }
-    if (help && strcmp(cmd, "token") != 0) {
+    if (help && strcmp(cmd, "token") != 0 && strcmp(cmd, "fetch") != 0) {
         if (!strcmp(cmd, "serve"))
             printf("Usage: peterental serve\nApplies pending migrations, then serves the API.\n\n");
         else if (!strcmp(cmd, "migrate"))
@@ -202,6 +208,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "libsodium failed to initialise\n");
         return 1;
     }
+    curl_global_init(CURL_GLOBAL_DEFAULT);
     int rc;
     if (!strcmp(cmd, "serve"))
         rc = cmd_serve(&cfg);
@@ -209,10 +216,15 @@ int main(int argc, char **argv)
         rc = cmd_migrate(&cfg);
     else if (!strcmp(cmd, "token"))
         rc = cmd_token(&cfg, argc - i, argv + i);
+    else if (!strcmp(cmd, "fetch"))
+        rc = outbound_cli_main(&(struct outbound_setup){.public_url = cfg.public_url,
+                                                        .allow_private = cfg.scrape_allow_private},
+                               argc - i, argv + i, stdout, stderr);
     else {
         fprintf(stderr, "peterental: unknown command \"%s\" (see --help)\n", cmd);
         rc = 2;
     }
     config_cleanup(&cfg);
+    curl_global_cleanup();
     return rc;
 }
