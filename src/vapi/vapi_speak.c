@@ -340,6 +340,8 @@ static size_t unit_marker(const char *s, const char **say)
  * the unit starts, *say the word to say. false when there is none. */
 static bool find_unit(const char *s, size_t *cut, const char **unit, const char **say)
 {
+    if (!s[0])
+        return false;
     for (size_t i = 1; s[i]; i++) {
         if (s[i - 1] != ' ')
             continue;

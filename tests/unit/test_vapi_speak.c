@@ -167,6 +167,9 @@ static void test_address(void **state)
     S(vapi_speak_address(B, "**9 Pine Ct**\n", NULL, NULL), "9 Pine Ct");
     S(vapi_speak_address(B, "", "6", "Norman"), "");
     S(vapi_speak_address(B, NULL, NULL, NULL), "");
+    /* found by fuzzing: a line that is empty before its first comma */
+    S(vapi_speak_address(B, ", 412 W Oak Ave #7", NULL, NULL), "");
+    S(vapi_speak_address(B, ",, k 412 West Oak Avenue #7, Norman", "6", "Norman"), "");
 }
 
 static struct rental listing(void)
