@@ -51,6 +51,8 @@ static void sw_put(struct sw *w, const char *s)
     sw_putn(w, s, strlen(s));
 }
 
+/* For short formats (numbers, dates): text longer than 127 bytes is cut, and then the cut
+ * never leaves half a character. Arbitrary strings go through sw_put. */
 __attribute__((format(printf, 2, 3))) static void sw_printf(struct sw *w, const char *fmt, ...)
 {
     char buf[128];
@@ -58,8 +60,17 @@ __attribute__((format(printf, 2, 3))) static void sw_printf(struct sw *w, const 
     va_start(ap, fmt);
     int n = vsnprintf(buf, sizeof buf, fmt, ap);
     va_end(ap);
-    if (n > 0)
-        sw_putn(w, buf, (size_t)n < sizeof buf ? (size_t)n : sizeof buf - 1);
+    if (n <= 0)
+        return;
+    size_t len = (size_t)n < sizeof buf ? (size_t)n : sizeof buf - 1;
+    if ((size_t)n >= sizeof buf) {
+        size_t start = len;
+        while (start > 0 && ((unsigned char)buf[start - 1] & 0xC0) == 0x80)
+            start--;
+        if (start > 0 && (unsigned char)buf[start - 1] >= 0xC0)
+            len = start - 1; /* the last character lost its tail */
+    }
+    sw_putn(w, buf, len);
 }
 
 /* ---- numbers ------------------------------------------------------------------------------ */
@@ -393,18 +404,23 @@ size_t vapi_speak_address(char *dst, size_t cap, const char *property_address,
     }
     if (has_unit) {
         sw_putn(&w, line, trim_end(line, cut, " ,-"));
-        sw_printf(&w, ", %s %s", say, u);
     } else {
         sw_putn(&w, line, trim_end(line, strlen(line), " ,-"));
         vapi_speak_sanitize(extra, sizeof extra, unit ? unit : "");
-        const char *x = extra + strspn(extra, "# ");
-        has_unit = *x && w.n > 0;
-        if (has_unit)
-            sw_printf(&w, ", unit %s", x);
+        u = extra + strspn(extra, "# ");
+        has_unit = *u && w.n > 0;
+    }
+    if (has_unit) {
+        sw_put(&w, ", ");
+        sw_put(&w, say);
+        sw_put(&w, " ");
+        sw_put(&w, u);
     }
     vapi_speak_sanitize(extra, sizeof extra, city ? city : "");
-    if (*extra && w.n > 0)
-        sw_printf(&w, "%s in %s", has_unit ? "," : "", extra);
+    if (*extra && w.n > 0) {
+        sw_put(&w, has_unit ? ", in " : " in ");
+        sw_put(&w, extra);
+    }
     return w.n;
 }
 
@@ -440,8 +456,10 @@ size_t vapi_speak_rental(char *dst, size_t cap, const struct rental *r,
         put_join(&w, parts, 3);
     }
     bool rooms = studio || *beds || *baths || *sqft;
-    if (*price)
-        sw_printf(&w, "%s%s", rooms ? ", for " : " rents for ", price);
+    if (*price) {
+        sw_put(&w, rooms ? ", for " : " rents for ");
+        sw_put(&w, price);
+    }
     else if (!rooms)
         sw_put(&w, " is listed");
     struct vapi_date d;
@@ -451,7 +469,9 @@ size_t vapi_speak_rental(char *dst, size_t cap, const struct rental *r,
         snprintf(avail, sizeof avail, "not available right now");
     else
         vapi_speak_available(avail, sizeof avail, dated ? &d : NULL, today);
-    sw_printf(&w, ", %s.", avail);
+    sw_put(&w, ", ");
+    sw_put(&w, avail);
+    sw_put(&w, ".");
     return w.n;
 }
 

@@ -167,6 +167,19 @@ static void test_address(void **state)
     S(vapi_speak_address(B, "**9 Pine Ct**\n", NULL, NULL), "9 Pine Ct");
     S(vapi_speak_address(B, "", "6", "Norman"), "");
     S(vapi_speak_address(B, NULL, NULL, NULL), "");
+    /* found by fuzzing: a long unit whose characters straddle an internal 128-byte cut */
+    char addr[256], out[VAPI_SPEAK_MAX];
+    size_t o = (size_t)snprintf(addr, sizeof addr, "12 West Oak Ave #");
+    memset(addr + o, 'X', 101);
+    o += 101;
+    for (int i = 0; i < 30; i++, o += 2)
+        memcpy(addr + o, "\xc3\xa9", 2);
+    addr[o] = '\0';
+    size_t n = vapi_speak_address(out, sizeof out, addr, NULL, NULL);
+    assert_int_equal(n, strlen(out));
+    assert_true(text_utf8_valid(out));
+    assert_non_null(strstr(out, "12 West Oak Ave, unit XXX"));
+    assert_non_null(strstr(out, "\xc3\xa9\xc3\xa9\xc3\xa9"));
     /* found by fuzzing: a line that is empty before its first comma */
     S(vapi_speak_address(B, ", 412 W Oak Ave #7", NULL, NULL), "");
     S(vapi_speak_address(B, ",, k 412 West Oak Avenue #7, Norman", "6", "Norman"), "");
