@@ -3,6 +3,8 @@
  * appointments). For now this header holds the pure parts, which need no database, no
  * network and no clock (the caller passes "now"):
  *   calendar_slots.c   free slots in the tenant's zone and the bookability check;
+ *   calendar_ics.c     iCalendar (RFC 5545): a writer for the feed and CalDAV PUT, and a
+ *                      bounded reader for CalDAV REPORT results (untrusted input).
  * The service, store and handlers join this folder later, each in its own section. */
 #ifndef PETE_CALENDAR_CALENDAR_H
 #define PETE_CALENDAR_CALENDAR_H
@@ -118,5 +120,82 @@ app_err calendar_check_bookable(const struct calendar_rules *r, int64_t start, i
  * booked at least 60 minutes ahead."; written into buf (NUL-terminated, truncated to len). */
 void calendar_bookable_message(enum calendar_bookable reason, const struct calendar_rules *r,
                                char *buf, size_t len);
+
+/* ==== iCalendar (calendar_ics.c) ======================================================= */
+
+/* One event to write. Strings are UTF-8 (invalid bytes become U+FFFD, control characters
+ * other than line breaks are dropped) and borrowed; NULL or "" leaves a property out. */
+struct calendar_ics_event {
+    const char *uid;         /* required */
+    int64_t stamp;           /* DTSTAMP: when this version was written (UTC) */
+    int64_t start, end;      /* UTC, years 0001-9999, end >= start */
+    int sequence;            /* SEQUENCE, written when > 0 (raise it on each reschedule) */
+    const char *summary;
+    const char *location;
+    const char *description;
+    const char *status;      /* "CONFIRMED", "TENTATIVE", "CANCELLED" or NULL */
+    const char *attendee_name;   /* CN of the ATTENDEE */
+    const char *attendee_email;  /* mailto: of the ATTENDEE; no ATTENDEE without it */
+    const char *organizer_name;
+    const char *organizer_email; /* ORGANIZER, written only with an email */
+};
+
+/* The feed: one VCALENDAR (METHOD:PUBLISH, X-WR-CALNAME name when given) with a VEVENT per
+ * event. Lines end in CRLF and are folded at 75 octets, never inside a UTF-8 sequence; TEXT
+ * values are escaped (backslash, semicolon, comma, newline). An email that is not plain
+ * printable ASCII with an '@' (no space, quote, comma, semicolon or backslash) leaves its
+ * ATTENDEE or ORGANIZER out rather than risk the line. Returns a new NUL-terminated string
+ * (free()) with its length in *len (may be NULL), or NULL when an event breaks the rules
+ * above (no uid, times out of range, end before start, unknown status). */
+char *calendar_ics_feed(const struct calendar_ics_event *events, size_t n, const char *name,
+                        size_t *len);
+/* One event as the VCALENDAR object a CalDAV PUT stores (RFC 4791 4.1: no METHOD).
+ * As calendar_ics_feed otherwise. */
+char *calendar_ics_object(const struct calendar_ics_event *ev, size_t *len);
+
+/* Reader bounds: a larger input is refused; events past the cap are not read (the list
+ * says so); an unfolded content line longer than the cap is ignored as if absent. */
+#define CALENDAR_ICS_MAX_INPUT (8u * 1024 * 1024)
+#define CALENDAR_ICS_MAX_EVENTS 5000
+#define CALENDAR_ICS_MAX_LINE 4096
+#define CALENDAR_ICS_UID_SIZE 256
+#define CALENDAR_ICS_MAX_ZONES 16 /* distinct TZIDs per input; more read as zone_unknown */
+
+/* One VEVENT as read. Times are UTC instants. */
+struct calendar_ics_vevent {
+    char uid[CALENDAR_ICS_UID_SIZE]; /* unescaped, cut at a character boundary; "" if none */
+    int64_t start;
+    int64_t end;       /* DTEND, else DTSTART + DURATION, else a day (dates) or start */
+    bool all_day;      /* DTSTART is a DATE: local midnights of the default zone */
+    bool floating;     /* a DATE-TIME without Z or TZID: read in the default zone */
+    bool zone_unknown; /* TZID not in tzdata (or past the zone cap): read in the default zone */
+    bool transparent;  /* TRANSP:TRANSPARENT (free): does not block */
+    bool cancelled;    /* STATUS:CANCELLED: does not block */
+    bool recurring;    /* RRULE or RDATE present: NOT expanded, only the first instance is
+                        * here; ask the CalDAV server to expand (calendar-query <C:expand>) */
+};
+
+struct calendar_ics_list {
+    struct calendar_ics_vevent *items;
+    size_t n;
+    size_t skipped;  /* VEVENTs dropped: no or unreadable DTSTART, bad DTEND/DURATION, end
+                      * before start, a date outside 0001-9999 */
+    bool truncated;  /* more than CALENDAR_ICS_MAX_EVENTS VEVENTs */
+};
+
+/* Reads the VEVENTs of text (len bytes, need not be NUL-terminated; CRLF or LF line ends;
+ * folded lines joined; VEVENTs found at any depth, components nested in them such as VALARM
+ * ignored; a VEVENT without its END is dropped). DTSTART/DTEND/DURATION as RFC 5545 3.3.5
+ * and 3.3.6: "Z" is UTC, TZID=<IANA zone> goes through core/tz.h (a time the clocks skip is
+ * moved forward by the gap, an ambiguous one is the first), floating times and DATEs use
+ * default_zone; days and weeks of a DURATION are calendar days in the start's zone, hours,
+ * minutes and seconds are exact. No recursion; work and memory are linear in len.
+ * *out (zeroed by the caller) owns items on success (calendar_ics_list_cleanup).
+ * Errors: APP_E_PARAM when text is NULL or len > CALENDAR_ICS_MAX_INPUT; APP_E_INTERNAL when
+ * default_zone cannot be loaded. Malformed content is never an error: it is skipped. */
+app_err calendar_ics_read(const char *text, size_t len, const char *default_zone,
+                          struct calendar_ics_list *out);
+/* Releases l's items and zeroes it; accepts a zeroed list. */
+void calendar_ics_list_cleanup(struct calendar_ics_list *l);
 
 #endif
