@@ -20,6 +20,7 @@
 
 #include "core/http.h"
 #include "core/log.h"
+#include "core/tz.h"
 #include "core/valid.h"
 #include "rentals/rentals.h"
 #include "users/users.h"
@@ -126,7 +127,7 @@ static void serialise(const struct rental *r)
     rentals_buf_free(&b);
     if (r->available_date) {
         char day[64];
-        rentals_format_day(rentals_date_days(r->available_date), day, sizeof day);
+        civil_format_day(civil_date_days(r->available_date), day, sizeof day);
     }
 }
 

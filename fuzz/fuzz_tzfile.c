@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
-/* libFuzzer target for the TZif reader (src/rentals/rentals_tz.c), which only reads zones by
- * name from $TZDIR: a private temporary TZDIR holds one zone, a symbolic link to an in-memory
- * file (memfd; rewriting a disk file per input costs milliseconds), each input is written
- * there and looked up at a few instants (before, inside and after the usual transition tables, so both the
- * transition search and the POSIX TZ footer rules run). users_tz_valid checks the same file. */
+/* libFuzzer target for the TZif reader (src/core/tz.c), which only reads zones by name from
+ * $TZDIR: a private temporary TZDIR holds one zone, a symbolic link to an in-memory file
+ * (memfd; rewriting a disk file per input costs milliseconds), each input is written there,
+ * loaded with tz_load and looked up at a few instants (before, inside and after the usual
+ * transition tables, so both the transition search and the POSIX TZ footer rules run), the
+ * same wall-clock readings are converted back with tz_to_utc, and tz_valid checks the file. */
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -14,8 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "rentals/rentals.h"
-#include "users/users.h"
+#include "core/tz.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -72,10 +72,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             abort();
         done += (size_t)n;
     }
-    for (size_t i = 0; i < sizeof when / sizeof when[0]; i++) {
-        long off = 0; /* a hostile file may name any offset: only safety is checked */
-        (void)rentals_tz_offset(ZONE, when[i], &off);
+    struct tz_zone *z = tz_load(ZONE);
+    for (size_t i = 0; z && i < sizeof when / sizeof when[0]; i++) {
+        /* a hostile file may name any offset: only safety is checked */
+        enum tz_local_kind kind;
+        char buf[CIVIL_WHEN_SIZE];
+        (void)tz_to_utc(z, tz_local(z, when[i]), &kind);
+        tz_format_when(z, when[i], buf, sizeof buf);
     }
-    (void)users_tz_valid(ZONE);
+    tz_free(z);
+    (void)tz_valid(ZONE);
     return 0;
 }

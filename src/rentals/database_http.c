@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/tz.h"
 #include "rentals/rentals.h"
 
 #define SOURCE_NOT_FOUND_MSG "Source not found."
@@ -115,7 +116,7 @@ int rentals_http_db_available(http_req *r)
     app_err e = rentals_available(r->app, r->user_id, &l, &today, email, sizeof email);
     if (e != APP_OK)
         return http_reply_err(r, e, NULL);
-    rentals_format_day(today.day, date, sizeof date);
+    civil_format_day(today.day, date, sizeof date);
     rentals_buf_reserve(&b, 512 + (size_t)l.n * RENTALS_JSON_ESTIMATE);
     ADD_LIT(&b, "{\"status\":\"success\"");
     add_field(&b, "user_email", email);
@@ -124,7 +125,7 @@ int rentals_http_db_available(http_req *r)
     ADD_LIT(&b, ",\"rentals\":[");
     for (int i = 0; i < l.n; i++) {
         if (l.days[i] > 0) {
-            rentals_format_day(rentals_date_days(l.items[i].available_date), when, sizeof when);
+            civil_format_day(civil_date_days(l.items[i].available_date), when, sizeof when);
             snprintf(status, sizeof status, "Available %s", when);
         } else {
             snprintf(status, sizeof status, "Available Now");

@@ -3,8 +3,8 @@
  * tracks (rental_sources). Layers:
  *   rentals_store.c     all SQL (both dialects), every statement filtered on user_id;
  *   rentals_valid.c     JSON body -> struct rental rules (one 422 listing every problem);
- *   rentals_service.c   transactions, pagination cursors, availability in the tenant's zone;
- *   rentals_tz.c        today in an IANA zone from the system tzdata;
+ *   rentals_service.c   transactions, pagination cursors, availability in the tenant's zone
+ *                       (core/tz.h);
  *   rentals_json.c      struct -> SPEC JSON;
  *   rentals_http.c, database_http.c   handlers for /rentals and /database/....
  * Another tenant's row is always APP_E_NOTFOUND. */
@@ -235,15 +235,6 @@ app_err rentals_source_delete(struct app *a, int64_t user_id, int64_t id);
 char *rentals_cursor_encode(int64_t after_id);
 /* Decodes a cursor; false when it is not one of ours. */
 bool rentals_cursor_decode(const char *cursor, int64_t *after_id);
-/* Today in the IANA zone tz (falls back to UTC when unknown): days since 1970-01-01.
- * Thread-safe (rentals_tz.c reads tzdata itself; no process-wide TZ, no libical state). */
-int64_t rentals_today_in_zone(const char *tz);
-/* UTC offset in seconds of zone at Unix time t into *off; false when the zone is unknown. */
-bool rentals_tz_offset(const char *zone, int64_t t, long *off);
-/* Days since 1970-01-01 of a valid "YYYY-MM-DD". */
-int64_t rentals_date_days(const char *date);
-/* A day number as "November 27, 2026" (also "Available March 02, 2026"). */
-void rentals_format_day(int64_t days, char *buf, size_t len);
 
 /* ---- JSON (rentals_json.c); new references ---- */
 

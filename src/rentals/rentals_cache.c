@@ -11,6 +11,7 @@
 
 #include "core/log.h"
 #include "core/respcache.h"
+#include "core/tz.h"
 #include "rentals/rentals.h"
 #include "users/users.h"
 
@@ -55,7 +56,7 @@ bool rentals_cache_reply(http_req *r, const char *key, bool zone_today, int64_t 
     if (!body)
         return false;
     if (zone_today &&
-        (!parse_today(aux, &day, zone, sizeof zone) || rentals_today_in_zone(zone) != day)) {
+        (!parse_today(aux, &day, zone, sizeof zone) || tz_today(zone) != day)) {
         free(body); /* counted on another day: the next rendering replaces it */
         return false;
     }

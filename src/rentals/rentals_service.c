@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /* Rentals rules: each operation is one tenant transaction (db_begin_tenant sets the
  * row-level security tenant on PostgreSQL), keyset cursors, and "available" dates
- * evaluated in the tenant's time zone (rentals_tz.c). */
+ * evaluated in the tenant's time zone (core/tz.h). */
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/tz.h"
 #include "rentals/rentals.h"
 #include "users/users.h"
 
@@ -173,46 +174,6 @@ app_err rentals_stats(struct app *a, int64_t user_id, struct rental_stats *out, 
 
 /* ---- availability ------------------------------------------------------------------- */
 
-/* Days since 1970-01-01 of a proleptic Gregorian date (Hinnant's days_from_civil). */
-static int64_t days_from_civil(int64_t y, int64_t m, int64_t d)
-{
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;
-    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
-static void civil_from_days(int64_t z, int *y, int *m, int *d)
-{
-    z += 719468;
-    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-    int64_t doe = z - era * 146097;
-    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    int64_t mp = (5 * doy + 2) / 153;
-    *d = (int)(doy - (153 * mp + 2) / 5 + 1);
-    *m = (int)(mp < 10 ? mp + 3 : mp - 9);
-    *y = (int)(yoe + era * 400 + (*m <= 2));
-}
-
-int64_t rentals_date_days(const char *date)
-{
-    return days_from_civil(atoi(date), atoi(date + 5), atoi(date + 8));
-}
-
-/* "November 27, 2026" for a day number. */
-void rentals_format_day(int64_t days, char *buf, size_t len)
-{
-    static const char *const months[12] = {"January", "February", "March", "April",
-                                           "May", "June", "July", "August",
-                                           "September", "October", "November", "December"};
-    int y, m, d;
-    civil_from_days(days, &y, &m, &d);
-    snprintf(buf, len, "%s %02d, %d", months[m - 1], d, y);
-}
-
 struct avail_key {
     int days;
     bool has_price;
@@ -243,7 +204,7 @@ static void sort_available(struct rental_list *l, int64_t today)
         abort();
     for (int i = 0; i < l->n; i++) {
         const struct rental *r = &l->items[i];
-        int64_t days = r->available_date ? rentals_date_days(r->available_date) - today : 0;
+        int64_t days = r->available_date ? civil_date_days(r->available_date) - today : 0;
         keys[i] = (struct avail_key){days > 0 ? (int)(days > 100000 ? 100000 : days) : 0,
                                      r->has_price, r->price, r->id, i};
     }
@@ -276,7 +237,7 @@ app_err rentals_available(struct app *a, int64_t user_id, struct rental_list *ou
         return rc;
     }
     snprintf(today->zone, sizeof today->zone, "%s", s.timezone[0] ? s.timezone : "UTC");
-    today->day = rentals_today_in_zone(today->zone);
+    today->day = tz_today(today->zone);
     sort_available(out, today->day);
     return APP_OK;
 }

@@ -152,8 +152,6 @@ json_t *users_settings_to_json(const struct user_settings *s);
 char *users_hours_dump(const struct user_settings *s);
 /* Parses stored business_hours text into s->hours; -1 when malformed. */
 int users_hours_load(struct user_settings *s, const char *text);
-/* True when name is a time zone present in tzdata (TZDIR or /usr/share/zoneinfo). */
-bool users_tz_valid(const char *name);
 /* True when s looks like an email address (one @, dotted domain, no spaces, <= 254). */
 bool users_email_plausible(const char *s);
 

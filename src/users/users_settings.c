@@ -2,23 +2,19 @@
 /* Settings rules and their JSON, without a database: defaults (SPEC §4), validation of a
  * PUT/PATCH body into a struct user_settings (every rule problem collected, wrong JSON types
  * reported by field name), the API representation, and the stored form of business hours.
- * Also the time zone and email plausibility checks shared with other domains. */
+ * Also the email plausibility check shared with other domains (zones: core/tz.h). */
 #include <ctype.h>
-#include <fcntl.h>
 #include <math.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
+#include "core/tz.h"
 #include "users/users.h"
 
 const char *const users_day_names[7] = {"monday", "tuesday", "wednesday", "thursday",
                                         "friday", "saturday", "sunday"};
-
-#define TZ_DEFAULT_DIR "/usr/share/zoneinfo"
 
 void users_settings_defaults(struct user_settings *s)
 {
@@ -38,45 +34,6 @@ void users_settings_defaults(struct user_settings *s)
 }
 
 /* ---- shared checks ---- */
-
-static bool tz_name_ok(const char *name)
-{
-    size_t n = strlen(name);
-    if (n == 0 || n >= 64 || name[0] == '/' || name[0] == '-' || name[n - 1] == '/')
-        return false;
-    if (strstr(name, "..") || strstr(name, "//"))
-        return false;
-    for (const char *p = name; *p; p++) {
-        unsigned char ch = (unsigned char)*p;
-        if (!isalnum(ch) && ch != '_' && ch != '-' && ch != '+' && ch != '/')
-            return false;
-    }
-    /* tzdata files that are not zones a calendar can use */
-    return strcmp(name, "localtime") != 0 && strcmp(name, "posixrules") != 0 &&
-           strncmp(name, "posix/", 6) != 0 && strncmp(name, "right/", 6) != 0;
-}
-
-bool users_tz_valid(const char *name)
-{
-    if (!name || !tz_name_ok(name))
-        return false;
-    const char *dir = getenv("TZDIR");
-    if (!dir || !*dir)
-        dir = TZ_DEFAULT_DIR;
-    char path[512];
-    if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, name) >= sizeof path)
-        return false;
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-    if (fd < 0)
-        return false;
-    struct stat st;
-    char magic[4];
-    bool ok = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
-              read(fd, magic, sizeof magic) == (ssize_t)sizeof magic &&
-              memcmp(magic, "TZif", 4) == 0;
-    close(fd);
-    return ok;
-}
 
 bool users_email_plausible(const char *s)
 {
@@ -300,7 +257,7 @@ static void apply_timezone(const json_t *j, struct user_settings *s, struct vche
         snprintf(s->timezone, sizeof s->timezone, "America/Chicago");
     else if (!json_is_string(j))
         type_err(v, "timezone", "a string");
-    else if (!users_tz_valid(json_string_value(j)))
+    else if (!tz_valid(json_string_value(j)))
         vcheck_fail(v, "timezone", "unknown time zone; use an IANA name like America/Chicago");
     else
         snprintf(s->timezone, sizeof s->timezone, "%s", json_string_value(j));

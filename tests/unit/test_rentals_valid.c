@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Rental body rules (one 422 listing every bad field, 400 for a wrong JSON type), PATCH
- * semantics, source bodies, URL hosts, calendar dates, keyset cursors, day arithmetic and
- * time-zone offsets read from tzdata. No database. */
+ * semantics, source bodies, URL hosts, calendar dates and keyset cursors. No database.
+ * (Day arithmetic and time zones: test_tz.c.) */
 #include "testutil.h"
 
 #include <math.h>
@@ -341,59 +341,6 @@ static void test_dates(void **state)
     assert_false(rentals_valid_date("2026-1-01"));
     assert_false(rentals_valid_date("2026-01-01T00:00:00Z"));
     assert_false(rentals_valid_date("tomorrow"));
-    assert_int_equal(rentals_date_days("1970-01-01"), 0);
-    assert_int_equal(rentals_date_days("2026-03-02") - rentals_date_days("2026-02-27"), 3);
-    assert_int_equal(rentals_date_days("2025-01-01") - rentals_date_days("2024-01-01"), 366);
-    char buf[48];
-    rentals_format_day(rentals_date_days("2026-11-27"), buf, sizeof buf);
-    assert_string_equal(buf, "November 27, 2026");
-    rentals_format_day(rentals_date_days("2026-03-02"), buf, sizeof buf);
-    assert_string_equal(buf, "March 02, 2026");
-}
-
-static void test_today_in_zones(void **state)
-{
-    (void)state;
-    /* UTC+14 and UTC-12 are always 26 hours apart: 1 or 2 calendar days. */
-    int64_t east = rentals_today_in_zone("Pacific/Kiritimati");
-    int64_t west = rentals_today_in_zone("Etc/GMT+12");
-    assert_true(east - west == 1 || east - west == 2);
-    int64_t utc = rentals_today_in_zone("UTC");
-    assert_int_equal(rentals_today_in_zone("Not/AZone"), utc);
-    assert_true(utc >= west && utc <= east);
-}
-
-/* Expected offsets computed with Python's zoneinfo on the same tzdata; years past 2037
- * exercise the POSIX TZ footer (northern and southern DST, <-04> names, /24 times). */
-static void test_zone_offsets(void **state)
-{
-    (void)state;
-    static const struct {
-        const char *zone;
-        long long t;
-        long off;
-    } cases[] = {
-        {"America/Chicago", 1782907200LL, -18000},   {"America/Chicago", 1768478400LL, -21600},
-        {"America/Chicago", 2382523200LL, -18000},   {"America/Chicago", 2395742400LL, -21600},
-        {"Australia/Sydney", 2367619200LL, 39600},   {"Australia/Sydney", 2383257600LL, 36000},
-        {"Europe/Paris", 1774745999LL, 3600},        {"Europe/Paris", 1774746000LL, 7200},
-        {"Europe/Paris", 2424301199LL, 7200},        {"Europe/Paris", 2424301200LL, 3600},
-        {"Asia/Kolkata", 1777939200LL, 19800},       {"Etc/GMT+12", 1777939200LL, -43200},
-        {"Pacific/Kiritimati", 1777939200LL, 50400}, {"America/Sao_Paulo", 1767225600LL, -10800},
-        {"UTC", 1767225600LL, 0},                    {"America/Chicago", -3786825600LL, -21036},
-        {"America/Santiago", 2399155200LL, -10800},  {"America/Santiago", 2414793600LL, -14400},
-    };
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        long off = 12345;
-        if (!rentals_tz_offset(cases[i].zone, cases[i].t, &off) || off != cases[i].off)
-            fail_msg("%s at %lld: got %ld, want %ld", cases[i].zone, cases[i].t, off,
-                     cases[i].off);
-    }
-    long off = 0;
-    assert_false(rentals_tz_offset("Not/AZone", 0, &off));
-    assert_false(rentals_tz_offset("../../etc/passwd", 0, &off));
-    assert_false(rentals_tz_offset("/etc/passwd", 0, &off));
-    assert_false(rentals_tz_offset("", 0, &off));
 }
 
 /* The direct writer produces the document rentals_to_json describes, escapes what JSON
@@ -472,8 +419,6 @@ int main(void)
         cmocka_unit_test(test_source_bodies),
         cmocka_unit_test(test_url_host),
         cmocka_unit_test(test_dates),
-        cmocka_unit_test(test_today_in_zones),
-        cmocka_unit_test(test_zone_offsets),
         cmocka_unit_test(test_writer_matches_tree),
         cmocka_unit_test(test_cursors),
     };

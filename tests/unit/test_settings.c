@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 
 #include "core/text.h"
+#include "core/tz.h"
 #include "users/users.h"
 
 struct run {
@@ -328,16 +329,16 @@ static void test_tzdir_override(void **state)
     fputs("hello", f);
     fclose(f);
     setenv("TZDIR", dir, 1);
-    assert_true(users_tz_valid("Test/Zone"));
-    assert_false(users_tz_valid("Test/NotZone")); /* not a TZif file */
-    assert_false(users_tz_valid("Test"));         /* a directory */
-    assert_false(users_tz_valid("America/Chicago"));
+    assert_true(tz_valid("Test/Zone"));
+    assert_false(tz_valid("Test/NotZone")); /* not a TZif file */
+    assert_false(tz_valid("Test"));         /* a directory */
+    assert_false(tz_valid("America/Chicago"));
     if (saved)
         setenv("TZDIR", saved, 1);
     else
         unsetenv("TZDIR");
     free(saved);
-    assert_true(users_tz_valid("America/Chicago"));
+    assert_true(tz_valid("America/Chicago"));
     tu_rmtree(dir);
     free(dir);
 }
