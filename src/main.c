@@ -51,6 +51,7 @@ static int open_store(const struct config *cfg, db **out)
     }
     if (db_open(cfg->database_url, path, cfg->db_pool, out) != DB_OK)
         return -1;
+    db_set_timeout(*out, cfg->db_timeout_ms);
     int applied = 0;
     if (migrate_run(*out, NULL, &applied) != APP_OK) {
         db_close(*out);

@@ -46,6 +46,8 @@ static const struct cfg_def defs[] = {
     {"MAX_BODY_BYTES", CFG_LONG, "1048576", 1, 1L << 30, F(max_body_bytes), "larger request bodies get 413"},
     {"THREADS", CFG_INT, "16", 1, 256, F(threads), "HTTP worker threads"},
     {"DB_POOL", CFG_INT, "16", 1, 256, F(db_pool), "database connections"},
+    {"DB_TIMEOUT", CFG_INT, "3000", 100, 600000, F(db_timeout_ms),
+     "milliseconds a request waits for the database (a statement's answer, a lock, a new connection) before its 503"},
     {"CACHE_MB", CFG_INT, "16", 0, 4096, F(cache_mb),
      "MiB of rendered rental pages kept, checked against the database on every request; 0 = off"},
     {"MAX_CONNECTIONS", CFG_INT, "4000", 16, 100000, F(max_connections),

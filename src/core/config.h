@@ -33,6 +33,7 @@ struct config {
     long max_body_bytes;
     int threads;            /* HTTP worker threads */
     int db_pool;            /* database connections */
+    int db_timeout_ms;      /* longest wait for the database: a statement, a lock, a connect */
     int cache_mb;           /* response cache budget in MiB; 0 = off */
     int max_connections;    /* open connections, all clients */
     int max_connections_per_ip; /* per client address (IPv6: per /64); 0 = no limit */

@@ -234,6 +234,7 @@ db_err db_open(const char *url, const char *sqlite_path, int pool_size, db **out
     d->url = (url && *url) ? db_xstrdup(url) : NULL;
     d->path = d->url ? NULL : db_xstrdup(sqlite_path);
     d->size = d->nfree = pool_size;
+    d->timeout_ms = DB_TIMEOUT_DEFAULT_MS;
     d->conns = db_xalloc((size_t)pool_size * sizeof *d->conns);
     for (int i = 0; i < pool_size; i++)
         d->conns[i].owner = d;
@@ -255,6 +256,11 @@ void db_close(db *d)
     free(d->url);
     free(d->path);
     free(d);
+}
+
+void db_set_timeout(db *d, int ms)
+{
+    d->timeout_ms = ms > 0 ? ms : DB_TIMEOUT_DEFAULT_MS;
 }
 
 db_dialect db_get_dialect(const db *d) { return d->drv->dialect; }

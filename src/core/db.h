@@ -47,6 +47,13 @@ typedef struct {
  * made lazily; an unreachable PostgreSQL is not an error here (db_acquire reports it).
  * Returns DB_OK and *out, or an error (message logged). */
 db_err db_open(const char *url, const char *sqlite_path, int pool_size, db **out);
+/* Bounds every wait on the database to ms milliseconds (default DB_TIMEOUT_DEFAULT_MS):
+ * PostgreSQL: connecting, and each statement's answer (a server that stops answering, even
+ * with its TCP connection alive, gives DB_E_CONN and the connection is dropped); SQLite: the
+ * wait for another writer's lock (DB_E_BUSY). Migrations (db_exec_script) are not bounded.
+ * Call before the first db_acquire. */
+#define DB_TIMEOUT_DEFAULT_MS 3000
+void db_set_timeout(db *d, int ms);
 /* PostgreSQL only (no-op on SQLite): after migrations, makes every pooled connection serve
  * requests as the unprivileged role "peterental_app" (NOSUPERUSER, NOBYPASSRLS, not the
  * table owner), creating it and granting table rights when the login role may; otherwise

@@ -74,6 +74,7 @@ struct db {
      * and a counter bumped when that is set, so sessions opened before switch on acquire. */
     bool restricted;
     unsigned role_gen;
+    int timeout_ms;    /* a statement's answer, a lock wait, a connection: DB_TIMEOUT */
 };
 
 /* Materialised result: cells are offsets into one text buffer (-1 for SQL NULL). */

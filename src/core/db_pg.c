@@ -7,8 +7,12 @@
 #include <libpq-fe.h>
 #include <math.h>
 #include <stdio.h>
+#include <errno.h>
+#include <poll.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/db_internal.h"
 #include "core/log.h"
@@ -35,6 +39,7 @@ struct pgc {
     bool pending;        /* BEGIN not sent yet */
     bool pending_tenant; /* ...followed by set_config('app.user_id', pending_uid) */
     int64_t pending_uid;
+    bool timed_out;      /* the last wait passed the deadline (the connection is broken) */
     bool commit_next;    /* db_last_statement: commit together with the next statement */
     bool committed;      /* ...done: the transaction is over, db_commit only reports */
     struct stmt stmts[STMT_CACHE];
@@ -42,6 +47,77 @@ struct pgc {
 
 static PGconn *pg(db_conn *c) { return ((struct pgc *)c->h)->h; }
 static struct pgc *state(db_conn *c) { return c->h; }
+
+/* ---- waiting with a deadline ------------------------------------------------------------
+ * libpq's blocking calls wait for as long as the server takes: a PostgreSQL that is stopped
+ * (SIGSTOP, a frozen VM) keeps its TCP connection open and never answers, and requests would
+ * wait with it. Every answer is therefore awaited here, in non-blocking steps, until the
+ * connection's deadline; past it the connection is marked broken (and dropped on release:
+ * the server, when it wakes, finds it gone and rolls back) and the call fails as a lost
+ * connection, which requests answer with 503. */
+
+static int64_t deadline_after(int ms)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000 + ms;
+}
+
+static int64_t ms_left(int64_t deadline)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return deadline - ((int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000);
+}
+
+/* The next result of the query in progress, as PQgetResult; NULL also when the deadline
+ * (0: none) passed, with p->timed_out set. */
+static PGresult *wait_result(struct pgc *p, int64_t deadline)
+{
+    while (PQisBusy(p->h)) {
+        int64_t left = deadline ? ms_left(deadline) : -1;
+        if (deadline && left <= 0) {
+            p->timed_out = p->broken = true;
+            return NULL;
+        }
+        struct pollfd pfd = {.fd = PQsocket(p->h), .events = POLLIN};
+        int n = poll(&pfd, 1, left < 0 || left > INT32_MAX ? -1 : (int)left);
+        if (n < 0 && errno != EINTR)
+            break;
+        if (n > 0 && !PQconsumeInput(p->h))
+            break; /* connection lost: PQgetResult reports it */
+    }
+    return PQgetResult(p->h);
+}
+
+/* The deadline of one statement's answer on c. */
+static int64_t stmt_deadline(db_conn *c) { return deadline_after(c->owner->timeout_ms); }
+
+/* Reads every result of the query just sent and returns the last (PQexec's rule: the
+ * earlier ones are freed), or NULL on a timeout or a lost connection. */
+static PGresult *last_result(struct pgc *p, int64_t deadline)
+{
+    PGresult *last = NULL, *r;
+    while ((r = wait_result(p, deadline)) != NULL) {
+        PQclear(last);
+        last = r;
+        if (PQstatus(p->h) != CONNECTION_OK)
+            break;
+    }
+    if (p->timed_out) {
+        PQclear(last);
+        return NULL;
+    }
+    return last;
+}
+
+/* PQexec with a deadline (0: none). */
+static PGresult *exec_until(struct pgc *p, const char *sql, int64_t deadline)
+{
+    if (!PQsendQuery(p->h, sql))
+        return NULL;
+    return last_result(p, deadline);
+}
 
 static const char q_tenant[] = "SELECT set_config('app.user_id', $1, true)";
 
@@ -59,10 +135,19 @@ static db_err pg_connect(db_conn *c)
      * (auto) PostgreSQL keeps re-planning the ones whose optional filters make custom plans
      * look cheaper (GET /rentals), which was ~1/5 of its CPU under load. Every statement
      * filters on an indexed tenant key first, so the generic plan is the right one. */
-    static const char *const keys[] = {"connect_timeout", "application_name",
+    /* Keepalives find a peer that vanished (host down, network cut) while idle; a server
+     * that stops answering with its TCP connection alive is caught by the per-statement
+     * deadline instead (wait_result). */
+    static const char *const keys[] = {"connect_timeout", "keepalives", "keepalives_idle",
+                                       "keepalives_interval", "keepalives_count",
+                                       "tcp_user_timeout", "application_name",
                                        "client_encoding", "options", "dbname", NULL};
-    const char *vals[] = {"5", "peterental", "UTF8", "-c plan_cache_mode=force_generic_plan",
-                          c->owner->url, NULL};
+    char connect_s[16], user_timeout[16];
+    int ms = c->owner->timeout_ms;
+    snprintf(connect_s, sizeof connect_s, "%d", ms < 2000 ? 2 : (ms + 999) / 1000);
+    snprintf(user_timeout, sizeof user_timeout, "%d", ms);
+    const char *vals[] = {connect_s, "1", "10", "2", "3", user_timeout, "peterental", "UTF8",
+                          "-c plan_cache_mode=force_generic_plan", c->owner->url, NULL};
     PGconn *h = PQconnectdbParams(keys, vals, 1);
     if (!h) {
         db_conn_seterr(c, "out of memory");
@@ -104,7 +189,7 @@ static bool pg_in_tx(db_conn *c)
 
 static bool pg_ping(db_conn *c)
 {
-    PGresult *res = PQexec(pg(c), "");
+    PGresult *res = exec_until(state(c), "", stmt_deadline(c));
     bool ok = PQresultStatus(res) == PGRES_EMPTY_QUERY;
     PQclear(res);
     return ok && pg_alive(c);
@@ -131,6 +216,12 @@ static db_err map_state(db_conn *c, const PGresult *res)
 /* Records why res failed (primary message only: details may quote row values), frees res. */
 static db_err fail(db_conn *c, PGresult *res)
 {
+    if (state(c)->timed_out) {
+        state(c)->timed_out = false;
+        db_conn_seterr(c, "the database did not answer within %d ms", c->owner->timeout_ms);
+        PQclear(res);
+        return DB_E_CONN;
+    }
     const char *msg = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
     db_conn_seterr(c, "%s", msg ? msg : PQerrorMessage(pg(c)));
     db_err e = map_state(c, res);
@@ -282,24 +373,25 @@ static void note_stale(struct pgc *p, const char *sql, const PGresult *res)
 }
 
 /* Reads the first result of each of the b->n queued items, then the sync point. */
-static void collect(PGconn *h, struct batch *b)
+static void collect(struct pgc *p, struct batch *b, int64_t deadline)
 {
+    PGconn *h = p->h;
     for (int i = 0; i < b->n; i++) {
         PGresult *r;
-        while ((r = PQgetResult(h)) != NULL) {
+        while ((r = wait_result(p, deadline)) != NULL) {
             if (b->res[i])
                 PQclear(r);
             else
                 b->res[i] = r;
         }
-        if (PQstatus(h) != CONNECTION_OK)
+        if (p->timed_out || PQstatus(h) != CONNECTION_OK)
             return;
     }
     for (int tries = 0; tries < 4; tries++) {
-        PGresult *r = PQgetResult(h);
+        PGresult *r = wait_result(p, deadline);
         bool sync = r && PQresultStatus(r) == PGRES_PIPELINE_SYNC;
         PQclear(r);
-        if (sync || PQstatus(h) != CONNECTION_OK)
+        if (sync || p->timed_out || PQstatus(h) != CONNECTION_OK)
             return;
     }
 }
@@ -328,7 +420,7 @@ static PGresult *settle(struct pgc *p, struct batch *b, int want)
 
 /* One round trip: [BEGIN] [tenant setting] [PREPARE] sql [COMMIT], then a sync point. */
 static PGresult *pipeline(struct pgc *p, bool begin, bool tenant, int64_t uid, const char *sql,
-                          int n, const char *const *vals, bool commit)
+                          int n, const char *const *vals, bool commit, int64_t deadline)
 {
     char num[NUM_TEXT];
     db_param up = DB_INT(uid);
@@ -351,8 +443,8 @@ static PGresult *pipeline(struct pgc *p, bool begin, bool tenant, int64_t uid, c
     if (sent)
         sent = PQpipelineSync(p->h);
     if (sent)
-        collect(p->h, &b);
-    if (!PQexitPipelineMode(p->h))
+        collect(p, &b, deadline);
+    if (p->timed_out || !PQexitPipelineMode(p->h))
         p->broken = true; /* results still owed: the session state is unknown */
     return want >= 0 ? settle(p, &b, want) : NULL;
 }
@@ -364,6 +456,7 @@ static PGresult *pipeline(struct pgc *p, bool begin, bool tenant, int64_t uid, c
 static PGresult *run(db_conn *c, const char *sql, int n, const char *const *vals, bool commit)
 {
     struct pgc *p = state(c);
+    int64_t deadline = stmt_deadline(c);
     bool begin = p->pending, tenant = p->pending_tenant;
     int64_t uid = p->pending_uid;
     p->pending = false;
@@ -371,18 +464,19 @@ static PGresult *run(db_conn *c, const char *sql, int n, const char *const *vals
     if (!commit && slot >= 0 && p->stmts[slot].ready && !p->stmts[slot].unprepared) {
         char name[16];
         stmt_name(slot, name);
-        PGresult *res = PQexecPrepared(p->h, name, n, vals, NULL, NULL, 0);
+        PGresult *res = PQsendQueryPrepared(p->h, name, n, vals, NULL, NULL, 0)
+                            ? last_result(p, deadline) : NULL;
         note_stale(p, sql, res);
         return res;
     }
-    PGresult *res = pipeline(p, begin, tenant, uid, sql, n, vals, commit);
+    PGresult *res = pipeline(p, begin, tenant, uid, sql, n, vals, commit, deadline);
     note_stale(p, sql, res);
-    if (!begin || pg_alive(c))
-        return res;
+    if (!begin || pg_alive(c) || p->timed_out)
+        return res; /* a server that does not answer is not asked again at once */
     PQclear(res);
     if (db_conn_reopen(c) != DB_OK)
         return NULL;
-    return pipeline(state(c), begin, tenant, uid, sql, n, vals, commit);
+    return pipeline(state(c), begin, tenant, uid, sql, n, vals, commit, stmt_deadline(c));
 }
 
 static db_err pg_exec(db_conn *c, const char *sql, const db_param *params, int nparams,
@@ -415,7 +509,10 @@ static db_err pg_exec(db_conn *c, const char *sql, const db_param *params, int n
     return e;
 }
 
-static db_err simple(db_conn *c, const char *sql) { return finish(c, PQexec(pg(c), sql), NULL); }
+static db_err simple(db_conn *c, const char *sql)
+{
+    return finish(c, exec_until(state(c), sql, stmt_deadline(c)), NULL);
+}
 
 static db_err pg_exec_script(db_conn *c, const char *sql)
 {
@@ -424,7 +521,8 @@ static db_err pg_exec_script(db_conn *c, const char *sql)
         if (e != DB_OK)
             return e;
     }
-    return simple(c, sql);
+    /* migrations and role set-up: no deadline (an index build may take a while) */
+    return finish(c, exec_until(state(c), sql, 0), NULL);
 }
 
 static db_err pg_begin(db_conn *c, db_tx_kind kind, int64_t user_id)
@@ -447,7 +545,7 @@ static db_err pg_commit(db_conn *c)
         state(c)->pending = false;
         return DB_OK;
     }
-    PGresult *res = PQexec(pg(c), "COMMIT");
+    PGresult *res = exec_until(state(c), "COMMIT", stmt_deadline(c));
     if (PQresultStatus(res) == PGRES_COMMAND_OK && !strcmp(PQcmdStatus(res), "ROLLBACK")) {
         /* COMMIT of a failed transaction succeeds as a rollback: not a success. */
         PQclear(res);

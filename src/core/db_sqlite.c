@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* The SQLite driver: one sqlite3 handle per pooled connection (WAL, 5 s busy timeout,
+/* The SQLite driver: one sqlite3 handle per pooled connection (WAL, DB_TIMEOUT busy timeout,
  * foreign keys on, synchronous=NORMAL) with a small per-connection statement cache keyed by
  * SQL text, since the same static statements repeat on every request. $1..$n placeholders
  * are SQLite named parameters; each is bound from params[n-1]. */
@@ -12,7 +12,6 @@
 
 #include "core/db_internal.h"
 
-#define BUSY_TIMEOUT_MS 5000
 #define CACHE_SIZE 48
 
 struct cached {
@@ -87,7 +86,7 @@ static db_err sq_connect(db_conn *c)
         return DB_E_CONN;
     }
     sqlite3_extended_result_codes(h, 1);
-    sqlite3_busy_timeout(h, BUSY_TIMEOUT_MS);
+    sqlite3_busy_timeout(h, c->owner->timeout_ms);
     /* journal_size_limit: after a checkpoint the WAL file is cut back to 64 MiB; without it
      * a burst of writes (seeding 20,000 rentals) left a 360 MB file behind for good. */
     static const char setup[] = "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; "

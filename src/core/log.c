@@ -3,11 +3,14 @@
  * written under stdio's own lock, so lines from threads don't interleave; JSON access
  * lines are batched (at most FLUSH_MS late, see below). */
 #include "core/log.h"
+#include "core/mono.h"
 #include "core/text.h"
 
 #include <jansson.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
@@ -74,19 +77,29 @@ static void flush_pending(void)
     }
 }
 
-static void flush_at_exit(void)
+static void flush_lines(void)
 {
     flockfile(stderr);
     flush_pending();
     funlockfile(stderr);
 }
 
+static void flush_repeats(bool force);
+
+static void flush_at_exit(void)
+{
+    flush_repeats(true);
+    flush_lines();
+}
+
 static void *flusher(void *arg)
 {
     (void)arg;
-    for (;;) {
+    for (unsigned tick = 0;; tick++) {
         nanosleep(&(struct timespec){.tv_nsec = FLUSH_MS * 1000000L}, NULL);
-        flush_at_exit();
+        flush_lines();
+        if (tick % (1000 / FLUSH_MS) == 0)
+            flush_repeats(false);
     }
     return NULL;
 }
@@ -138,15 +151,10 @@ void log_set_request(const char *request_id, int64_t user_id)
     cur_user = user_id;
 }
 
-void log_msg(log_level lv, const char *func, const char *fmt, ...)
+/* Writes one event line (msg already formatted). */
+static void write_line(log_level lv, const char *func, char *msg)
 {
-    if (lv < min_level)
-        return;
-    char msg[1024], ts[40];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
+    char ts[40];
     timestamp(ts, sizeof ts);
     if (as_json) {
         for (unsigned char *p = (unsigned char *)msg; *p;) { /* keep the line valid JSON */
@@ -172,6 +180,123 @@ void log_msg(log_level lv, const char *func, const char *fmt, ...)
     else
         fprintf(stderr, "%s %-5s %s: %s\n", ts, level_name(lv), func, msg);
     funlockfile(stderr);
+}
+
+/* ---- repeated events ------------------------------------------------------------------
+ * A failure that hits every request (the database gone under load, a client opening
+ * connections past its limit) would write one line per request: thousands a second. Events
+ * are keyed by the place and format they come from (not their varying arguments); each key
+ * writes at most REPEAT_BURST lines per REPEAT_WINDOW_S, then is counted, and the count is
+ * written as one summary line when the window ends (by the next such event, or by the
+ * flusher thread within a second). Debug lines are not limited; they are off by default. */
+#define REPEAT_KEYS 64
+#define REPEAT_WAYS 4
+#define REPEAT_BURST 5
+#define REPEAT_WINDOW_S 5
+
+struct repeat {
+    const char *func, *fmt; /* the key; NULL = free */
+    int64_t window_start;   /* mono_s() */
+    unsigned long written, suppressed;
+    log_level lv;
+    char last[256];         /* the last suppressed message */
+};
+
+static struct repeat repeats[REPEAT_KEYS];
+static pthread_mutex_t repeat_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* Under repeat_lock: formats r's summary into out (empty when nothing was suppressed) and
+ * starts a new window at now. */
+static void close_window(struct repeat *r, int64_t now, char *out, size_t len)
+{
+    out[0] = '\0';
+    if (r->suppressed)
+        snprintf(out, len, "%s (repeated %lu more times in the last %d s)", r->last,
+                 r->suppressed, REPEAT_WINDOW_S);
+    r->window_start = now;
+    r->written = r->suppressed = 0;
+}
+
+/* Whether this event may be written now; a summary due for its key goes into summary. */
+static bool repeat_allows(log_level lv, const char *func, const char *fmt, const char *msg,
+                          char *summary, size_t len)
+{
+    int64_t now = mono_s();
+    uint64_t h = ((uint64_t)(uintptr_t)fmt * 0x9E3779B97F4A7C15u) ^ (uint64_t)(uintptr_t)func;
+    struct repeat *set = &repeats[(h >> 40) % (REPEAT_KEYS / REPEAT_WAYS) * REPEAT_WAYS];
+    bool ok = true;
+    summary[0] = '\0';
+    pthread_mutex_lock(&repeat_lock);
+    /* the key's way, else a free one, else the one whose window started longest ago */
+    struct repeat *r = &set[0];
+    for (int w = 0; w < REPEAT_WAYS; w++) {
+        if (set[w].fmt == fmt && set[w].func == func) {
+            r = &set[w];
+            break;
+        }
+        if (!set[w].fmt || (r->fmt && set[w].window_start < r->window_start))
+            r = &set[w];
+    }
+    if (r->fmt != fmt || r->func != func) { /* a new key takes the slot over */
+        close_window(r, now, summary, len);
+        r->func = func;
+        r->fmt = fmt;
+        r->lv = lv;
+    } else if (now - r->window_start >= REPEAT_WINDOW_S) {
+        close_window(r, now, summary, len);
+    }
+    if (r->written < REPEAT_BURST) {
+        r->written++;
+    } else {
+        r->suppressed++;
+        text_copy_utf8(r->last, sizeof r->last, msg);
+        ok = false;
+    }
+    pthread_mutex_unlock(&repeat_lock);
+    return ok;
+}
+
+/* Writes the summaries of windows that have ended (all of them when force). */
+static void flush_repeats(bool force)
+{
+    int64_t now = mono_s();
+    for (int i = 0; i < REPEAT_KEYS; i++) {
+        char summary[400];
+        log_level lv = LOG_WARN;
+        const char *func = "";
+        pthread_mutex_lock(&repeat_lock);
+        struct repeat *r = &repeats[i];
+        summary[0] = '\0';
+        if (r->fmt && r->suppressed && (force || now - r->window_start >= REPEAT_WINDOW_S)) {
+            lv = r->lv;
+            func = r->func;
+            close_window(r, now, summary, sizeof summary);
+        }
+        pthread_mutex_unlock(&repeat_lock);
+        if (summary[0])
+            write_line(lv, func, summary);
+    }
+}
+
+void log_msg(log_level lv, const char *func, const char *fmt, ...)
+{
+    if (lv < min_level)
+        return;
+    char msg[1024], summary[400];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    if (lv > LOG_DEBUG) {
+        bool ok = repeat_allows(lv, func, fmt, msg, summary, sizeof summary);
+        if (summary[0])
+            write_line(lv, func, summary);
+        if (!ok) {
+            pthread_once(&flusher_once, start_flusher); /* writes the summary later */
+            return;
+        }
+    }
+    write_line(lv, func, msg);
 }
 
 /* Appends s to b as a JSON string literal, escaped as Jansson's compact dump does (", \\ and

@@ -364,6 +364,33 @@ class SlowClients(harness.ServerTestCase):
         self.assertEqual(r[0], 200)
 
 
+class LogFlood(harness.ServerTestCase):
+    """One client opening connections past its limit: a few log lines, then one summary."""
+
+    server_env = {"MAX_CONNECTIONS_PER_IP": "2"}
+
+    def test_repeated_refusals_are_summarised(self):
+        held = [Wire(self.server.port) for _ in range(2)]
+        for w in held:
+            self.addCleanup(w.close)
+            w.send(GOOD)
+            self.assertEqual(w.response()[0], 200)
+        for _ in range(300):
+            s = socket.create_connection(("127.0.0.1", self.server.port), timeout=5)
+            s.close()
+        deadline = time.monotonic() + 10
+        summary = []
+        while time.monotonic() < deadline and not summary:
+            time.sleep(0.5)
+            lines = [r.get("msg", "") for r in self.server.log_records()
+                     if "refused a connection" in r.get("msg", "")]
+            summary = [m for m in lines if "repeated" in m]
+        self.assertTrue(summary, "no summary of the repeated refusals")
+        self.assertLessEqual(len(lines), 12, "%d refusal lines" % len(lines))
+        repeated = sum(int(m.split("repeated ")[1].split()[0]) for m in summary)
+        self.assertGreaterEqual(repeated + len(lines) - len(summary), 300)
+
+
 class TrustedProxy(harness.ServerTestCase):
     """Behind a load balancer all clients share its address: it is not limited."""
 
