@@ -23,6 +23,7 @@
 #include "outbound/outbound.h"
 #include "service/service.h"
 #include "users/users.h"
+#include "accounts/accounts.h"
 
 static void usage(FILE *out)
 {
@@ -91,6 +92,7 @@ static int cmd_serve(const struct config *cfg)
         goto out;
     a.cache = respcache_new((size_t)cfg->cache_mb << 20);
     users_refresh_start(&a);
+    accounts_revocations_start(&a);
     service_metrics_start();
     if (!(daemon = http_start(&a)))
         goto out;
@@ -108,6 +110,7 @@ static int cmd_serve(const struct config *cfg)
     http_stop(daemon);
     rc = 0;
 out:
+    accounts_revocations_stop();
     users_refresh_stop();
     respcache_free(a.cache);
     auth_free(a.auth);

@@ -62,6 +62,19 @@ app_err accounts_signup(struct app *a, const struct accounts_signup_in *in, cons
 app_err accounts_login(struct app *a, const char *email, const char *password, const char *ip,
                        struct accounts_session *out, long *retry_after);
 
+/* Revokes a session token (POST /auth/logout): when it verifies, its id is stored until it
+ * expires, so every instance refuses it from then on (this one at once, others within
+ * ACCOUNTS_REVOKE_POLL_MS). A token that does not verify is left alone (APP_OK: there is
+ * nothing to revoke). APP_E_UNAVAILABLE when the revocation could not be stored. */
+app_err accounts_logout(struct app *a, const char *token);
+
+/* The revocation reader (accounts_revoke.c): loads every unexpired revocation at start, then
+ * every ACCOUNTS_REVOKE_POLL_MS those stored since (by any instance) into the verifier, and
+ * drops expired rows now and then. */
+#define ACCOUNTS_REVOKE_POLL_MS 1000
+void accounts_revocations_start(struct app *a);
+void accounts_revocations_stop(void);
+
 /* ---- store (accounts_store.c) ---- */
 
 /* Inserts the credentials row; APP_E_CONFLICT when the email is taken. */
@@ -80,6 +93,13 @@ app_err accounts_store_failure_add(db_conn *c, const char *key, int64_t now);
 app_err accounts_store_hit(db_conn *c, const char *key, int64_t now, int64_t window,
                            int64_t *count, int64_t *window_start);
 app_err accounts_store_failure_clear(db_conn *c, const char *key);
+/* Stores a revocation (no error when the id is already stored). */
+app_err accounts_store_revoke(db_conn *c, const char *token_id, int64_t expires_at, int64_t now);
+/* Revocations stored at or after since that are unexpired at now: rows of (token_id,
+ * expires_at, revoked_at) in *out (db_res_free). */
+app_err accounts_store_revocations(db_conn *c, int64_t since, int64_t now, db_res **out);
+/* Drops revocations whose token has expired. */
+app_err accounts_store_revocations_prune(db_conn *c, int64_t now);
 /* Drops counters whose window (the longest kind: ACCOUNTS_SIGNUP_WINDOW) closed before now. */
 app_err accounts_store_failure_prune(db_conn *c, int64_t now);
 

@@ -3,6 +3,7 @@
  * service, reply {token, user} and set or expire the `session` cookie. */
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "accounts/accounts.h"
 
@@ -114,9 +115,26 @@ int accounts_http_login(http_req *r)
     return 0;
 }
 
+/* The session being ended: the bearer token, else the session cookie. */
+static const char *session_token(const http_req *r)
+{
+    const char *h = http_header(r, "Authorization");
+    if (h && strncasecmp(h, "Bearer ", 7) == 0) {
+        h += 7;
+        while (*h == ' ')
+            h++;
+        return h;
+    }
+    return http_cookie(r, "session");
+}
+
 int accounts_http_logout(http_req *r)
 {
-    http_reply_empty(r, 204);
+    app_err e = accounts_logout(r->app, session_token(r));
+    if (e != APP_OK)
+        http_reply_err(r, e, "The session could not be ended; try again shortly.");
+    else
+        http_reply_empty(r, 204);
     set_cookie(r, "", 0);
     return 0;
 }

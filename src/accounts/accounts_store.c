@@ -51,6 +51,16 @@ static const char sql_failure_clear[] = "DELETE FROM login_failures WHERE key = 
 
 static const char sql_failure_prune[] = "DELETE FROM login_failures WHERE window_start <= $1";
 
+static const char sql_revoke[] =
+    "INSERT INTO revoked_tokens (token_id, expires_at, revoked_at) VALUES ($1, $2, $3)"
+    " ON CONFLICT (token_id) DO NOTHING";
+
+static const char sql_revocations[] =
+    "SELECT token_id, expires_at, revoked_at FROM revoked_tokens"
+    " WHERE revoked_at >= $1 AND expires_at > $2";
+
+static const char sql_revocations_prune[] = "DELETE FROM revoked_tokens WHERE expires_at <= $1";
+
 static app_err fail(db_conn *c, db_err e, const char *what)
 {
     if (e != DB_E_UNIQUE)
@@ -134,4 +144,25 @@ app_err accounts_store_failure_prune(db_conn *c, int64_t now)
     db_param p[] = {DB_INT(now - ACCOUNTS_SIGNUP_WINDOW)};
     db_err e = db_exec(c, sql_failure_prune, p, 1, NULL);
     return e == DB_OK ? APP_OK : fail(c, e, "prune login failures");
+}
+
+app_err accounts_store_revoke(db_conn *c, const char *token_id, int64_t expires_at, int64_t now)
+{
+    db_param p[] = {DB_TEXT(token_id), DB_INT(expires_at), DB_INT(now)};
+    db_err e = db_exec(c, sql_revoke, p, 3, NULL);
+    return e == DB_OK ? APP_OK : fail(c, e, "store revocation");
+}
+
+app_err accounts_store_revocations(db_conn *c, int64_t since, int64_t now, db_res **out)
+{
+    db_param p[] = {DB_INT(since), DB_INT(now)};
+    db_err e = db_exec(c, sql_revocations, p, 2, out);
+    return e == DB_OK ? APP_OK : fail(c, e, "read revocations");
+}
+
+app_err accounts_store_revocations_prune(db_conn *c, int64_t now)
+{
+    db_param p[] = {DB_INT(now)};
+    db_err e = db_exec(c, sql_revocations_prune, p, 1, NULL);
+    return e == DB_OK ? APP_OK : fail(c, e, "prune revocations");
 }

@@ -223,6 +223,7 @@ app_err auth_new(const struct config *cfg, const char *issuer, auth **out)
 
     if (!a || !issuer || !*issuer || sodium_init() < 0 || auth_cache_init(&a->cache) != 0)
         goto fail;
+    a->revoked = auth_revoked_new();
     if (split_list(cfg->auth_issuers, &list, &n) != 0)
         goto fail;
     a->issuers = calloc(n + 2, sizeof(*a->issuers));
@@ -255,6 +256,7 @@ void auth_free(auth *a)
     }
     free(a->sign_kid);
     auth_cache_cleanup(&a->cache);
+    auth_revoked_free(a->revoked);
     if (a->curl_init)
         curl_global_cleanup();
     free(a);
@@ -469,8 +471,31 @@ static const char *token_shape(const char *token, size_t len, size_t *sig_chars)
     return NULL;
 }
 
+/* out->token_id: a digest of (issuer, jti) when j_claims has a usable jti, else of the
+ * token's text. */
+static void set_token_id(const json_t *j_claims, const char *token, size_t len,
+                         struct auth_claims *out)
+{
+    unsigned char d[16];
+    const json_t *j_jti = json_object_get(j_claims, "jti");
+    crypto_generichash_state st;
+    crypto_generichash_init(&st, NULL, 0, sizeof d);
+    if (json_is_string(j_jti) && json_string_length(j_jti) > 0 &&
+        json_string_length(j_jti) <= 256) {
+        crypto_generichash_update(&st, (const unsigned char *)out->issuer, strlen(out->issuer));
+        crypto_generichash_update(&st, (const unsigned char *)"\n", 1);
+        crypto_generichash_update(&st, (const unsigned char *)json_string_value(j_jti),
+                                  json_string_length(j_jti));
+    } else {
+        crypto_generichash_update(&st, (const unsigned char *)token, len);
+    }
+    crypto_generichash_final(&st, d, sizeof d);
+    sodium_bin2base64(out->token_id, sizeof out->token_id, d, sizeof d,
+                      sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+}
+
 /* Full verification without the cache. Returns the rejection reason or NULL. */
-static const char *verify_token(auth *a, const char *token, size_t sig_chars,
+static const char *verify_token(auth *a, const char *token, size_t len, size_t sig_chars,
                                 struct auth_claims *out)
 {
     jwt_t *jwt = NULL;
@@ -489,8 +514,9 @@ static const char *verify_token(auth *a, const char *token, size_t sig_chars,
         why = "claims are not a JSON object";
     } else if (!(is = find_issuer(a, json_string_value(json_object_get(j_claims, "iss"))))) {
         why = "iss is not a configured issuer";
-    } else if (!(why = check_signature(a, is, jwt, sig_chars))) {
-        why = check_claims(a, is, j_claims, out);
+    } else if (!(why = check_signature(a, is, jwt, sig_chars)) &&
+               !(why = check_claims(a, is, j_claims, out))) {
+        set_token_id(j_claims, token, len, out);
     }
     json_decref(j_claims);
     r_jwt_free(jwt);
@@ -514,14 +540,18 @@ app_err auth_verify(auth *a, const char *token, struct auth_claims *out)
         return APP_E_AUTH;
     }
     auth_cache_hash(token, len, hash);
-    if (auth_cache_get(&a->cache, hash, auth_now(a), out))
-        return APP_OK;
     memset(&c, 0, sizeof(c));
-    if ((why = verify_token(a, token, sig_chars, &c)) != NULL) {
-        LOG_D("token rejected: %s", why);
+    if (!auth_cache_get(&a->cache, hash, auth_now(a), &c)) {
+        if ((why = verify_token(a, token, len, sig_chars, &c)) != NULL) {
+            LOG_D("token rejected: %s", why);
+            return APP_E_AUTH;
+        }
+        auth_cache_put(&a->cache, hash, &c);
+    }
+    if (auth_revoked_has(a->revoked, c.token_id)) {
+        LOG_D("token rejected: revoked");
         return APP_E_AUTH;
     }
-    auth_cache_put(&a->cache, hash, &c);
     *out = c;
     return APP_OK;
 }
@@ -529,6 +559,11 @@ app_err auth_verify(auth *a, const char *token, struct auth_claims *out)
 void auth_cache_clear(auth *a)
 {
     auth_cache_empty(&a->cache);
+}
+
+void auth_revoke(auth *a, const char *token_id, int64_t exp)
+{
+    auth_revoked_add(a->revoked, token_id, exp, auth_now(a));
 }
 
 /* ---- built-in issuer -------------------------------------------------------------- */
@@ -541,6 +576,11 @@ static int set_claims(jwt_t *jwt, const auth *a, const char *sub, const char *em
              r_jwt_set_claim_str_value(jwt, "sub", sub) |
              r_jwt_set_claim_int_value(jwt, "iat", (rhn_int_t)now) |
              r_jwt_set_claim_int_value(jwt, "exp", (rhn_int_t)(now + ttl));
+    unsigned char rnd[16];
+    char jti[32];
+    randombytes_buf(rnd, sizeof rnd);
+    sodium_bin2base64(jti, sizeof jti, rnd, sizeof rnd, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+    rc |= r_jwt_set_claim_str_value(jwt, "jti", jti);
     if (email && *email)
         rc |= r_jwt_set_claim_str_value(jwt, "email", email);
     if (first && *first)

@@ -19,6 +19,9 @@ struct auth_claims {
     char last_name[128];
     int64_t iat; /* 0 when absent */
     int64_t exp;
+    /* The token's id for revocation: a digest of (issuer, jti) when the token has a jti,
+     * else of the token itself; 22 base64url characters. */
+    char token_id[24];
 };
 
 typedef struct auth auth;
@@ -42,5 +45,10 @@ struct json_t *auth_jwks(auth *a);
 
 /* Forgets cached verifications (used after a tenant is erased). */
 void auth_cache_clear(auth *a);
+
+/* Refuses the token with this token_id (struct auth_claims) from now until exp, here; the
+ * caller stores the revocation so other instances learn it too (they call this as they
+ * read it). Thread-safe. */
+void auth_revoke(auth *a, const char *token_id, int64_t exp);
 
 #endif

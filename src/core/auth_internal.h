@@ -90,8 +90,17 @@ struct auth_cache {
                                       s % AUTH_CACHE_STRIPES */
 };
 
+/* auth_revoked.c: the set of revoked token ids (see auth_revoke in auth.h). */
+struct auth_revoked;
+struct auth_revoked *auth_revoked_new(void);
+void auth_revoked_free(struct auth_revoked *r);
+/* Adds token_id until exp (nothing when exp <= now); thread-safe. */
+void auth_revoked_add(struct auth_revoked *r, const char *token_id, int64_t exp, int64_t now);
+bool auth_revoked_has(struct auth_revoked *r, const char *token_id);
+
 struct auth {
     struct auth_issuer *issuers; /* [0] is the built-in issuer */
+    struct auth_revoked *revoked;
     size_t n_issuers;
     char *sign_jwk;              /* built-in private JWK, JSON text */
     char *sign_kid;

@@ -278,6 +278,13 @@ static void flush_repeats(bool force)
     }
 }
 
+void log_repeats_reset(void)
+{
+    pthread_mutex_lock(&repeat_lock);
+    memset(repeats, 0, sizeof repeats);
+    pthread_mutex_unlock(&repeat_lock);
+}
+
 void log_msg(log_level lv, const char *func, const char *fmt, ...)
 {
     if (lv < min_level)

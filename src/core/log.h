@@ -20,6 +20,9 @@ void log_set_request(const char *request_id, int64_t user_id);
 void log_access(const char *request_id, const char *method, const char *path, unsigned status,
                 int64_t micros, int64_t user_id);
 
+/* Forgets the counts of repeated events (tests that log the same line many times on purpose). */
+void log_repeats_reset(void);
+
 #define LOG_D(...) log_msg(LOG_DEBUG, __func__, __VA_ARGS__)
 #define LOG_I(...) log_msg(LOG_INFO, __func__, __VA_ARGS__)
 #define LOG_W(...) log_msg(LOG_WARN, __func__, __VA_ARGS__)

@@ -7,6 +7,11 @@
 
 #include <stddef.h>
 
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/db.h"
+#include "core/err.h"
 #include "core/http.h"
 
 #define SVIX_TOLERANCE_SECONDS 300
@@ -25,6 +30,18 @@ enum svix_result {
  * body need not be NUL-terminated. Returns SVIX_OK or an enum svix_result error. */
 int svix_verify(const char *secret, const char *id, const char *ts, const char *sigs,
                 const char *body, size_t len, long now);
+
+/* Claims (claim true) a verified delivery id before it is applied, or gives the claim back
+ * (claim false) when applying failed; *fresh as clerk_store_claim. clerk_service.c. */
+struct app;
+app_err clerk_delivery(struct app *a, const char *id, bool claim, bool *fresh);
+
+/* Deliveries (clerk_store.c): a verified delivery id is claimed before it is applied.
+ * *fresh false: it was claimed within the last 2 * SVIX_TOLERANCE_SECONDS (a replay, or
+ * Svix retrying one that was applied). Older claims are dropped as new ones come. */
+app_err clerk_store_claim(db_conn *c, const char *id, int64_t now, bool *fresh);
+/* Gives a claim back (the delivery failed to apply: Svix's retry must be applied). */
+app_err clerk_store_forget(db_conn *c, const char *id);
 
 /* The route handler (public route: authenticated by the signature). */
 int clerk_http_webhook(http_req *r);

@@ -83,7 +83,20 @@ int clerk_http_webhook(http_req *r)
         json_decref(j_event);
         return http_reply_error(r, 400, "invalid_json", "The body is not a JSON object.");
     }
-    int out = handle_event(r, j_event);
+    const char *id = hdr(r, "svix-id", "webhook-id");
+    bool fresh = false;
+    app_err e = clerk_delivery(r->app, id, true, &fresh);
+    int out;
+    if (e != APP_OK) {
+        out = http_reply_err(r, e, NULL);
+    } else if (!fresh) {
+        LOG_I("clerk delivery already applied; acknowledged again");
+        out = http_reply_json_new(r, 200, json_pack("{s:s}", "status", "duplicate"));
+    } else {
+        out = handle_event(r, j_event);
+        if (r->status >= 400) /* not applied: let Svix's retry through */
+            clerk_delivery(r->app, id, false, &fresh);
+    }
     json_decref(j_event);
     return out;
 }

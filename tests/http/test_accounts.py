@@ -164,6 +164,52 @@ class Accounts(harness.ServerTestCase):
         self.assertEqual(attrs.get("max-age"), "0")
         self.assertIn("httponly", attrs)
 
+    def test_logout_revokes_the_session_token(self):
+        j = self.signup("revoke.me@example.com").json()
+        tok = j["token"]
+        other = self.post("/auth/login", body={"email": "revoke.me@example.com",
+                                               "password": PASSWORD}).json()["token"]
+        self.assertEqual(self.get("/users/me", token=tok).status, 200)
+        out = self.post("/auth/logout", token=tok)
+        self.assertEqual(out.status, 204, out.body)
+        for how in ({"token": tok}, {"cookies": {"session": tok}}):
+            r = self.get("/users/me", **how)
+            assert_error(self, r, 401)
+            self.assertIn("bearer", r.headers.get("www-authenticate", "").lower())
+        # the account's other session is untouched, and ends by its cookie
+        self.assertEqual(self.get("/users/me", token=other).status, 200)
+        self.assertEqual(self.post("/auth/logout", cookies={"session": other}).status, 204)
+        assert_error(self, self.get("/users/me", token=other), 401)
+        # logging out again, or with a token that never was, is harmless
+        self.assertEqual(self.post("/auth/logout", token=tok).status, 204)
+        self.assertEqual(self.post("/auth/logout", token="not.a.token").status, 204)
+        self.assertEqual(self.post("/auth/logout").status, 204)
+
+    def test_logout_reaches_every_instance(self):
+        tok = self.signup("everywhere@example.com").json()["token"]
+        same_issuer = {"PUBLIC_URL": self.server.url}
+        twin = harness.Server(same_issuer, share_with=self.server).start()
+        try:
+            self.assertEqual(twin.request("GET", "/users/me", token=tok).status, 200)
+            self.assertEqual(self.post("/auth/logout", token=tok).status, 204)
+            status, deadline = 200, time.monotonic() + 10
+            while status == 200 and time.monotonic() < deadline:
+                time.sleep(0.2)
+                status = twin.request("GET", "/users/me", token=tok).status
+            self.assertEqual(status, 401, "the other instance still accepts the token")
+            # an instance started later knows it too
+            late = harness.Server(same_issuer, share_with=self.server).start()
+            try:
+                status, deadline = 200, time.monotonic() + 10
+                while status == 200 and time.monotonic() < deadline:
+                    status = late.request("GET", "/users/me", token=tok).status
+                    time.sleep(0.1)
+                self.assertEqual(status, 401)
+            finally:
+                late.stop()
+        finally:
+            twin.stop()
+
     def test_wrong_password_and_unknown_email_look_the_same(self):
         self.signup("same.answer@example.com")
         wrong = self.post("/auth/login", body={"email": "same.answer@example.com",

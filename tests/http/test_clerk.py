@@ -148,6 +148,23 @@ class ClerkWebhook(harness.ServerTestCase):
         self.assertEqual((j["clerk_user_id"], j["email"], j["full_name"]),
                          ("user_2life", "olive.new@example.com", "Olivia Owens"))
 
+    def test_a_replayed_delivery_is_acknowledged_not_applied(self):
+        first = user_event("user.updated", "user_replay", email="a@example.com", first="Ann")
+        body = json.dumps(first).encode()
+        ts = str(int(time.time()))
+        hdrs = {"Content-Type": "application/json", "svix-id": "msg_replay_1",
+                "svix-timestamp": ts, "svix-signature": sign(KEY, "msg_replay_1", ts, body)}
+        r = self.post("/webhooks/clerk", raw=body, headers=hdrs)
+        self.assertEqual((r.status, r.json()["status"]), (200, "ok"), r.body)
+        r = self.deliver(user_event("user.updated", "user_replay", email="b@example.com",
+                                    first="Bea"))
+        self.assertEqual(r.status, 200, r.body)
+        self.assertEqual(self.clerk_user("user_replay")[:2], ["b@example.com", "Bea"])
+        # the first delivery again, byte for byte, inside the signature window
+        r = self.post("/webhooks/clerk", raw=body, headers=hdrs)
+        self.assertEqual((r.status, r.json()["status"]), (200, "duplicate"), r.body)
+        self.assertEqual(self.clerk_user("user_replay")[:2], ["b@example.com", "Bea"])
+
     def test_long_names_are_cut_at_a_character_boundary(self):
         # 140 bytes of two-byte characters: a byte cut at 127 would split one
         last = "\u00e9" * 70

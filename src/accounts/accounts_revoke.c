@@ -1,0 +1,121 @@
+/* SPDX-License-Identifier: MIT */
+/* Session revocation (POST /auth/logout) and the reader that spreads revocations between
+ * instances. A revocation is one row of revoked_tokens (migration 0004): the token's id and
+ * expiry. The instance that stores it refuses the token at once; every instance's reader
+ * thread loads the unexpired rows at start and then, every second, those stored since its
+ * last read (with an overlap for clocks a little apart and for commits that land late), and
+ * hands them to the verifier (auth_revoke). Reading costs one indexed statement a second;
+ * checking a token costs nothing while nothing is revoked (core/auth_revoked.c). */
+#include <pthread.h>
+#include <time.h>
+
+#include "accounts/accounts.h"
+#include "core/log.h"
+
+#define OVERLAP_S 30        /* re-read what was stored this long before the last read */
+#define PRUNE_EVERY_S 600
+
+app_err accounts_logout(struct app *a, const char *token)
+{
+    struct auth_claims c;
+    db_conn *conn = NULL;
+    if (!token || !*token || auth_verify(a->auth, token, &c) != APP_OK)
+        return APP_OK;
+    db_err de = db_acquire(a->db, &conn);
+    if (de != DB_OK)
+        return db_app_err(de);
+    app_err e = accounts_store_revoke(conn, c.token_id, c.exp, (int64_t)time(NULL));
+    db_release(conn);
+    if (e == APP_OK)
+        auth_revoke(a->auth, c.token_id, c.exp);
+    return e;
+}
+
+static struct {
+    pthread_mutex_t lock;
+    pthread_cond_t wake;
+    pthread_t thread;
+    bool running, stop;
+    struct app *app;
+} g = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+/* Reads the revocations stored since *since into the verifier; moves *since on. */
+static void read_since(struct app *a, int64_t *since, bool prune)
+{
+    db_conn *c = NULL;
+    db_res *res = NULL;
+    int64_t now = (int64_t)time(NULL);
+    if (db_acquire(a->db, &c) != DB_OK)
+        return; /* logged by the pool; tried again next second */
+    if (accounts_store_revocations(c, *since, now, &res) == APP_OK) {
+        int64_t newest = *since;
+        for (int i = 0; i < db_res_rows(res); i++) {
+            auth_revoke(a->auth, db_res_text(res, i, 0), db_res_int(res, i, 1));
+            if (db_res_int(res, i, 2) > newest)
+                newest = db_res_int(res, i, 2);
+        }
+        /* an empty read still moves on, so the overlap does not grow without end */
+        *since = (newest > now ? newest : now) - OVERLAP_S;
+    }
+    db_res_free(res);
+    if (prune)
+        accounts_store_revocations_prune(c, now);
+    db_release(c);
+}
+
+static void *reader(void *arg)
+{
+    struct app *a = arg;
+    int64_t since = 0, last_prune = 0;
+    pthread_mutex_lock(&g.lock);
+    while (!g.stop) {
+        pthread_mutex_unlock(&g.lock);
+        int64_t now = (int64_t)time(NULL);
+        bool prune = now - last_prune >= PRUNE_EVERY_S;
+        read_since(a, &since, prune);
+        if (prune)
+            last_prune = now;
+        pthread_mutex_lock(&g.lock);
+        struct timespec until;
+        clock_gettime(CLOCK_MONOTONIC, &until);
+        until.tv_sec += ACCOUNTS_REVOKE_POLL_MS / 1000;
+        until.tv_nsec += (ACCOUNTS_REVOKE_POLL_MS % 1000) * 1000000L;
+        if (until.tv_nsec >= 1000000000L) {
+            until.tv_sec++;
+            until.tv_nsec -= 1000000000L;
+        }
+        while (!g.stop && pthread_cond_timedwait(&g.wake, &g.lock, &until) == 0)
+            ;
+    }
+    pthread_mutex_unlock(&g.lock);
+    return NULL;
+}
+
+void accounts_revocations_start(struct app *a)
+{
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&g.wake, &ca);
+    pthread_condattr_destroy(&ca);
+    g.stop = false;
+    g.app = a;
+    if (pthread_create(&g.thread, NULL, reader, a) == 0)
+        g.running = true;
+    else
+        LOG_E("cannot start the revocation reader: logouts reach other instances only "
+              "after a restart");
+}
+
+void accounts_revocations_stop(void)
+{
+    if (!g.running)
+        return;
+    pthread_mutex_lock(&g.lock);
+    g.stop = true;
+    pthread_cond_signal(&g.wake);
+    pthread_mutex_unlock(&g.lock);
+    pthread_join(g.thread, NULL);
+    pthread_cond_destroy(&g.wake);
+    g.running = false;
+}
