@@ -431,11 +431,12 @@ static bool is_date_line(const char *t)
            sd_starts_ci(t, "move-in") || sd_starts_ci(t, "move in");
 }
 
-/* The card's own lines: sizes, rooms, rent (when no price element said it), availability. */
+/* The card's own lines: sizes, rooms, rent (when no price element said it), availability, and
+ * its longest line of prose as the description. */
 static void card_lines(struct cards *c, const xmlNode *card, struct scrape_listing *l)
 {
-    size_t lo = sd_num(card), hi = sd_end(c->d, card);
-    const char *monthly_line = NULL, *dollar_first = NULL, *dollar_any = NULL;
+    size_t lo = sd_num(card), hi = sd_end(c->d, card), prose = 40;
+    const char *monthly_line = NULL, *dollar_first = NULL, *dollar_any = NULL, *desc = NULL;
     size_t n = c->n_lines;
     for (size_t i = line_at(c, lo); i < n && c->lines[i].num < hi && sd_spend(c->d, 1); i++) {
         if (c->owner[c->lines[i].num] != lo)
@@ -444,6 +445,10 @@ static void card_lines(struct cards *c, const xmlNode *card, struct scrape_listi
         sl_set_facts(l, t);
         if (is_date_line(t))
             sl_set_date(l, c->d, t);
+        else if (strlen(t) > prose && !is_digit(t[0])) {
+            desc = t;
+            prose = strlen(t);
+        }
         if (!strchr(t, '$') || not_rent(t))
             continue;
         if (!monthly_line && monthly(t))
@@ -456,6 +461,7 @@ static void card_lines(struct cards *c, const xmlNode *card, struct scrape_listi
     sl_set_price(l, monthly_line);
     sl_set_price(l, dollar_first);
     sl_set_price(l, dollar_any);
+    sl_set_text(&l->description, desc, SCRAPE_DESC_MAX);
 }
 
 static void read_card(struct cards *c, struct slist *out, size_t ai)
