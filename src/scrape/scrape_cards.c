@@ -329,15 +329,40 @@ static void find_cards(struct cards *c)
 
 /* ---- reading a card ----------------------------------------------------------------------- */
 
-static bool link_says_no(const char *s)
+/* true when s holds word as a whole word (ASCII letters around it do not count as one). */
+static bool has_word(const char *s, const char *word)
 {
-    static const char *const words[] = {
-        "apply",  "application", "showing", "schedule", "contact", "maps.google",
-        "/maps",  "google.com/maps", "login", "signin", "sign-in", "guest_card",
-        "listable_uid", "inquir", "share", "facebook.com", "twitter.com", "print",
-        "tour",   "map",         "call",    "email",    NULL};
-    for (int i = 0; s && words[i]; i++)
-        if (sd_find_ci(s, words[i]))
+    size_t k = strlen(word);
+    for (const char *p = s; (p = sd_find_ci(p, word)) != NULL; p++) {
+        bool before = p > s && ((p[-1] | 0x20) >= 'a' && (p[-1] | 0x20) <= 'z');
+        bool after = (p[k] | 0x20) >= 'a' && (p[k] | 0x20) <= 'z';
+        if (!before && !after)
+            return true;
+    }
+    return false;
+}
+
+/* Links that are for something else than the listing's own page. */
+static bool href_says_no(const char *href)
+{
+    static const char *const marks[] = {
+        "apply",      "application", "showing",  "schedule",        "contact",
+        "maps.google", "/maps",      "google.com/maps", "login",     "signin",
+        "sign-in",    "guest_card",  "listable_uid", "inquir",      "/share",
+        "facebook.com", "twitter.com", "/tour",  NULL};
+    for (int i = 0; href && marks[i]; i++)
+        if (sd_find_ci(href, marks[i]))
+            return true;
+    return false;
+}
+
+static bool text_says_no(const char *text)
+{
+    static const char *const words[] = {"apply", "application", "schedule", "showing", "contact",
+                                        "map",   "tour",        "call",     "email",   "share",
+                                        "print", NULL};
+    for (int i = 0; text && words[i]; i++)
+        if (has_word(text, words[i]))
             return true;
     return false;
 }
@@ -352,8 +377,8 @@ static char *detail_url(const struct cards *c, const xmlNode *a)
     /* a link wrapping the whole card says "application fee" somewhere; only short link texts
      * ("Apply Now", "Map") tell what the link is for */
     bool bad = !url || scrape_url_is_image(url) || strcmp(url, c->d->base) == 0 ||
-               (self && strcmp(url, self) == 0) || link_says_no(href) ||
-               (text && strlen(text) <= 40 && link_says_no(text));
+               (self && strcmp(url, self) == 0) || href_says_no(href) ||
+               (text && strlen(text) <= 40 && text_says_no(text));
     free(self);
     free(text);
     if (bad) {

@@ -4,9 +4,8 @@
  * not UTF-8 and nothing was declared) and the decoding to well-formed UTF-8; a cap of 64
  * attributes per start tag (libxml2 2.9.14 checks every new attribute against the ones before it,
  * so 40,000 attributes on one tag take seconds); the parse with libxml2's HTML parser on a
- * context of our own whose error handler silences libxml2 and charges each error the depth of
- * the open-element stack, stopping the parser past a budget (a stray end tag makes libxml2 scan
- * the whole stack); removing what a reader never sees (<script> after reading JSON-LD, <style>,
+ * context of our own whose error handler silences libxml2 and charges a stray end tag the depth
+ * of the open-element stack libxml2 scanned for it, stopping the parser past a budget; removing what a reader never sees (<script> after reading JSON-LD, <style>,
  * <template>, <noscript>, comments); numbering every node in document order; and the element
  * lookups the extractors share. Every walk is iterative. */
 #include <pthread.h>
@@ -362,18 +361,26 @@ void scrape_init(void)
 
 struct parse_state {
     long weight;
+    int last_depth;
     bool stopped;
 };
 
 /* libxml2's structured error handler for our context (ctx is the parser context): nothing is
- * printed; each error costs the depth of the open-element stack, which is what the stray end tag
- * behind most errors just cost libxml2, and past the budget the parser stops. */
+ * printed. An end tag that matches nothing open (or is blocked) made libxml2 scan the whole
+ * open-element stack before it reported it, so that error costs the stack's depth; while the
+ * stack shrinks, the errors are libxml2 closing elements one by one (linear work) and cost 1, as
+ * does every other error ("Tag section invalid" for each HTML5 element). Past the budget the
+ * parser stops and the page is read as far as it got. */
 static void on_parse_error(void *ctx, xmlErrorPtr err)
 {
-    (void)err;
     xmlParserCtxtPtr c = ctx;
     struct parse_state *ps = c->_private;
-    ps->weight += (long)c->nameNr + 1;
+    long cost = 1;
+    if (err && (err->code == XML_ERR_TAG_NAME_MISMATCH || err->code == XML_HTML_STRUCURE_ERROR) &&
+        c->nameNr >= ps->last_depth)
+        cost += c->nameNr;
+    ps->last_depth = c->nameNr;
+    ps->weight += cost;
     if (!ps->stopped && ps->weight > PARSE_WEIGHT_MAX) {
         ps->stopped = true;
         xmlStopParser(c);
