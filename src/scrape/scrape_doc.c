@@ -1,13 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /* From fetched bytes to the tree the extractors read (struct sdoc): the charset decision (HTTP
- * charset, else a <meta> charset in the first 8 KiB, else UTF-8, or Windows-1252 when the bytes are
- * not UTF-8 and nothing was declared) and the decoding to well-formed UTF-8; a cap of 64
- * attributes per start tag (libxml2 2.9.14 checks every new attribute against the ones before it,
- * so 40,000 attributes on one tag take seconds); the parse with libxml2's HTML parser on a
+ * charset, else a <meta> charset in the first 8 KiB, else UTF-8, or Windows-1252 when the bytes
+ * are not UTF-8 and nothing was declared) and the decoding to well-formed UTF-8; a cap of 64
+ * attributes per start tag (libxml2 2.9.14 checks every new attribute against the ones before
+ * it, so 40,000 attributes on one tag take seconds); the parse with libxml2's HTML parser on a
  * context of our own whose error handler silences libxml2 and charges a stray end tag the depth
- * of the open-element stack libxml2 scanned for it, stopping the parser past a budget; removing what a reader never sees (<script> after reading JSON-LD, <style>,
- * <template>, <noscript>, comments); numbering every node in document order; and the element
- * lookups the extractors share. Every walk is iterative. */
+ * of the open-element stack libxml2 scanned for it, stopping the parser past a budget; removing
+ * what a reader never sees (<script> after reading JSON-LD, <style>, <template>, <noscript>,
+ * comments); numbering every node in document order; and the element lookups the extractors
+ * share, each charging the page's work budget. Every walk is iterative. */
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -490,7 +491,7 @@ xmlNodePtr sd_find(const xmlNode *root, const char *tag, const char *cls)
 {
     if (!root || root->type != XML_ELEMENT_NODE)
         return NULL;
-    for (xmlNodePtr n = root->children; n; n = sd_next(n, root, false))
+    for (xmlNodePtr n = root->children; n && sd_step(n); n = sd_next(n, root, false))
         if (matches(n, tag, cls))
             return n;
     return NULL;
@@ -506,7 +507,7 @@ size_t sd_find_all(const xmlNode *root, const char *tag, const char *cls, xmlNod
     xmlNodePtr n = root->type == XML_DOCUMENT_NODE || root->type == XML_HTML_DOCUMENT_NODE
                        ? root->children
                        : root->type == XML_ELEMENT_NODE ? root->children : NULL;
-    for (; n && k < max; n = sd_next(n, root, false)) {
+    for (; n && k < max && sd_step(n); n = sd_next(n, root, false)) {
         if (!matches(n, tag, cls))
             continue;
         if (k == cap) {
@@ -522,6 +523,12 @@ bool sd_spend(struct sdoc *d, long n)
 {
     d->budget -= n;
     return d->budget > 0;
+}
+
+bool sd_step(const xmlNode *n)
+{
+    struct sdoc *d = n && n->doc ? n->doc->_private : NULL;
+    return !d || sd_spend(d, 1);
 }
 
 static char *dup_attr(const xmlNode *n, const char *name)
@@ -666,6 +673,7 @@ app_err sdoc_open(struct sdoc *d, const char *body, size_t len, const char *char
     free(utf8);
     char *base = NULL;
     if (d->doc) {
+        d->doc->_private = d;
         scrub(d, &base);
         number_nodes(d);
         d->root = find_body(d->doc);

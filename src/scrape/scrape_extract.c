@@ -102,7 +102,7 @@ static app_err extract(const char *only, const char *body, size_t len, const cha
         out->says_none = out->n == 0 && scrape_says_none(&d);
         out->next_url = next_url(&d);
     }
-    out->truncated = out->truncated || d.parse_stopped;
+    out->truncated = out->truncated || d.parse_stopped || (d.doc && d.budget <= 0);
     sdoc_close(&d);
     return e;
 }

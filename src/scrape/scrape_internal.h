@@ -44,7 +44,7 @@ struct sdoc {
     size_t n_ld;
     char *canonical, *next, *og_title, *og_image, *og_url; /* <link>/<meta> values, or NULL */
     bool parse_stopped;        /* the parser's work budget ran out (hostile page) */
-    long budget;               /* steps left for the heuristics */
+    long budget;               /* steps left for walks and heuristics (doc->_private is d) */
 };
 
 /* Decodes, parses and prepares a page (see scrape.h). APP_OK with d->doc NULL when libxml2
@@ -57,9 +57,12 @@ char *sdoc_decode(const char *body, size_t len, const char *charset, size_t *out
 /* Drops the attributes after the 64th of every start tag, in place; returns the new length. */
 size_t sdoc_cap_attributes(char *html, size_t len);
 
-/* Position of n in document order (0 for nodes not numbered). */
+/* Position of n in document order (0 for nodes not numbered, and for the document, whose
+ * _private holds its struct sdoc). */
 static inline size_t sd_num(const xmlNode *n)
 {
+    if (n->type == XML_HTML_DOCUMENT_NODE || n->type == XML_DOCUMENT_NODE)
+        return 0;
     return (size_t)(uintptr_t)n->_private;
 }
 /* One past the highest position inside n. */
@@ -87,6 +90,10 @@ size_t sd_find_all(const xmlNode *root, const char *tag, const char *cls, xmlNod
                    size_t max);
 /* Charges n steps to the heuristics' budget; false once it is spent. */
 bool sd_spend(struct sdoc *d, long n);
+/* Charges one step to the budget of the page n belongs to (its document's _private); false
+ * once it is spent. Every walk over the tree calls it per node, so no mix of nested cards and
+ * repeated lookups can make the work grow faster than the budget. */
+bool sd_step(const xmlNode *n);
 
 /* ---- text (scrape_text.c) ---------------------------------------------------------------- */
 

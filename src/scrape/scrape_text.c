@@ -203,6 +203,10 @@ static void tw_walk(struct tw *w, const xmlNode *root)
 {
     const xmlNode *n = root->children;
     while (n && !w->full) {
+        if (!sd_step(n)) {
+            w->full = true;
+            break;
+        }
         bool descend = false;
         if (n->type == XML_TEXT_NODE || n->type == XML_CDATA_SECTION_NODE) {
             w->cur_num = sd_num(n);

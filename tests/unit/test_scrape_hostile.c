@@ -196,6 +196,28 @@ static void test_stray_end_tags_under_a_deep_stack(void **state)
     free(b.p);
 }
 
+/* Cards nested in cards thousands deep make every per-card lookup walk the rest of the page;
+ * the page's work budget stops that (and says so) instead of letting it grow as n squared. */
+static void test_cards_nested_in_cards(void **state)
+{
+    (void)state;
+    struct buf b = {0};
+    put(&b, "<html><body><div id=\"result_container\" class=\"js-listings-container\">");
+    for (int i = 1; i <= 20000; i++)
+        put(&b, "<div class=\"js-listing-item\"><p>filler</p><p>more filler</p>");
+    put(&b, "<span class=\"js-listing-address\">1 Deep St, Tulsa, OK 74119</span>"
+            "<div class=\"js-listing-blurb-rent\">$900</div>");
+    for (int i = 1; i <= 20000; i++)
+        put(&b, "</div>");
+    put(&b, "</div></body></html>");
+    struct scrape_result r;
+    assert_int_equal(scrape_extract(b.p, b.n, NULL, URL, TODAY, &r), APP_OK);
+    assert_true(r.truncated);
+    assert_true(r.n <= 1);
+    scrape_result_cleanup(&r);
+    free(b.p);
+}
+
 static void test_absurd_json_ld(void **state)
 {
     (void)state;
@@ -231,6 +253,7 @@ int main(void)
         cmocka_unit_test(test_deep_hidden_content),
         cmocka_unit_test(test_many_attributes),
         cmocka_unit_test(test_stray_end_tags_under_a_deep_stack),
+        cmocka_unit_test(test_cards_nested_in_cards),
         cmocka_unit_test(test_absurd_json_ld),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
