@@ -105,6 +105,10 @@ void scrape_result_absorb(struct scrape_result *into, struct scrape_result *from
  * shows a thumbnail, the detail page the gallery). d keeps its own address. */
 void scrape_listing_merge(struct scrape_listing *d, const struct scrape_listing *detail);
 
+/* true when l has a detail URL and lacks a rent, bedrooms, bathrooms, size, availability or
+ * photos: what following its detail page (then scrape_listing_merge) could fill. */
+bool scrape_listing_incomplete(const struct scrape_listing *l);
+
 /* The listing as in the fixtures' expected files: exactly property_address, unit, city, state,
  * zip, price, bedrooms, bathrooms, square_feet, available_date, url, images (null where unknown).
  * Returns a new reference; the caller json_decref()s it. */

@@ -353,6 +353,12 @@ void scrape_listing_merge(struct scrape_listing *d, const struct scrape_listing 
     scrape_listing_cleanup(&copy);
 }
 
+bool scrape_listing_incomplete(const struct scrape_listing *l)
+{
+    return l->url && (!l->has_price || !l->has_bedrooms || !l->has_bathrooms ||
+                      !l->has_square_feet || !l->available_date || l->n_images == 0);
+}
+
 /* ---- the page's list ------------------------------------------------------------------------ */
 
 void slist_init(struct slist *s, struct scrape_result *r)

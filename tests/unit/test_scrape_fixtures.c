@@ -233,7 +233,9 @@ static void test_detail_pages_complete_their_cards(void **state)
                 card = &index.items[k];
         assert_non_null(card);
         assert_true(!card->available_date); /* what the index lacks */
+        assert_true(scrape_listing_incomplete(card));
         scrape_listing_merge(card, &detail.items[0]);
+        assert_false(scrape_listing_incomplete(card));
         json_t *j_got = json_array();
         json_array_append_new(j_got, scrape_listing_to_json(card));
         json_t *j_want = load_json(json_string_value(json_object_get(j_detail, "expected")));
@@ -243,6 +245,25 @@ static void test_detail_pages_complete_their_cards(void **state)
         scrape_result_cleanup(&index);
         scrape_result_cleanup(&detail);
     }
+}
+
+/* Which index cards are worth their detail page: those with a detail URL and a gap. */
+static void test_which_cards_lack_fields(void **state)
+{
+    (void)state;
+    struct scrape_result r;
+    extract_page(page_by("file", "appfolio-listings.html"), NULL, &r);
+    size_t lacking = 0;
+    for (size_t i = 0; i < r.n; i++)
+        lacking += scrape_listing_incomplete(&r.items[i]);
+    assert_int_equal(lacking, 3); /* no size (1200 E Danforth), no photo, no availability */
+    assert_false(scrape_listing_incomplete(&r.items[0]));
+    scrape_result_cleanup(&r);
+    extract_page(page_by("file", "generic-cards.html"), NULL, &r);
+    /* 88 Pulaski St lacks a date but has no detail page to ask */
+    assert_null(r.items[4].url);
+    assert_false(scrape_listing_incomplete(&r.items[4]));
+    scrape_result_cleanup(&r);
 }
 
 static void test_no_listings_says_so(void **state)
@@ -346,6 +367,7 @@ int main(void)
         cmocka_unit_test(test_latin1_page_same_either_way),
         cmocka_unit_test(test_crawl_follows_next),
         cmocka_unit_test(test_detail_pages_complete_their_cards),
+        cmocka_unit_test(test_which_cards_lack_fields),
         cmocka_unit_test(test_no_listings_says_so),
         cmocka_unit_test(test_threads_get_the_same_results),
     };
