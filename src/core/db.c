@@ -13,19 +13,13 @@
 #include "core/app.h"
 #include "core/db_internal.h"
 #include "core/log.h"
+#include "core/mono.h"
 
 #define ACQUIRE_WAIT_MS 2000
 #define POOL_MAX 1024
 /* A wait for a connection, a statement or a commit longer than this is logged as a warning
  * (a statement by its first characters only: never its parameters). */
 #define SLOW_MS 100
-
-static int64_t mono_ms(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
-}
 
 /* Warns when more than SLOW_MS passed since t0 (mono_ms) doing what, then the statement sql
  * (NULL: none) cut to 60 characters. */
@@ -364,15 +358,15 @@ static void put_back(db_conn *c)
 db_err db_acquire(db *d, db_conn **out)
 {
     int64_t t0 = mono_ms();
-    struct timespec until = deadline_after(ACQUIRE_WAIT_MS);
+    long wait = d->timeout_ms < ACQUIRE_WAIT_MS ? d->timeout_ms : ACQUIRE_WAIT_MS;
+    struct timespec until = deadline_after(wait);
     pthread_mutex_lock(&d->mu);
     while (d->nfree == 0) {
         int rc = pthread_cond_timedwait(&d->cv, &d->mu, &until);
         if (rc == ETIMEDOUT && d->nfree == 0) {
             d->exhausted++;
             pthread_mutex_unlock(&d->mu);
-            LOG_W("database pool exhausted (%d connections busy for %d ms)", d->size,
-                  ACQUIRE_WAIT_MS);
+            LOG_W("database pool exhausted (%d connections busy for %ld ms)", d->size, wait);
             return DB_E_BUSY;
         }
     }
@@ -382,6 +376,7 @@ db_err db_acquire(db *d, db_conn **out)
     pthread_mutex_unlock(&d->mu);
 
     c->errbuf[0] = '\0';
+    c->deadline_ms = t0 + d->timeout_ms;
     db_err e = prepare(c);
     warn_if_slow(t0, "to get a connection ready", NULL);
     if (e != DB_OK) {
@@ -429,6 +424,7 @@ static db_err report(db_conn *c, db_err e)
 
 db_err db_conn_reopen(db_conn *c)
 {
+    c->deadline_ms = mono_ms() + c->owner->timeout_ms;
     note_broken(c->owner);
     drop_handle(c);
     return prepare(c);

@@ -15,13 +15,13 @@ typedef enum { DB_TX_PLAIN, DB_TX_TENANT, DB_TX_TENANT_WRITE } db_tx_kind;
 
 struct db_driver {
     db_dialect dialect;
-    /* Opens c->h. On failure c->h stays NULL and c->errbuf says why. */
+    /* Opens c->h by c->deadline_ms. On failure c->h stays NULL and c->errbuf says why. */
     db_err (*connect)(db_conn *c);
     /* Closes c->h (not NULL) and frees everything the driver hung on it. */
     void (*disconnect)(db_conn *c);
     /* False when the connection is known to be broken (no round trip). */
     bool (*alive)(db_conn *c);
-    /* One round trip proving the server still answers. */
+    /* One round trip proving the server still answers (by c->deadline_ms). */
     bool (*ping)(db_conn *c);
     /* True while a transaction is open (also a failed one). */
     bool (*in_tx)(db_conn *c);
@@ -55,6 +55,8 @@ struct db_conn {
     bool in_use;
     unsigned epoch;    /* owner->epoch when this connection last proved alive */
     unsigned role_gen; /* owner->role_gen applied to this session */
+    int64_t deadline_ms; /* mono_ms() bound of the acquire in progress: pool wait, ping,
+                          * connect and role switch share DB_TIMEOUT */
     char errbuf[DB_ERRBUF];
 };
 

@@ -127,6 +127,30 @@ static void notice_to_log(void *arg, const char *msg)
     LOG_D("postgres: %.*s", (int)strcspn(msg, "\n"), msg);
 }
 
+/* Drives a connection started with PQconnectStartParams to its end, waiting at most until
+ * deadline (mono ms): true when it is made. */
+static bool connect_until(PGconn *h, int64_t deadline)
+{
+    PostgresPollingStatusType st = PGRES_POLLING_WRITING;
+    while (PQstatus(h) != CONNECTION_BAD) {
+        if (st == PGRES_POLLING_OK)
+            return true;
+        if (st == PGRES_POLLING_FAILED)
+            return false;
+        int64_t left = ms_left(deadline);
+        if (left <= 0)
+            return false;
+        struct pollfd pfd = {.fd = PQsocket(h),
+                             .events = st == PGRES_POLLING_READING ? POLLIN : POLLOUT};
+        int n = poll(&pfd, 1, left > INT32_MAX ? INT32_MAX : (int)left);
+        if (n < 0 && errno != EINTR)
+            return false;
+        if (n > 0)
+            st = PQconnectPoll(h);
+    }
+    return false;
+}
+
 static db_err pg_connect(db_conn *c)
 {
     /* The URL (expanded as dbname) is processed after these defaults, so its own
@@ -148,13 +172,17 @@ static db_err pg_connect(db_conn *c)
     snprintf(user_timeout, sizeof user_timeout, "%d", ms);
     const char *vals[] = {connect_s, "1", "10", "2", "3", user_timeout, "peterental", "UTF8",
                           "-c plan_cache_mode=force_generic_plan", c->owner->url, NULL};
-    PGconn *h = PQconnectdbParams(keys, vals, 1);
+    PGconn *h = PQconnectStartParams(keys, vals, 1);
     if (!h) {
         db_conn_seterr(c, "out of memory");
         return DB_E_CONN;
     }
-    if (PQstatus(h) != CONNECTION_OK) {
-        db_conn_seterr(c, "%s", PQerrorMessage(h));
+    if (!connect_until(h, c->deadline_ms)) {
+        if (PQstatus(h) == CONNECTION_BAD)
+            db_conn_seterr(c, "%s", PQerrorMessage(h));
+        else
+            db_conn_seterr(c, "the database did not accept a connection within %d ms",
+                           c->owner->timeout_ms);
         PQfinish(h);
         return DB_E_CONN;
     }
@@ -189,7 +217,7 @@ static bool pg_in_tx(db_conn *c)
 
 static bool pg_ping(db_conn *c)
 {
-    PGresult *res = exec_until(state(c), "", stmt_deadline(c));
+    PGresult *res = exec_until(state(c), "", c->deadline_ms);
     bool ok = PQresultStatus(res) == PGRES_EMPTY_QUERY;
     PQclear(res);
     return ok && pg_alive(c);
