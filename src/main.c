@@ -52,13 +52,15 @@ static int open_store(const struct config *cfg, db **out)
     }
     if (db_open(cfg->database_url, path, cfg->db_pool, out) != DB_OK)
         return -1;
-    db_set_timeout(*out, cfg->db_timeout_ms);
+    /* Migrations may build indexes or wait for another server's: no request is waiting. */
+    db_set_timeout(*out, 600000);
     int applied = 0;
     if (migrate_run(*out, NULL, &applied) != APP_OK) {
         db_close(*out);
         *out = NULL;
         return -1;
     }
+    db_set_timeout(*out, cfg->db_timeout_ms);
     LOG_I("migrations: %d applied", applied);
     return 0;
 }
