@@ -2,8 +2,8 @@
 /* Built-in accounts (SPEC §5 Auth): POST /auth/signup, /auth/login, /auth/logout.
  * Passwords are Argon2id (libsodium); a session is a 7-day token of the built-in issuer,
  * returned in the body and as the HttpOnly `session` cookie. Failed logins are counted per
- * email and per client address in the database (login_failures), so every instance agrees.
- * Sign-ups are counted the same way per client address ("signup:ip:..."). The client
+ * email and per client address in the database (core/ratelimit.h), so every instance
+ * agrees. Sign-ups are counted the same way per client address ("signup:ip:..."). The client
  * address is http_client_ip's (TRUSTED_PROXIES decides whether X-Forwarded-For counts); an
  * IPv6 client is counted by its /64. */
 #ifndef PETE_ACCOUNTS_ACCOUNTS_H
@@ -82,17 +82,6 @@ app_err accounts_store_create(db_conn *c, int64_t user_id, const char *email, co
 /* Finds the account of email: APP_E_NOTFOUND when none. hash receives the stored hash. */
 app_err accounts_store_find(db_conn *c, const char *email, int64_t *user_id,
                             char hash[ACCOUNTS_HASH_MAX]);
-/* Failures of key in the window that is still open at now: *count (0 when none) and the
- * window's start. */
-app_err accounts_store_failures(db_conn *c, const char *key, int64_t now, int64_t *count,
-                                int64_t *window_start);
-/* Counts one failure of key at now (a window older than ACCOUNTS_FAIL_WINDOW restarts). */
-app_err accounts_store_failure_add(db_conn *c, const char *key, int64_t now);
-/* Counts one event of key at now in a fixed window of window seconds (an older window
- * restarts) in one atomic statement; *count and *window_start receive the counter after it. */
-app_err accounts_store_hit(db_conn *c, const char *key, int64_t now, int64_t window,
-                           int64_t *count, int64_t *window_start);
-app_err accounts_store_failure_clear(db_conn *c, const char *key);
 /* Stores a revocation (no error when the id is already stored). */
 app_err accounts_store_revoke(db_conn *c, const char *token_id, int64_t expires_at, int64_t now);
 /* Revocations stored at or after since that are unexpired at now: rows of (token_id,
@@ -100,9 +89,6 @@ app_err accounts_store_revoke(db_conn *c, const char *token_id, int64_t expires_
 app_err accounts_store_revocations(db_conn *c, int64_t since, int64_t now, db_res **out);
 /* Drops revocations whose token has expired. */
 app_err accounts_store_revocations_prune(db_conn *c, int64_t now);
-/* Drops counters whose window (the longest kind: ACCOUNTS_SIGNUP_WINDOW) closed before now. */
-app_err accounts_store_failure_prune(db_conn *c, int64_t now);
-
 /* ---- HTTP handlers (accounts_http.c) ---- */
 int accounts_http_signup(http_req *r);
 int accounts_http_login(http_req *r);

@@ -24,6 +24,7 @@
 
 #include "accounts/accounts.h"
 #include "core/log.h"
+#include "core/ratelimit.h"
 
 #define ARGON_OPSLIMIT 2
 #define ARGON_MEMLIMIT ((size_t)19 * 1024 * 1024)
@@ -252,9 +253,9 @@ static app_err signup_allowed(struct app *a, const char *ip, long *retry_after)
     db_err de = db_acquire(a->db, &c);
     if (de != DB_OK)
         return db_app_err(de);
-    app_err e = accounts_store_hit(c, key, now, ACCOUNTS_SIGNUP_WINDOW, &count, &start);
+    app_err e = ratelimit_hit(c, key, now, ACCOUNTS_SIGNUP_WINDOW, &count, &start);
     if (e == APP_OK && count == 1) /* a new window: a good moment to drop closed ones */
-        e = accounts_store_failure_prune(c, now);
+        e = ratelimit_prune(c, now - ACCOUNTS_SIGNUP_WINDOW);
     db_release(c);
     if (e == APP_OK && count > ACCOUNTS_SIGNUP_MAX_IP) {
         long left = (long)(start + ACCOUNTS_SIGNUP_WINDOW - now);
@@ -310,7 +311,7 @@ static app_err check_limit(db_conn *c, const char *key, int64_t max, int64_t now
                            long *retry_after)
 {
     int64_t count = 0, start = now;
-    app_err e = accounts_store_failures(c, key, now, &count, &start);
+    app_err e = ratelimit_count(c, key, now, ACCOUNTS_FAIL_WINDOW, &count, &start);
     if (e == APP_OK && count >= max) {
         long left = (long)(start + ACCOUNTS_FAIL_WINDOW - now);
         *retry_after = left > 0 ? left : 1;
@@ -347,15 +348,15 @@ static app_err login_finish(struct app *a, bool ok, const char *ekey, const char
         return db_app_err(de);
     app_err e;
     if (!ok) {
-        e = accounts_store_failure_add(c, ekey, now);
+        e = ratelimit_hit(c, ekey, now, ACCOUNTS_FAIL_WINDOW, NULL, NULL);
         if (e == APP_OK)
-            e = accounts_store_failure_add(c, ikey, now);
+            e = ratelimit_hit(c, ikey, now, ACCOUNTS_FAIL_WINDOW, NULL, NULL);
         if (e == APP_OK)
-            e = accounts_store_failure_prune(c, now);
+            e = ratelimit_prune(c, now - ACCOUNTS_SIGNUP_WINDOW);
         if (e == APP_OK)
             e = APP_E_AUTH;
     } else {
-        e = accounts_store_failure_clear(c, ekey);
+        e = ratelimit_clear(c, ekey);
         if (e == APP_OK)
             e = users_store_get(c, user_id, u);
     }

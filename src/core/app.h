@@ -20,7 +20,4 @@ struct app {
     struct respcache *cache; /* rendered tenant reads; NULL when CACHE_MB=0 */
 };
 
-/* Maps a store error to an application error (unique -> conflict, lost/busy -> unavailable). */
-app_err db_app_err(db_err e);
-
 #endif

@@ -529,3 +529,46 @@ void db_warm(db *d)
         LOG_W("database pool: %d of %d connections opened at start; the rest open on demand",
               n, d->size);
 }
+
+/* ---- idioms ---------------------------------------------------------------------------- */
+
+app_err db_tx_begin(db *d, int64_t tenant, bool write, db_conn **out)
+{
+    db_conn *c = NULL;
+    db_err e = db_acquire(d, &c);
+    if (e == DB_OK) {
+        if (tenant > 0)
+            e = write ? db_begin_tenant_write(c, tenant) : db_begin_tenant(c, tenant);
+        else
+            e = db_begin(c);
+        if (e != DB_OK)
+            db_release(c);
+    }
+    if (e != DB_OK)
+        return db_app_err(e);
+    *out = c;
+    return APP_OK;
+}
+
+app_err db_tx_end(db_conn *c, app_err rc)
+{
+    if (rc == APP_OK) {
+        db_err e = db_commit(c);
+        if (e != DB_OK)
+            rc = db_app_err(e);
+    }
+    db_release(c); /* rolls back what is still open */
+    return rc;
+}
+
+app_err db_fail(db_conn *c, db_err e, const char *what)
+{
+    if (e != DB_E_UNIQUE)
+        LOG_E("%s: %s", what, db_errmsg(c));
+    return db_app_err(e);
+}
+
+const char *db_sql(const db_conn *c, const char *sqlite_sql, const char *pg_sql)
+{
+    return db_conn_dialect(c) == DB_POSTGRES ? pg_sql : sqlite_sql;
+}

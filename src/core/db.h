@@ -11,6 +11,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "core/err.h"
+
 typedef struct db db;
 typedef struct db_conn db_conn;
 typedef struct db_res db_res;
@@ -99,6 +101,29 @@ db_err db_begin_tenant_write(db_conn *c, int64_t user_id);
 void db_last_statement(db_conn *c);
 db_err db_commit(db_conn *c);
 db_err db_rollback(db_conn *c);
+
+/* Maps a store error to an application error (unique -> conflict, lost/busy -> unavailable). */
+app_err db_app_err(db_err e);
+
+/* ---- the idioms every store and service uses ---------------------------------------- */
+
+/* A unit of work: borrows a connection and opens a transaction on it. tenant > 0 makes it
+ * the tenant's (PostgreSQL row-level security reads it; every statement still filters on
+ * it); tenant 0 is registry work that crosses tenants (users lookup, migrations). write: it
+ * will change rows (SQLite then takes the write lock up front, so writers queue on the
+ * lock's timeout instead of failing when they upgrade). On failure nothing is held. */
+app_err db_tx_begin(db *d, int64_t tenant, bool write, db_conn **out);
+/* Ends a unit of work: commits when rc is APP_OK (a failed commit becomes the result),
+ * otherwise rolls back; gives the connection back either way; returns the outcome. A
+ * service that returns it as is leaves its caller's *out alone only when it is APP_OK. */
+app_err db_tx_end(db_conn *c, app_err rc);
+/* A store's answer to a failed statement: logs it (what, then the driver's primary
+ * message; never parameters) unless it is a unique violation, a caller's business, and
+ * maps it (unique -> APP_E_CONFLICT, lost or busy -> APP_E_UNAVAILABLE, else APP_E_DB). */
+app_err db_fail(db_conn *c, db_err e, const char *what);
+/* The text of a statement that differs by dialect: each store keeps both as static
+ * strings side by side and picks one per call. */
+const char *db_sql(const db_conn *c, const char *sqlite_sql, const char *pg_sql);
 
 /* Runs one statement with bound parameters. out may be NULL; otherwise *out receives a
  * result the caller frees with db_res_free (also for statements returning no rows). */

@@ -645,18 +645,17 @@ static db_err setup_app_role(db_conn *c, const struct login_role *l)
         "GRANT USAGE ON SCHEMA public TO " APP_ROLE ";"
         "GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO " APP_ROLE ";"
         "GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO " APP_ROLE ";"
-        /* ...except password hashes (reached through the SECURITY DEFINER functions of
-         * 0001_users.sql) and the migration record (its checksums stay the migrator's).
-         * By name, when present: a database without them still gets the grants above. */
-        "DO $$ BEGIN"
-        " IF to_regclass('public.credentials') IS NOT NULL THEN"
-        "  REVOKE ALL ON TABLE public.credentials FROM " APP_ROLE ";"
-        "  GRANT EXECUTE ON FUNCTION public.credentials_find(text),"
-        "   public.credentials_create(bigint, text, text) TO " APP_ROLE ";"
-        " END IF;"
+        /* ...except the migration record (its checksums stay the migrator's); then what
+         * each migration's app_grants_* function adds or takes away for its own tables
+         * (0005_core.sql: the credentials). */
+        "DO $$ DECLARE f text; BEGIN"
         " IF to_regclass('public.schema_migrations') IS NOT NULL THEN"
         "  REVOKE ALL ON TABLE public.schema_migrations FROM " APP_ROLE ";"
         " END IF;"
+        " FOR f IN SELECT p.proname FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace"
+        "  WHERE n.nspname = 'public' AND p.proname LIKE 'app\\_grants\\_%' ORDER BY 1 LOOP"
+        "  EXECUTE format('SELECT public.%I(%L)', f, '" APP_ROLE "');"
+        " END LOOP;"
         " END $$;";
     if (!l->app_exists && !l->super && !l->createrole) {
         db_conn_seterr(c, "role " APP_ROLE " does not exist and the login role cannot "

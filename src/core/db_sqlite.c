@@ -277,6 +277,8 @@ static db_err step_all(db_conn *c, sqlite3_stmt *st, db_res **out)
 static db_err sq_exec(db_conn *c, const char *sql, const db_param *params, int nparams,
                       db_res **out)
 {
+    /* the bound in force now (migrations run with a longer one than requests) */
+    sqlite3_busy_timeout(handle(c), c->owner->timeout_ms);
     sqlite3_stmt *st = NULL;
     db_err e = stmt_get(c, sql, &st);
     if (e != DB_OK)

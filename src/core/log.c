@@ -3,6 +3,7 @@
  * written under stdio's own lock, so lines from threads don't interleave; JSON access
  * lines are batched (at most FLUSH_MS late, see below). */
 #include "core/log.h"
+#include "core/jsonw.h"
 #include "core/mono.h"
 #include "core/text.h"
 
@@ -306,66 +307,6 @@ void log_msg(log_level lv, const char *func, const char *fmt, ...)
     write_line(lv, func, msg);
 }
 
-/* Appends s to b as a JSON string literal, escaped as Jansson's compact dump does (", \\ and
- * control characters; UTF-8 passes through). Invalid UTF-8 becomes U+FFFD, so the line is
- * still valid JSON. Returns the new length, or cap when s does not fit. */
-static size_t json_str(char *b, size_t len, size_t cap, const char *s)
-{
-    static const char hex[] = "0123456789abcdef";
-    const unsigned char *p = (const unsigned char *)s;
-    if (len + 2 > cap)
-        return cap;
-    b[len++] = '"';
-    for (; *p; p++) {
-        unsigned char ch = *p;
-        char esc = 0;
-        size_t n = 1;
-        switch (ch) {
-        case '"': esc = '"'; break;
-        case '\\': esc = '\\'; break;
-        case '\b': esc = 'b'; break;
-        case '\f': esc = 'f'; break;
-        case '\n': esc = 'n'; break;
-        case '\r': esc = 'r'; break;
-        case '\t': esc = 't'; break;
-        default: break;
-        }
-        if (len + 8 > cap)
-            return cap;
-        if (esc) {
-            b[len++] = '\\';
-            b[len++] = esc;
-        } else if (ch < 0x20) {
-            memcpy(b + len, "\\u00", 4);
-            b[len + 4] = hex[ch >> 4];
-            b[len + 5] = hex[ch & 15];
-            len += 6;
-        } else if (ch < 0x80) {
-            b[len++] = (char)ch;
-        } else {
-            n = ch >= 0xF0 ? 4 : ch >= 0xE0 ? 3 : ch >= 0xC2 ? 2 : 0;
-            for (size_t i = 1; i < n; i++)
-                if ((p[i] & 0xC0) != 0x80)
-                    n = 0;
-            if (n && ((ch == 0xE0 && p[1] < 0xA0) || (ch == 0xED && p[1] > 0x9F) ||
-                      (ch == 0xF0 && p[1] < 0x90) || (ch == 0xF4 && p[1] > 0x8F) || ch > 0xF4))
-                n = 0; /* overlong, surrogate, beyond U+10FFFF */
-            if (n) {
-                memcpy(b + len, p, n);
-                len += n;
-                p += n - 1;
-            } else {
-                memcpy(b + len, "\xEF\xBF\xBD", 3);
-                len += 3;
-            }
-        }
-    }
-    if (len + 1 > cap)
-        return cap;
-    b[len++] = '"';
-    return len;
-}
-
 /* The access line is formatted straight into one buffer and written with one call: it runs
  * once per request, and a Jansson tree plus dump cost more than the rest of a /health. */
 void log_access(const char *request_id, const char *method, const char *path, unsigned status,
@@ -377,34 +318,33 @@ void log_access(const char *request_id, const char *method, const char *path, un
     timestamp(ts, sizeof ts);
     if (as_json) {
         char line[2048];
-        size_t cap = sizeof line, n = 0;
-        int k = snprintf(line, cap, "{\"time\":\"%s\",\"level\":\"info\",\"event\":\"access\","
-                                    "\"request_id\":", ts);
-        n = (size_t)k;
-        n = json_str(line, n, cap, request_id);
-        if (n < cap - 10) {
-            memcpy(line + n, ",\"method\":", 10);
-            n = json_str(line, n + 10, cap, method);
-        }
-        if (n < cap - 8) {
-            memcpy(line + n, ",\"path\":", 8);
-            n = json_str(line, n + 8, cap, path);
-        }
-        if (n < cap - 100) {
-            k = snprintf(line + n, cap - n, ",\"status\":%u,\"micros\":%lld,\"user_id\":%lld}\n",
-                         status, (long long)micros, (long long)user_id);
-            n += (size_t)k;
-        }
-        if (n >= cap - 1 && strlen(path) > 300) {
+        struct jsonw w;
+        jsonw_fixed(&w, line, sizeof line);
+        JSONW_LIT(&w, "{\"time\":\"");
+        jsonw_raw(&w, ts, strlen(ts));
+        JSONW_LIT(&w, "\",\"level\":\"info\",\"event\":\"access\"");
+        jsonw_key(&w, "request_id");
+        jsonw_str(&w, request_id);
+        jsonw_key(&w, "method");
+        jsonw_str(&w, method);
+        jsonw_key(&w, "path");
+        jsonw_str(&w, path);
+        jsonw_key(&w, "status");
+        jsonw_int(&w, status);
+        jsonw_key(&w, "micros");
+        jsonw_int(&w, micros);
+        jsonw_key(&w, "user_id");
+        jsonw_int(&w, user_id);
+        JSONW_LIT(&w, "}\n");
+        if (w.overflow && strlen(path) > 300) {
             /* a path too long for the line: log it cut (300 bytes escape to at most 1,800),
              * never drop the line */
             char cut[301];
-            memcpy(cut, path, sizeof cut - 1);
-            cut[sizeof cut - 1] = '\0';
+            text_copy_utf8(cut, sizeof cut, path);
             log_access(request_id, method, cut, status, micros, user_id);
             return;
         }
-        queue_line(line, n);
+        queue_line(line, w.len);
         return;
     }
     /* text mode: control bytes would let a client forge log lines */

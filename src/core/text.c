@@ -28,6 +28,16 @@ size_t text_utf8_seq(const unsigned char *s)
     return 0;
 }
 
+size_t text_utf8_seq_n(const unsigned char *s, size_t avail)
+{
+    unsigned char buf[4] = {0, 0, 0, 0};
+    if (avail == 0)
+        return 0;
+    memcpy(buf, s, avail < 4 ? avail : 4);
+    size_t n = text_utf8_seq(buf);
+    return n <= avail ? n : 0;
+}
+
 bool text_utf8_valid(const char *s)
 {
     const unsigned char *p = (const unsigned char *)s;

@@ -8,12 +8,11 @@
 #include <string.h>
 
 #include "core/tz.h"
+#include "core/jsonw.h"
 #include "rentals/rentals.h"
 
 #define SOURCE_NOT_FOUND_MSG "Source not found."
 #define JSON_CT "application/json; charset=utf-8"
-/* Appends a string literal. */
-#define ADD_LIT(b, lit) rentals_buf_add((b), (lit), sizeof(lit) - 1)
 
 static json_t *email_json(const char *email)
 {
@@ -50,25 +49,25 @@ int rentals_http_db_status(http_req *r)
 }
 
 /* Appends ,"key":"text" or ,"key":null (text "" counts as missing). */
-static void add_field(struct rentals_buf *b, const char *key, const char *text)
+static void add_field(struct jsonw *b, const char *key, const char *text)
 {
-    rentals_buf_add(b, ",\"", 2);
-    rentals_buf_add(b, key, strlen(key));
-    rentals_buf_add(b, "\":", 2);
-    rentals_buf_str(b, text && *text ? text : NULL);
+    jsonw_raw(b, ",\"", 2);
+    jsonw_raw(b, key, strlen(key));
+    jsonw_raw(b, "\":", 2);
+    jsonw_str(b, text && *text ? text : NULL);
 }
 
-static void add_count(struct rentals_buf *b, const char *key, int n)
+static void add_count(struct jsonw *b, const char *key, int n)
 {
     char num[64];
     int len = snprintf(num, sizeof num, ",\"%s\":%d", key, n);
-    rentals_buf_add(b, num, (size_t)len);
+    jsonw_raw(b, num, (size_t)len);
 }
 
 int rentals_http_db_website(http_req *r)
 {
     struct rental_list l = {0};
-    struct rentals_buf b = {0};
+    struct jsonw b = {0};
     char email[256] = "";
     char website[256];
     const char *w = r->nvars > 0 ? r->vars[0] : "";
@@ -85,18 +84,18 @@ int rentals_http_db_website(http_req *r)
     app_err e = rentals_by_website(r->app, r->user_id, website, &l, email, sizeof email);
     if (e != APP_OK)
         return http_reply_err(r, e, NULL);
-    rentals_buf_reserve(&b, 512 + (size_t)l.n * RENTALS_JSON_ESTIMATE);
-    ADD_LIT(&b, "{\"status\":\"success\"");
+    jsonw_reserve(&b, 512 + (size_t)l.n * RENTALS_JSON_ESTIMATE);
+    JSONW_LIT(&b, "{\"status\":\"success\"");
     add_field(&b, "user_email", email);
     add_field(&b, "website", website);
     add_count(&b, "rental_count", l.n);
-    ADD_LIT(&b, ",\"rentals\":[");
+    JSONW_LIT(&b, ",\"rentals\":[");
     for (int i = 0; i < l.n; i++) {
         if (i)
-            ADD_LIT(&b, ",");
+            JSONW_LIT(&b, ",");
         rentals_write(&b, &l.items[i], NULL, 0);
     }
-    ADD_LIT(&b, "]}");
+    JSONW_LIT(&b, "]}");
     rentals_cache_keep(r, key, version, NULL, b.p, b.len);
     http_reply_text_owned(r, 200, JSON_CT, b.p, b.len);
     rental_list_cleanup(&l);
@@ -106,7 +105,7 @@ int rentals_http_db_website(http_req *r)
 int rentals_http_db_available(http_req *r)
 {
     struct rental_list l = {0};
-    struct rentals_buf b = {0};
+    struct jsonw b = {0};
     struct rentals_today today;
     char email[256] = "";
     char date[48], when[48], status[64];
@@ -117,12 +116,12 @@ int rentals_http_db_available(http_req *r)
     if (e != APP_OK)
         return http_reply_err(r, e, NULL);
     civil_format_day(today.day, date, sizeof date);
-    rentals_buf_reserve(&b, 512 + (size_t)l.n * RENTALS_JSON_ESTIMATE);
-    ADD_LIT(&b, "{\"status\":\"success\"");
+    jsonw_reserve(&b, 512 + (size_t)l.n * RENTALS_JSON_ESTIMATE);
+    JSONW_LIT(&b, "{\"status\":\"success\"");
     add_field(&b, "user_email", email);
     add_count(&b, "total_available", l.n);
     add_field(&b, "current_date", date);
-    ADD_LIT(&b, ",\"rentals\":[");
+    JSONW_LIT(&b, ",\"rentals\":[");
     for (int i = 0; i < l.n; i++) {
         if (l.days[i] > 0) {
             civil_format_day(civil_date_days(l.items[i].available_date), when, sizeof when);
@@ -131,10 +130,10 @@ int rentals_http_db_available(http_req *r)
             snprintf(status, sizeof status, "Available Now");
         }
         if (i)
-            ADD_LIT(&b, ",");
+            JSONW_LIT(&b, ",");
         rentals_write(&b, &l.items[i], status, l.days[i]);
     }
-    ADD_LIT(&b, "]}");
+    JSONW_LIT(&b, "]}");
     rentals_cache_keep(r, "available", version, &today, b.p, b.len);
     http_reply_text_owned(r, 200, JSON_CT, b.p, b.len);
     rental_list_cleanup(&l);

@@ -20,6 +20,7 @@
 #include "core/db.h"
 #include "core/err.h"
 #include "core/http.h"
+#include "core/jsonw.h"
 #include "core/valid.h"
 
 /* Bounds shared by validation and tests. */
@@ -241,21 +242,10 @@ bool rentals_cursor_decode(const char *cursor, int64_t *after_id);
 json_t *rentals_to_json(const struct rental *r);
 json_t *rentals_source_to_json(const struct rental_source *s);
 
-/* A growing text buffer for the direct writer; zero-initialise, rentals_buf_free after. */
-struct rentals_buf {
-    char *p; /* NUL-terminated */
-    size_t len, cap;
-};
-void rentals_buf_add(struct rentals_buf *b, const char *s, size_t n);
-/* Makes room for n more bytes up front (one allocation for a whole page). */
-void rentals_buf_reserve(struct rentals_buf *b, size_t n);
-#define RENTALS_JSON_ESTIMATE 768 /* bytes per rental, for rentals_buf_reserve */
-/* Appends s as a JSON string (control characters escaped, invalid UTF-8 as U+FFFD), or null. */
-void rentals_buf_str(struct rentals_buf *b, const char *s);
-void rentals_buf_free(struct rentals_buf *b);
+#define RENTALS_JSON_ESTIMATE 768 /* bytes per rental, for jsonw_reserve */
 /* Appends r as the same JSON object rentals_to_json builds; with status non-NULL also
  * "availability_status": status and "days_until_available": days. */
-void rentals_write(struct rentals_buf *b, const struct rental *r, const char *status, int days);
+void rentals_write(struct jsonw *b, const struct rental *r, const char *status, int days);
 
 /* ---- response cache of the reads (rentals_cache.c, over core/respcache.h) ---- */
 

@@ -9,13 +9,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/jsonw.h"
 #include "rentals/rentals.h"
 
 #define NOT_FOUND_MSG "Rental not found."
 #define Q_MAX 200
 #define JSON_CT "application/json; charset=utf-8"
-/* Appends a string literal. */
-#define ADD_LIT(b, lit) rentals_buf_add((b), (lit), sizeof(lit) - 1)
 
 static int reply_param(http_req *r, const char *name, const char *what)
 {
@@ -98,10 +97,10 @@ static bool parse_filter_or_reply(http_req *r, struct rental_filter *f, char *wb
 /* Replies with one rental (the same JSON as in lists). */
 static int reply_rental(http_req *r, unsigned status, const struct rental *x)
 {
-    struct rentals_buf b = {0};
+    struct jsonw b = {0};
     rentals_write(&b, x, NULL, 0);
     http_reply_text(r, status, JSON_CT, b.p, b.len);
-    rentals_buf_free(&b);
+    jsonw_free(&b);
     return 0;
 }
 
@@ -122,7 +121,7 @@ int rentals_http_list(http_req *r)
 {
     struct rental_filter f;
     struct rental_list l = {0};
-    struct rentals_buf b = {0};
+    struct jsonw b = {0};
     char website[256], key[720];
     if (!parse_filter_or_reply(r, &f, website, sizeof website))
         return 0;
@@ -132,17 +131,17 @@ int rentals_http_list(http_req *r)
     app_err e = rentals_list(r->app, r->user_id, &f, &l);
     if (e != APP_OK)
         return http_reply_err(r, e, NULL);
-    rentals_buf_reserve(&b, 64 + (size_t)l.n * RENTALS_JSON_ESTIMATE);
-    ADD_LIT(&b, "{\"rentals\":[");
+    jsonw_reserve(&b, 64 + (size_t)l.n * RENTALS_JSON_ESTIMATE);
+    JSONW_LIT(&b, "{\"rentals\":[");
     for (int i = 0; i < l.n; i++) {
         if (i)
-            ADD_LIT(&b, ",");
+            JSONW_LIT(&b, ",");
         rentals_write(&b, &l.items[i], NULL, 0);
     }
-    ADD_LIT(&b, "],\"next_cursor\":");
+    JSONW_LIT(&b, "],\"next_cursor\":");
     char *cursor = l.next_after > 0 ? rentals_cursor_encode(l.next_after) : NULL;
-    rentals_buf_str(&b, cursor);
-    ADD_LIT(&b, "}");
+    jsonw_str(&b, cursor);
+    JSONW_LIT(&b, "}");
     rentals_cache_keep(r, key, version, NULL, b.p, b.len);
     http_reply_text_owned(r, 200, JSON_CT, b.p, b.len);
     free(cursor);

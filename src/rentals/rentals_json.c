@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/jsonw.h"
 #include "rentals/rentals.h"
 
 void rental_init(struct rental *r)
@@ -143,162 +144,27 @@ json_t *rentals_source_to_json(const struct rental_source *s)
  * into one buffer costs a fraction of building and dumping a Jansson tree (thousands of small
  * allocations per page). The output is the same document rentals_to_json describes. */
 
-void rentals_buf_reserve(struct rentals_buf *b, size_t n)
-{
-    if (b->len + n + 1 > b->cap) {
-        char *p = realloc(b->p, b->len + n + 1);
-        if (!p)
-            abort();
-        b->p = p;
-        b->cap = b->len + n + 1;
-    }
-}
-
-void rentals_buf_add(struct rentals_buf *b, const char *s, size_t n)
-{
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 4096;
-        while (cap < b->len + n + 1)
-            cap *= 2;
-        char *p = realloc(b->p, cap);
-        if (!p)
-            abort();
-        b->p = p;
-        b->cap = cap;
-    }
-    memcpy(b->p + b->len, s, n);
-    b->len += n;
-    b->p[b->len] = '\0';
-}
-
-void rentals_buf_free(struct rentals_buf *b)
-{
-    free(b->p);
-    memset(b, 0, sizeof *b);
-}
-
 /* Appends a string literal (length known at compile time). */
-#define LIT(b, lit) rentals_buf_add((b), (lit), sizeof(lit) - 1)
+#define LIT(b, lit) JSONW_LIT((b), lit)
 
-/* Length of the valid UTF-8 sequence at s (1..4), or 0 when it is not one. */
-static size_t utf8_seq(const unsigned char *s)
+static void add_int(struct jsonw *b, bool has, int64_t v)
 {
-    if (s[0] < 0x80)
-        return 1;
-    size_t n = s[0] >= 0xF0 ? 4 : s[0] >= 0xE0 ? 3 : s[0] >= 0xC2 ? 2 : 0;
-    if (n == 0 || s[0] > 0xF4)
-        return 0;
-    for (size_t i = 1; i < n; i++)
-        if ((s[i] & 0xC0) != 0x80)
-            return 0;
-    if ((s[0] == 0xE0 && s[1] < 0xA0) || (s[0] == 0xED && s[1] > 0x9F) ||
-        (s[0] == 0xF0 && s[1] < 0x90) || (s[0] == 0xF4 && s[1] > 0x8F))
-        return 0; /* overlong, surrogate, beyond U+10FFFF */
-    return n;
+    if (has)
+        jsonw_int(b, v);
+    else
+        jsonw_null(b);
 }
 
-/* True for bytes copied as they are: printable ASCII other than " and \. */
-static bool plain(unsigned char c)
+static void add_num(struct jsonw *b, bool has, double v)
 {
-    return c >= 0x20 && c < 0x80 && c != '"' && c != '\\';
-}
-
-void rentals_buf_str(struct rentals_buf *b, const char *s)
-{
-    if (!s) {
-        LIT(b, "null");
-        return;
-    }
-    const unsigned char *p = (const unsigned char *)s;
-    LIT(b, "\"");
-    while (*p) {
-        const unsigned char *run = p;
-        size_t n;
-        for (;;) {
-            if (plain(*p))
-                p++;
-            else if (*p >= 0x80 && (n = utf8_seq(p)) > 0)
-                p += n;
-            else
-                break;
-        }
-        rentals_buf_add(b, (const char *)run, (size_t)(p - run));
-        if (!*p)
-            break;
-        char esc[8];
-        if (*p == '"' || *p == '\\') {
-            esc[0] = '\\';
-            esc[1] = (char)*p;
-            rentals_buf_add(b, esc, 2);
-        } else if (*p < 0x20) {
-            snprintf(esc, sizeof esc, "\\u%04x", *p);
-            rentals_buf_add(b, esc, 6);
-        } else {
-            LIT(b, "\xEF\xBF\xBD"); /* invalid UTF-8 byte: U+FFFD */
-        }
-        p++;
-    }
-    LIT(b, "\"");
-}
-
-/* Decimal digits of v into the end of buf[24]; returns the first digit. */
-static char *int_text(int64_t v, char buf[24])
-{
-    char *p = buf + 24;
-    uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
-    do {
-        *--p = (char)('0' + u % 10);
-        u /= 10;
-    } while (u);
-    if (v < 0)
-        *--p = '-';
-    return p;
-}
-
-static void add_int(struct rentals_buf *b, bool has, int64_t v)
-{
-    char num[24];
-    if (!has) {
-        LIT(b, "null");
-        return;
-    }
-    char *p = int_text(v, num);
-    rentals_buf_add(b, p, (size_t)(num + sizeof num - p));
-}
-
-/* v as "%.15g" prints it. Money and baths hold at most two decimals: those are written
- * without printf (same text: at most 15 significant digits, no exponent); anything else
- * goes through snprintf. */
-static void add_num(struct rentals_buf *b, bool has, double v)
-{
-    char num[40];
-    if (!has || !isfinite(v)) {
-        LIT(b, "null");
-        return;
-    }
-    if (fabs(v) < 1e12 && v != 0.0) {
-        double cents = nearbyint(v * 100.0);
-        int64_t c = (int64_t)cents;
-        if (cents / 100.0 == v) {
-            int64_t whole = (c < 0 ? -c : c) / 100, frac = (c < 0 ? -c : c) % 100;
-            char *p = int_text(whole, num);
-            size_t n = (size_t)(num + 24 - p);
-            if (c < 0)
-                rentals_buf_add(b, "-", 1);
-            rentals_buf_add(b, p, n);
-            if (frac) {
-                char f[3] = {'.', (char)('0' + frac / 10), (char)('0' + frac % 10)};
-                rentals_buf_add(b, f, frac % 10 ? 3 : 2);
-            }
-            return;
-        }
-    }
-    int n = snprintf(num, sizeof num, "%.15g", v);
-    rentals_buf_add(b, num, (size_t)n);
+    if (has)
+        jsonw_num(b, v);
+    else
+        jsonw_null(b);
 }
 
 /* A JSON array of strings (NULL or not an array: []). */
-static void add_list(struct rentals_buf *b, const json_t *j_list)
+static void add_list(struct jsonw *b, const json_t *j_list)
 {
     size_t i;
     const json_t *j_item;
@@ -307,7 +173,7 @@ static void add_list(struct rentals_buf *b, const json_t *j_list)
         json_array_foreach(j_list, i, j_item) {
             if (i)
                 LIT(b, ",");
-            rentals_buf_str(b, json_string_value(j_item));
+            jsonw_str(b, json_string_value(j_item));
         }
     }
     LIT(b, "]");
@@ -342,7 +208,7 @@ static const char *literal_end(const char *s)
 /* A stored JSON array of strings written as it is (minus whitespace; the literals are valid
  * JSON already, and stored texts come from Jansson or jsonb, so they are valid UTF-8).
  * Anything else takes the tree path, so the output never differs in meaning. */
-static void add_stored_list(struct rentals_buf *b, const char *text)
+static void add_stored_list(struct jsonw *b, const char *text)
 {
     const char *p = text;
     size_t start = b->len;
@@ -365,7 +231,7 @@ static void add_stored_list(struct rentals_buf *b, const char *text)
         const char *end = *p == '"' ? literal_end(p) : NULL;
         if (!end)
             goto slow;
-        rentals_buf_add(b, p, (size_t)(end - p));
+        jsonw_raw(b, p, (size_t)(end - p));
         p = end;
         WS(p);
         first = false;
@@ -384,7 +250,7 @@ slow:
     json_decref(j_list);
 }
 
-static void write_list(struct rentals_buf *b, const json_t *j_list, const char *text)
+static void write_list(struct jsonw *b, const json_t *j_list, const char *text)
 {
     if (!j_list && text)
         add_stored_list(b, text);
@@ -392,22 +258,22 @@ static void write_list(struct rentals_buf *b, const json_t *j_list, const char *
         add_list(b, j_list);
 }
 
-void rentals_write(struct rentals_buf *b, const struct rental *r, const char *status, int days)
+void rentals_write(struct jsonw *b, const struct rental *r, const char *status, int days)
 {
     LIT(b, "{\"id\":");
     add_int(b, true, r->id);
     LIT(b, ",\"user_id\":");
     add_int(b, true, r->user_id);
     LIT(b, ",\"property_address\":");
-    rentals_buf_str(b, r->address);
+    jsonw_str(b, r->address);
     LIT(b, ",\"unit\":");
-    rentals_buf_str(b, r->unit);
+    jsonw_str(b, r->unit);
     LIT(b, ",\"city\":");
-    rentals_buf_str(b, r->city);
+    jsonw_str(b, r->city);
     LIT(b, ",\"state\":");
-    rentals_buf_str(b, r->state);
+    jsonw_str(b, r->state);
     LIT(b, ",\"zip\":");
-    rentals_buf_str(b, r->zip);
+    jsonw_str(b, r->zip);
     LIT(b, ",\"price\":");
     add_num(b, r->has_price, r->price);
     LIT(b, ",\"bedrooms\":");
@@ -417,36 +283,36 @@ void rentals_write(struct rentals_buf *b, const struct rental *r, const char *st
     LIT(b, ",\"square_feet\":");
     add_int(b, r->has_square_feet, r->square_feet);
     LIT(b, ",\"property_type\":");
-    rentals_buf_str(b, r->property_type);
+    jsonw_str(b, r->property_type);
     LIT(b, ",\"available_date\":");
-    rentals_buf_str(b, r->available_date);
+    jsonw_str(b, r->available_date);
     if (r->available)
         LIT(b, ",\"available\":true");
     else
         LIT(b, ",\"available\":false");
     LIT(b, ",\"description\":");
-    rentals_buf_str(b, r->description);
+    jsonw_str(b, r->description);
     LIT(b, ",\"contact_info\":");
-    rentals_buf_str(b, r->contact_info);
+    jsonw_str(b, r->contact_info);
     LIT(b, ",\"amenities\":");
     write_list(b, r->j_amenities, r->amenities_text);
     LIT(b, ",\"images\":");
     write_list(b, r->j_images, r->images_text);
     LIT(b, ",\"website\":");
-    rentals_buf_str(b, r->website);
+    jsonw_str(b, r->website);
     LIT(b, ",\"url\":");
-    rentals_buf_str(b, r->source_url);
+    jsonw_str(b, r->source_url);
     LIT(b, ",\"source_type\":");
-    rentals_buf_str(b, r->source_type);
+    jsonw_str(b, r->source_type);
     LIT(b, ",\"created_at\":");
-    rentals_buf_str(b, r->created_at);
+    jsonw_str(b, r->created_at);
     LIT(b, ",\"updated_at\":");
-    rentals_buf_str(b, r->updated_at);
+    jsonw_str(b, r->updated_at);
     LIT(b, ",\"scraped_at\":");
-    rentals_buf_str(b, r->scraped_at);
+    jsonw_str(b, r->scraped_at);
     if (status) {
         LIT(b, ",\"availability_status\":");
-        rentals_buf_str(b, status);
+        jsonw_str(b, status);
         LIT(b, ",\"days_until_available\":");
         add_int(b, true, days);
     }

@@ -4,41 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "core/text.h"
+#include "core/jsonw.h"
 #include "users/users.h"
-
-/* Appends s as a JSON string (NULL or "": null) escaped as Jansson's compact dump does;
- * s is valid UTF-8 (checked by the caller). out has room for 6 bytes per input byte. */
-static size_t put_str(char *out, size_t n, const char *s)
-{
-    static const char hex[] = "0123456789abcdef";
-    if (!s || !*s) {
-        memcpy(out + n, "null", 4);
-        return n + 4;
-    }
-    out[n++] = '"';
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        unsigned char c = *p;
-        const char *esc = c == '"' ? "\\\"" : c == '\\' ? "\\\\" : c == '\b' ? "\\b"
-                        : c == '\f' ? "\\f" : c == '\n' ? "\\n" : c == '\r' ? "\\r"
-                        : c == '\t' ? "\\t" : NULL;
-        if (esc) {
-            out[n++] = esc[0];
-            out[n++] = esc[1];
-        } else if (c < 0x20) {
-            memcpy(out + n, "\\u00", 4);
-            out[n + 4] = hex[c >> 4];
-            out[n + 5] = hex[c & 15];
-            n += 6;
-        } else {
-            out[n++] = (char)c;
-        }
-    }
-    out[n++] = '"';
-    return n;
-}
-
-#define PUT_LIT(out, n, lit) (memcpy((out) + (n), (lit), sizeof(lit) - 1), (n) + sizeof(lit) - 1)
 
 /* GET /users/me is the hot authenticated read: its JSON (users_user_to_json's document) is
  * written directly instead of through a Jansson tree and dump. Strings that are not valid
@@ -49,32 +16,25 @@ int users_http_me_get(http_req *r)
     app_err e = users_get(r->app, r->user_id, &u);
     if (e != APP_OK)
         return http_reply_err(r, e, NULL);
-    const char *strs[] = {u.subject, u.email, u.first_name, u.last_name, u.full_name,
-                          u.created_at, u.updated_at};
-    for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)
-        if (!text_utf8_valid(strs[i]))
-            return http_reply_json_new(r, 200, users_user_to_json(&u));
     char out[6 * sizeof u + 256];
-    size_t n = (size_t)snprintf(out, sizeof out, "{\"user_id\":%lld,\"clerk_user_id\":",
-                                (long long)u.id);
-    if (u.subject[0]) /* "s" (not "s?"): an empty subject is "", never null */
-        n = put_str(out, n, u.subject);
-    else
-        n = PUT_LIT(out, n, "\"\"");
-    n = PUT_LIT(out, n, ",\"email\":");
-    n = put_str(out, n, u.email);
-    n = PUT_LIT(out, n, ",\"first_name\":");
-    n = put_str(out, n, u.first_name);
-    n = PUT_LIT(out, n, ",\"last_name\":");
-    n = put_str(out, n, u.last_name);
-    n = PUT_LIT(out, n, ",\"full_name\":");
-    n = put_str(out, n, u.full_name);
-    n = PUT_LIT(out, n, ",\"created_at\":");
-    n = u.created_at[0] ? put_str(out, n, u.created_at) : PUT_LIT(out, n, "\"\"");
-    n = PUT_LIT(out, n, ",\"updated_at\":");
-    n = u.updated_at[0] ? put_str(out, n, u.updated_at) : PUT_LIT(out, n, "\"\"");
-    n = PUT_LIT(out, n, "}");
-    return http_reply_text(r, 200, "application/json; charset=utf-8", out, n);
+    struct jsonw w;
+    jsonw_fixed(&w, out, sizeof out);
+    JSONW_LIT(&w, "{\"user_id\":");
+    jsonw_int(&w, u.id);
+    jsonw_key(&w, "clerk_user_id"); /* an empty subject is "", never null */
+    jsonw_str(&w, u.subject);
+    static const char *const optional[] = {"email", "first_name", "last_name", "full_name"};
+    const char *vals[] = {u.email, u.first_name, u.last_name, u.full_name};
+    for (size_t i = 0; i < 4; i++) {
+        jsonw_key(&w, optional[i]);
+        jsonw_str(&w, vals[i][0] ? vals[i] : NULL);
+    }
+    jsonw_key(&w, "created_at");
+    jsonw_str(&w, u.created_at);
+    jsonw_key(&w, "updated_at");
+    jsonw_str(&w, u.updated_at);
+    JSONW_LIT(&w, "}");
+    return http_reply_text(r, 200, "application/json; charset=utf-8", w.p, w.len);
 }
 
 int users_http_me_delete(http_req *r)

@@ -55,8 +55,8 @@ def post_raw(server, path, body, headers=(), source=None, timeout=30):
 
 
 def failure_counts(server, prefix="ip:"):
-    """{key: count} of the login_failures rows whose key starts with prefix."""
-    rows = sql_rows(server, "SELECT key, count FROM login_failures WHERE key LIKE '%s%%'"
+    """{key: count} of the rate_limits rows whose key starts with prefix."""
+    rows = sql_rows(server, "SELECT key, count FROM rate_limits WHERE key LIKE '%s%%'"
                     % prefix)
     return {k: int(c) for k, c in rows}
 
@@ -239,7 +239,7 @@ class Accounts(harness.ServerTestCase):
         # even the right password waits; the counter lives in the database
         good = {"email": "limited@example.com", "password": PASSWORD}
         assert_error(self, self.post("/auth/login", body=good), 429)
-        rows = sql_rows(self.server, "SELECT count FROM login_failures "
+        rows = sql_rows(self.server, "SELECT count FROM rate_limits "
                                      "WHERE key = 'email:limited@example.com'")
         self.assertEqual(rows, [["5"]])
         # another account is not affected

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/jsonw.h"
 #include "rentals/rentals.h"
 
 #define LABELS "llllllllllllllllllllllllllllllllllllllllllllllllllllllllllllllllllllll"
@@ -349,7 +350,7 @@ static void test_writer_matches_tree(void **state)
 {
     (void)state;
     struct rental r;
-    struct rentals_buf b = {0};
+    struct jsonw b = {0};
     rental_init(&r);
     r.id = 7;
     r.user_id = 3;
@@ -371,7 +372,7 @@ static void test_writer_matches_tree(void **state)
     assert_true(json_equal(j_direct, j_tree));
     json_decref(j_direct);
     json_decref(j_tree);
-    rentals_buf_free(&b);
+    jsonw_free(&b);
 
     /* whole prices are plain numbers; status fields appended on request */
     r.price = 900;
@@ -387,7 +388,7 @@ static void test_writer_matches_tree(void **state)
     assert_int_equal(json_integer_value(json_object_get(j_direct, "days_until_available")), 0);
     assert_int_equal(json_object_size(j_direct), 26);
     json_decref(j_direct);
-    rentals_buf_free(&b);
+    jsonw_free(&b);
     rental_cleanup(&r);
 }
 
