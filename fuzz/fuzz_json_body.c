@@ -8,7 +8,7 @@
  *   - rentals_apply_json for POST /rentals, then as a PATCH of the created row, then both
  *     rental serialisations (Jansson tree and the direct writer), which must agree;
  *   - rentals_source_from_json (POST /database/sources);
- *   - vcheck_reply, building the 400/422 body, on a request without a connection;
+ *   - http_reply_vcheck, building the 400/422 body, on a request without a connection;
  *   - users_hours_load on the raw bytes (business hours as read back from the database). */
 #include <stddef.h>
 #include <stdint.h>
@@ -22,6 +22,7 @@
 #include "core/log.h"
 #include "core/tz.h"
 #include "core/valid.h"
+#include "core/jsonw.h"
 #include "rentals/rentals.h"
 #include "users/users.h"
 
@@ -41,7 +42,7 @@ static void reply_or_ok(struct vcheck *v)
 {
     http_req r;
     memset(&r, 0, sizeof r);
-    bool replied = vcheck_reply(v, &r);
+    bool replied = http_reply_vcheck(&r, v);
     if (replied != !vcheck_ok(v) && v->j_errors) /* j_errors is taken by a 422 reply */
         abort();
     if (replied && (!r.resp || (r.status != 400 && r.status != 422)))
@@ -116,7 +117,7 @@ static bool same(const json_t *a, const json_t *b)
 
 static void serialise(const struct rental *r)
 {
-    struct rentals_buf b = {0};
+    struct jsonw b = {0};
     json_t *j_tree = rentals_to_json(r);
     rentals_write(&b, r, NULL, 0);
     json_t *j_direct = json_loads(b.p, JSON_REJECT_DUPLICATES, NULL);
@@ -124,7 +125,7 @@ static void serialise(const struct rental *r)
         abort(); /* the two writers must describe the same document */
     json_decref(j_direct);
     json_decref(j_tree);
-    rentals_buf_free(&b);
+    jsonw_free(&b);
     if (r->available_date) {
         char day[64];
         civil_format_day(civil_date_days(r->available_date), day, sizeof day);

@@ -1,102 +1,91 @@
 /* SPDX-License-Identifier: MIT */
-/* The peterental command line: serve, migrate, token, fetch, version. Each subcommand loads
- * the configuration (environment, or --config FILE) and owns what it builds. libcurl's
- * global state is set up here, once, before any thread starts (curl_global_init). */
-#include <getopt.h>
+/* The peterental command line: one table of commands, read top to bottom. Each command
+ * gets the loaded configuration (environment, or --config FILE) and builds what it needs
+ * with app_open (src/app_open.h). libcurl's and libxml2's global state is set up here, once,
+ * before any thread starts. */
 #include <pthread.h>
-#include <stdbool.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <curl/curl.h>
+#include <getopt.h>
 
-#include "core/app.h"
+#include "app_open.h"
 #include "core/auth.h"
 #include "core/crypto.h"
-#include "core/files.h"
 #include "core/http.h"
 #include "core/log.h"
-#include "core/migrate.h"
-#include "core/respcache.h"
 #include "outbound/outbound.h"
+#include "routes.h"
+#include "scrape/scrape.h"
 #include "service/service.h"
-#include "users/users.h"
-#include "accounts/accounts.h"
+
+struct command {
+    const char *name;
+    const char *synopsis; /* the line of `peterental --help` */
+    const char *help;     /* `peterental COMMAND --help`; NULL: the command answers it */
+    int (*run)(const struct config *cfg, int argc, char **argv);
+};
+
+static int cmd_serve(const struct config *cfg, int argc, char **argv);
+static int cmd_migrate(const struct config *cfg, int argc, char **argv);
+static int cmd_token(const struct config *cfg, int argc, char **argv);
+static int cmd_fetch(const struct config *cfg, int argc, char **argv);
+
+static const struct command commands[] = {
+    {"serve", "apply pending migrations, then serve the API on HOST:PORT",
+     "Usage: peterental serve\nApplies pending migrations, then serves the API.\n", cmd_serve},
+    {"migrate", "apply pending migrations and exit",
+     "Usage: peterental migrate\nApplies pending migrations and exits.\n", cmd_migrate},
+    {"token", "print a JWT signed by the built-in issuer:\n"
+              "              token --sub ID [--email E] [--name \"First Last\"] [--ttl SECONDS]",
+     NULL, cmd_token},
+    {"fetch", "fetch a URL through the outbound client and address guard:\n"
+              "              fetch [--timeout MS] URL",
+     NULL, cmd_fetch},
+    {"version", "print the version", NULL, NULL},
+    {NULL, NULL, NULL, NULL},
+};
 
 static void usage(FILE *out)
 {
-    fprintf(out,
-            "Usage: peterental [--config FILE] COMMAND [OPTIONS]\n\n"
-            "Commands:\n"
-            "  serve     apply pending migrations, then serve the API on HOST:PORT\n"
-            "  migrate   apply pending migrations and exit\n"
-            "  token     print a JWT signed by the built-in issuer:\n"
-            "              token --sub ID [--email E] [--name \"First Last\"] [--ttl SECONDS]\n"
-            "  fetch     fetch a URL through the outbound client and address guard:\n"
-            "              fetch [--timeout MS] URL\n"
-            "  version   print the version\n\n"
-            "`peterental COMMAND --help` describes one command.\n\n");
+    fprintf(out, "Usage: peterental [--config FILE] COMMAND [OPTIONS]\n\nCommands:\n");
+    for (const struct command *c = commands; c->name; c++)
+        fprintf(out, "  %-9s %s\n", c->name, c->synopsis);
+    fprintf(out, "\n`peterental COMMAND --help` describes one command.\n\n");
     config_help(out);
 }
 
-/* Opens the database and applies migrations. */
-static int open_store(const struct config *cfg, db **out)
+static int cmd_migrate(const struct config *cfg, int argc, char **argv)
 {
-    char path[4096];
-    snprintf(path, sizeof path, "%s/peterental.db", cfg->data_dir);
-    if (files_mkdir_p(cfg->data_dir) != 0) {
-        LOG_E("cannot create DATA_DIR %s", cfg->data_dir);
-        return -1;
-    }
-    if (db_open(cfg->database_url, path, cfg->db_pool, out) != DB_OK)
-        return -1;
-    /* Migrations may build indexes or wait for another server's: no request is waiting. */
-    db_set_timeout(*out, 600000);
-    int applied = 0;
-    if (migrate_run(*out, NULL, &applied) != APP_OK) {
-        db_close(*out);
-        *out = NULL;
-        return -1;
-    }
-    db_set_timeout(*out, cfg->db_timeout_ms);
-    LOG_I("migrations: %d applied", applied);
-    return 0;
+    struct app a = {0};
+    (void)argc;
+    (void)argv;
+    int rc = app_open(&a, cfg, APP_STORE) == 0 ? 0 : 1;
+    app_close(&a);
+    return rc;
 }
 
-static int cmd_migrate(const struct config *cfg)
+static int cmd_serve(const struct config *cfg, int argc, char **argv)
 {
-    db *d = NULL;
-    if (open_store(cfg, &d) != 0)
-        return 1;
-    db_close(d);
-    return 0;
-}
-
-static int cmd_serve(const struct config *cfg)
-{
-    struct app a = {.cfg = cfg, .issuer = cfg->public_url};
+    struct app a = {0};
     struct MHD_Daemon *daemon = NULL;
     int rc = 1;
     sigset_t sigs;
+    (void)argc;
+    (void)argv;
     sigemptyset(&sigs);
     sigaddset(&sigs, SIGINT);
     sigaddset(&sigs, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &sigs, NULL); /* threads inherit; we sigwait below */
     signal(SIGPIPE, SIG_IGN);
-    if (crypto_master_key_load(cfg->master_key, cfg->data_dir, a.master_key) != APP_OK)
+    if (app_open(&a, cfg, APP_STORE | APP_AUTH | APP_BACKGROUND) != 0)
         goto out;
-    if (open_store(cfg, &a.db) != 0 || db_restrict_role(a.db) != DB_OK)
-        goto out;
-    db_warm(a.db);
-    if (auth_new(cfg, a.issuer, &a.auth) != APP_OK)
-        goto out;
-    a.cache = respcache_new((size_t)cfg->cache_mb << 20);
-    users_refresh_start(&a);
-    accounts_revocations_start(&a);
     service_metrics_start();
-    if (!(daemon = http_start(&a)))
+    if (!(daemon = http_start(&a, app_routes, app_authenticators)))
         goto out;
     LOG_I("PeteRental %s listening on http://%s:%d (%s)", PETE_VERSION, cfg->host, cfg->port,
           cfg->database_url ? "PostgreSQL" : "SQLite");
@@ -112,12 +101,20 @@ static int cmd_serve(const struct config *cfg)
     http_stop(daemon);
     rc = 0;
 out:
-    accounts_revocations_stop();
-    users_refresh_stop();
-    respcache_free(a.cache);
-    auth_free(a.auth);
-    db_close(a.db);
+    app_close(&a);
     return rc;
+}
+
+/* token --name "First Last": first word and the rest. */
+static void split_name(const char *name, char *first, size_t len, const char **last)
+{
+    snprintf(first, len, "%s", name);
+    char *sp = strchr(first, ' ');
+    *last = NULL;
+    if (sp) {
+        *sp = '\0';
+        *last = sp + 1;
+    }
 }
 
 static int cmd_token(const struct config *cfg, int argc, char **argv)
@@ -128,7 +125,8 @@ static int cmd_token(const struct config *cfg, int argc, char **argv)
                                          {"ttl", required_argument, NULL, 't'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
-    const char *sub = NULL, *email = NULL, *name = NULL;
+    const char *sub = NULL, *email = NULL, *name = NULL, *last = NULL;
+    char *end = NULL, first[128] = "";
     long ttl = 3600;
     int c;
     optind = 1;
@@ -137,15 +135,13 @@ static int cmd_token(const struct config *cfg, int argc, char **argv)
         case 's': sub = optarg; break;
         case 'e': email = optarg; break;
         case 'n': name = optarg; break;
-        case 't': {
-            char *end = NULL;
+        case 't':
             ttl = strtol(optarg, &end, 10);
             if (!end || *end || ttl < 1 || ttl > 31536000) {
                 fprintf(stderr, "token: --ttl must be 1..31536000 seconds\n");
                 return 2;
             }
             break;
-        }
         case 'h':
             printf("Usage: peterental token --sub ID [--email E] [--name \"First Last\"] "
                    "[--ttl SECONDS]\nPrints a JWT signed by the built-in issuer (default ttl "
@@ -158,15 +154,8 @@ static int cmd_token(const struct config *cfg, int argc, char **argv)
         fprintf(stderr, "token: --sub is required\n");
         return 2;
     }
-    char first[128] = "", *last = NULL;
-    if (name) {
-        snprintf(first, sizeof first, "%s", name);
-        char *sp = strchr(first, ' ');
-        if (sp) {
-            *sp = '\0';
-            last = sp + 1;
-        }
-    }
+    if (name)
+        split_name(name, first, sizeof first, &last);
     auth *au = NULL;
     if (auth_new(cfg, cfg->public_url, &au) != APP_OK)
         return 1;
@@ -177,6 +166,13 @@ static int cmd_token(const struct config *cfg, int argc, char **argv)
     printf("%s\n", tok);
     free(tok);
     return 0;
+}
+
+static int cmd_fetch(const struct config *cfg, int argc, char **argv)
+{
+    struct outbound_setup s = {.public_url = cfg->public_url,
+                               .allow_private = cfg->scrape_allow_private};
+    return outbound_cli_main(&s, argc, argv, stdout, stderr);
 }
 
 int main(int argc, char **argv)
@@ -192,17 +188,19 @@ int main(int argc, char **argv)
         usage(stdout);
         return i >= argc ? 2 : 0;
     }
-    const char *cmd = argv[i];
-    bool help = i + 1 < argc && strcmp(argv[i + 1], "--help") == 0;
-    if (!strcmp(cmd, "version")) {
+    const struct command *cmd = commands;
+    while (cmd->name && strcmp(cmd->name, argv[i]) != 0)
+        cmd++;
+    if (!cmd->name) {
+        fprintf(stderr, "peterental: unknown command \"%s\" (see --help)\n", argv[i]);
+        return 2;
+    }
+    if (!cmd->run) { /* version */
         printf("peterental %s\n", PETE_VERSION);
         return 0;
     }
-    if (help && strcmp(cmd, "token") != 0 && strcmp(cmd, "fetch") != 0) {
-        if (!strcmp(cmd, "serve"))
-            printf("Usage: peterental serve\nApplies pending migrations, then serves the API.\n\n");
-        else if (!strcmp(cmd, "migrate"))
-            printf("Usage: peterental migrate\nApplies pending migrations and exits.\n\n");
+    if (cmd->help && i + 1 < argc && strcmp(argv[i + 1], "--help") == 0) {
+        printf("%s\n", cmd->help);
         config_help(stdout);
         return 0;
     }
@@ -215,21 +213,8 @@ int main(int argc, char **argv)
         return 1;
     }
     curl_global_init(CURL_GLOBAL_DEFAULT);
-    int rc;
-    if (!strcmp(cmd, "serve"))
-        rc = cmd_serve(&cfg);
-    else if (!strcmp(cmd, "migrate"))
-        rc = cmd_migrate(&cfg);
-    else if (!strcmp(cmd, "token"))
-        rc = cmd_token(&cfg, argc - i, argv + i);
-    else if (!strcmp(cmd, "fetch"))
-        rc = outbound_cli_main(&(struct outbound_setup){.public_url = cfg.public_url,
-                                                        .allow_private = cfg.scrape_allow_private},
-                               argc - i, argv + i, stdout, stderr);
-    else {
-        fprintf(stderr, "peterental: unknown command \"%s\" (see --help)\n", cmd);
-        rc = 2;
-    }
+    scrape_init(); /* libxml2's global state, before any thread */
+    int rc = cmd->run(&cfg, argc - i, argv + i);
     config_cleanup(&cfg);
     curl_global_cleanup();
     return rc;

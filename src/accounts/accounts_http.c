@@ -65,7 +65,7 @@ int accounts_http_signup(http_req *r)
     http_client_ip(r, ip, sizeof ip);
     app_err e = vcheck_ok(&v) ? accounts_signup(r->app, &in, ip, &v, &s, &retry_after)
                               : APP_E_VALIDATION;
-    if (e == APP_E_VALIDATION && vcheck_reply(&v, r))
+    if (e == APP_E_VALIDATION && http_reply_vcheck(r, &v))
         ;
     else if (e == APP_E_CONFLICT)
         http_reply_error(r, 409, "email_taken", "An account with this email already exists.");
@@ -101,7 +101,7 @@ int accounts_http_login(http_req *r)
         vcheck_fail(&v, "email", "is required");
     if (!vget_str(&v, j_body, "password", &password))
         vcheck_fail(&v, "password", "is required");
-    if (!vcheck_reply(&v, r)) {
+    if (!http_reply_vcheck(r, &v)) {
         http_client_ip(r, ip, sizeof ip);
         app_err e = accounts_login(r->app, email, password, ip, &s, &retry_after);
         if (e == APP_OK)

@@ -18,6 +18,7 @@ struct app {
     unsigned char master_key[CRYPTO_KEY_BYTES];
     const char *issuer; /* the built-in issuer: cfg->public_url */
     struct respcache *cache; /* rendered tenant reads; NULL when CACHE_MB=0 */
+    unsigned parts;          /* what app_open (src/app_open.h) started */
 };
 
 #endif

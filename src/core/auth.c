@@ -525,31 +525,38 @@ static const char *verify_token(auth *a, const char *token, size_t len, size_t s
 
 app_err auth_verify(auth *a, const char *token, struct auth_claims *out)
 {
+    const char *why = NULL;
+    return auth_verify_why(a, token, out, &why);
+}
+
+app_err auth_verify_why(auth *a, const char *token, struct auth_claims *out, const char **reason)
+{
     struct auth_claims c;
     unsigned char hash[32];
     size_t len = token ? strnlen(token, AUTH_TOKEN_MAX_BYTES + 1) : 0;
     size_t sig_chars = 0;
     const char *why;
 
+    *reason = NULL;
     if (len == 0 || len > AUTH_TOKEN_MAX_BYTES) {
-        LOG_D("token rejected: %s", len ? "too long" : "empty");
+        *reason = len ? "token too long" : "empty token";
         return APP_E_AUTH;
     }
     if ((why = token_shape(token, len, &sig_chars)) != NULL) {
-        LOG_D("token rejected: %s", why);
+        *reason = why;
         return APP_E_AUTH;
     }
     auth_cache_hash(token, len, hash);
     memset(&c, 0, sizeof(c));
     if (!auth_cache_get(&a->cache, hash, auth_now(a), &c)) {
         if ((why = verify_token(a, token, len, sig_chars, &c)) != NULL) {
-            LOG_D("token rejected: %s", why);
+            *reason = why;
             return APP_E_AUTH;
         }
         auth_cache_put(&a->cache, hash, &c);
     }
     if (auth_revoked_has(a->revoked, c.token_id)) {
-        LOG_D("token rejected: revoked");
+        *reason = "revoked (signed out)";
         return APP_E_AUTH;
     }
     *out = c;

@@ -31,9 +31,11 @@ typedef struct auth auth;
 app_err auth_new(const struct config *cfg, const char *issuer, auth **out);
 void auth_free(auth *a);
 
-/* Verifies token; fills *out only on success. APP_E_AUTH for every rejection
- * (the reason is logged at debug level, never the token). */
+/* Verifies token; fills *out only on success. APP_E_AUTH for every rejection. */
 app_err auth_verify(auth *a, const char *token, struct auth_claims *out);
+/* As auth_verify; on a rejection *why names the reason (a static sentence for the security
+ * log; never anything of the token). */
+app_err auth_verify_why(auth *a, const char *token, struct auth_claims *out, const char **why);
 
 /* Signs a token with the built-in key. email, first, last may be NULL.
  * Returns a new string the caller free()s, or NULL. */

@@ -24,7 +24,6 @@
 #include "core/metrics.h"
 #include "core/mono.h"
 #include "core/text.h"
-#include "users/users.h"
 
 struct conn_state {
     http_req req;
@@ -39,6 +38,8 @@ struct conn_state {
 static char id_prefix[9];
 static atomic_uint_fast64_t id_counter;
 static atomic_int in_flight; /* requests between first call and completion */
+static const struct route *routes;  /* the tables http_start was given */
+static const http_authenticator *authenticators;
 
 
 /* Matches pattern against path; on success stores copies of {vars} in r. */
@@ -47,17 +48,24 @@ static bool match(const char *pattern, const char *path, http_req *r)
     int nv = 0;
     char *vars[HTTP_MAX_VARS];
     const char *p = pattern, *u = path;
-    while (*p && *u) {
+    while (*p) {
+        if (p[0] == '*' && p[1] == '\0') { /* the rest of the path */
+            if (nv == HTTP_MAX_VARS)
+                goto fail;
+            vars[nv++] = mem_strdup(u);
+            u += strlen(u);
+            p++;
+            break;
+        }
+        if (!*u)
+            break;
         if (*p == '{') {
             const char *pend = strchr(p, '}');
             const char *uend = strchr(u, '/');
             size_t ulen = uend ? (size_t)(uend - u) : strlen(u);
             if (!pend || ulen == 0 || nv == HTTP_MAX_VARS)
                 goto fail;
-            vars[nv] = strndup(u, ulen);
-            if (!vars[nv])
-                abort();
-            nv++;
+            vars[nv++] = mem_strndup(u, ulen);
             p = pend + 1;
             u += ulen;
             continue;
@@ -90,11 +98,11 @@ static const struct route *find_route(const char *method, const char *path, http
 {
     const char *m = strcmp(method, "HEAD") == 0 ? "GET" : method;
     allow[0] = '\0';
-    for (const struct route *rt = http_routes; rt->method; rt++) {
+    for (const struct route *rt = routes; rt->method; rt++) {
         if (strcmp(rt->method, m) == 0 && match(rt->pattern, path, r))
             return rt;
     }
-    for (const struct route *rt = http_routes; rt->method; rt++) {
+    for (const struct route *rt = routes; rt->method; rt++) {
         if (!match(rt->pattern, path, NULL) || strstr(allow, rt->method))
             continue;
         size_t n = strlen(allow);
@@ -112,37 +120,52 @@ static bool is_unsafe(const char *method)
     return strcmp(method, "GET") && strcmp(method, "HEAD") && strcmp(method, "OPTIONS");
 }
 
-/* Authenticates r and resolves its tenant; on failure replies and returns false. */
-static bool authenticate(http_req *r)
+const char *http_bearer_token(http_req *r, bool *replied)
 {
     const char *token = NULL;
     const char *h = http_header(r, MHD_HTTP_HEADER_AUTHORIZATION);
+    *replied = false;
     if (h && strncasecmp(h, "Bearer ", 7) == 0) {
         token = h + 7;
         while (*token == ' ')
             token++;
     } else if (!h && (token = http_cookie(r, "session")) != NULL) {
         if (is_unsafe(r->method) && !http_cors_same_site(r)) {
+            LOG_I("Security - session cookie refused: a change from another site");
             http_reply_error(r, 403, "cross_site_request",
                              "Cookie-authenticated changes must come from the app's own origin.");
-            return false;
+            *replied = true;
+            return NULL;
         }
     }
-    if (!token || !*token) {
-        http_reply_err(r, APP_E_AUTH, "A bearer token is required.");
-        return false;
-    }
-    if (auth_verify(r->app->auth, token, &r->claims) != APP_OK) {
+    return token && *token ? token : NULL;
+}
+
+bool http_refuse_auth(http_req *r, bool invalid, const char *why)
+{
+    LOG_I("Security - credentials refused: %s", why);
+    if (invalid) {
         http_reply_error(r, 401, "unauthorized", "The token is invalid or expired.");
         http_add_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer error=\"invalid_token\"");
+    } else {
+        http_reply_err(r, APP_E_AUTH, "A bearer token is required.");
+    }
+    return false;
+}
+
+/* Runs the route's authenticator; false when it refused (and replied). */
+static bool authenticate(http_req *r)
+{
+    if (r->route->auth == HTTP_AUTH_PUBLIC)
+        return true;
+    http_authenticator fn = authenticators ? authenticators[r->route->auth] : NULL;
+    if (!fn) {
+        LOG_E("route %s %s names an authenticator the server was not given", r->route->method,
+              r->route->pattern);
+        http_reply_err(r, APP_E_INTERNAL, NULL);
         return false;
     }
-    app_err e = users_resolve(r->app, &r->claims, &r->user_id);
-    if (e != APP_OK) {
-        http_reply_err(r, e, e == APP_E_AUTH ? "The token is invalid or expired." : NULL);
-        return false;
-    }
-    return true;
+    return fn(r);
 }
 
 static enum MHD_Result check_arg(void *cls, enum MHD_ValueKind kind, const char *key,
@@ -237,11 +260,11 @@ static void dispatch(struct conn_state *cs, const char *version)
         return;
     }
     r->route = rt;
-    if ((rt->flags & ROUTE_AUTH) && !authenticate(r))
+    if (!authenticate(r))
         return;
     if (!args_ok_or_reply(r))
         return;
-    log_set_request(r->request_id, r->user_id);
+    log_set_request(r->request_id, r->tenant.id);
     rt->fn(r);
     if (!r->resp)
         http_reply_err(r, APP_E_INTERNAL, NULL);
@@ -340,8 +363,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *mc, const ch
     http_cors_decorate(r);
     enum MHD_Result ret = MHD_queue_response(mc, r->status, r->resp);
     int64_t spent = mono_us() - t0;
-    metrics_observe(r->route ? (int)(r->route - http_routes) : -1, r->status, spent);
-    log_access(r->request_id, method, url, r->status, spent, r->user_id);
+    metrics_observe(r->route ? (int)(r->route - routes) : -1, r->status, spent);
+    log_access(r->request_id, method, url, r->status, spent, r->tenant.id);
     return ret;
 }
 
@@ -380,9 +403,13 @@ static void log_mhd(void *cls, const char *fmt, va_list ap)
     LOG_W("libmicrohttpd: %s", msg);
 }
 
-struct MHD_Daemon *http_start(struct app *a)
+struct MHD_Daemon *http_start(struct app *a, const struct route *route_table,
+                              const http_authenticator auth_table[HTTP_AUTH_COUNT])
 {
     const struct config *cfg = a->cfg;
+    routes = route_table;
+    authenticators = auth_table;
+    metrics_routes(route_table);
     /* No listening socket of its own: the gate accepts and hands connections over. */
     unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_USE_ITC |
                      MHD_USE_NO_LISTEN_SOCKET;

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
-/* HTTP server over libmicrohttpd: one route table (routes.c), a dispatcher that
- * authenticates routes marked ROUTE_AUTH before calling the handler, and reply helpers
- * that produce SPEC §5 error bodies. Handlers parse, call a service and reply; they
- * never read Authorization themselves. */
+/* HTTP server over libmicrohttpd. The server is started with its route table and a table of
+ * authenticators (both the application's: src/routes.c); every route names the
+ * authenticator that must accept a request before its handler runs, and that authenticator
+ * puts the resolved tenant on the request (r->tenant). Handlers parse, call a service and
+ * reply with the helpers below (SPEC §5 error bodies); they never read credentials. */
 #ifndef PETE_CORE_HTTP_H
 #define PETE_CORE_HTTP_H
 
@@ -16,6 +17,14 @@
 
 #define HTTP_MAX_VARS 4
 
+/* The tenant a request acts for, as its authenticator resolved it. */
+struct http_tenant {
+    int64_t id;        /* users.id; 0 on a public route */
+    char email[256];   /* "" when unknown */
+    char zone[64];     /* IANA time zone of the tenant's settings; "" when never set */
+    int64_t version;   /* the tenant's profile counter (core/versions.h) when resolved */
+};
+
 typedef struct http_req {
     struct app *app;
     struct MHD_Connection *mc;
@@ -25,10 +34,10 @@ typedef struct http_req {
     size_t body_len;
     char *vars[HTTP_MAX_VARS]; /* path variables, in pattern order */
     int nvars;
-    int64_t user_id; /* the tenant; 0 on public routes */
-    struct auth_claims claims;
+    struct http_tenant tenant; /* set by the route's authenticator */
+    struct auth_claims claims; /* the verified token's claims (bearer routes) */
     char request_id[24];
-    const struct route *route; /* the matched row of http_routes; NULL when none matched */
+    const struct route *route; /* the matched row of the route table; NULL when none matched */
     /* response, set by the reply helpers */
     unsigned status;
     struct MHD_Response *resp;
@@ -36,23 +45,46 @@ typedef struct http_req {
 
 typedef int (*http_handler)(http_req *r);
 
-enum { ROUTE_PUBLIC = 0, ROUTE_AUTH = 1 };
+/* Who may call a route: each names one authenticator. */
+enum http_auth {
+    HTTP_AUTH_PUBLIC = 0, /* anyone (SPEC §3 lists which) */
+    HTTP_AUTH_BEARER,     /* a verified token, or the session cookie (same-site for changes) */
+    HTTP_AUTH_VAPI,       /* a Vapi agent's secret or signature (the webhook) */
+    HTTP_AUTH_OAUTH,      /* a signed, single-use OAuth state (calendar callbacks) */
+    HTTP_AUTH_FEED,       /* a calendar feed token */
+    HTTP_AUTH_COUNT
+};
+
+/* Accepts r (filling r->tenant, and r->claims when it has them) or replies and returns
+ * false; the handler then does not run. */
+typedef bool (*http_authenticator)(http_req *r);
 
 struct route {
     const char *method;  /* "GET", "POST", ... */
-    const char *pattern; /* "/rentals/{id}": {name} matches one segment */
+    /* "/rentals/{id}": {name} matches one segment; a final "*" matches the rest of the path
+     * (possibly empty), which becomes the last path variable ("/app/" then "*"). */
+    const char *pattern;
     http_handler fn;
-    unsigned flags;
+    enum http_auth auth;
 };
-
-extern const struct route http_routes[]; /* routes.c; ends with {NULL} */
 
 /* Requests received and not yet completed, across the process. */
 int http_in_flight(void);
 
-/* Starts the daemon. Returns NULL on failure (logged). */
-struct MHD_Daemon *http_start(struct app *a);
+/* Starts serving routes (ends with {NULL}); authenticators[HTTP_AUTH_PUBLIC] is unused and
+ * a route naming an authenticator that is NULL is refused with 500 (a wiring mistake,
+ * logged). Both tables must outlive the daemon. Returns NULL on failure (logged). */
+struct MHD_Daemon *http_start(struct app *a, const struct route *routes,
+                              const http_authenticator authenticators[HTTP_AUTH_COUNT]);
 void http_stop(struct MHD_Daemon *d);
+
+/* For authenticators: the request's bearer token (Authorization, else the session cookie;
+ * a cookie on a method that changes something must come from the app's own origin, else
+ * the request is answered 403 and *replied set). NULL when there is none. */
+const char *http_bearer_token(http_req *r, bool *replied);
+/* Answers 401 with WWW-Authenticate: Bearer (error="invalid_token" when invalid) and a
+ * security log line naming why (never the credential). Returns false, for authenticators. */
+bool http_refuse_auth(http_req *r, bool invalid, const char *why);
 
 /* Request accessors (borrowed strings, valid during the request). */
 const char *http_query(const http_req *r, const char *key);
@@ -62,6 +94,10 @@ const char *http_cookie(const http_req *r, const char *name);
 void http_client_ip(const http_req *r, char *buf, size_t len);
 /* Path variable idx as a positive id; -1 when it is not one (reply 404). */
 int64_t http_var_id(const http_req *r, int idx);
+
+/* When v recorded problems, answers 400 (a wrong type) or 422 (rules) and returns true. */
+struct vcheck;
+bool http_reply_vcheck(http_req *r, struct vcheck *v);
 
 /* Parses the body as a JSON object. On failure answers 415 (not JSON content type),
  * 400 (malformed or not an object) and returns NULL. New reference otherwise. */

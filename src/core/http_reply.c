@@ -12,6 +12,7 @@
 
 #include "core/http.h"
 #include "core/log.h"
+#include "core/valid.h"
 
 #define JSON_CT "application/json; charset=utf-8"
 
@@ -319,4 +320,19 @@ void http_add_header(http_req *r, const char *name, const char *value)
 {
     if (r->resp && value)
         MHD_add_response_header(r->resp, name, value);
+}
+
+bool http_reply_vcheck(http_req *r, struct vcheck *v)
+{
+    if (v->type_field[0]) {
+        char msg[192];
+        snprintf(msg, sizeof msg, "Field '%s' must be %s.", v->type_field, v->type_want);
+        http_reply_error(r, 400, "invalid_field_type", msg);
+        return true;
+    }
+    if (json_array_size(v->j_errors) == 0)
+        return false;
+    http_reply_invalid(r, v->j_errors);
+    v->j_errors = NULL;
+    return true;
 }

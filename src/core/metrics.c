@@ -23,6 +23,7 @@ static const int64_t bounds_us[] = {250,   500,    1000,   2500,   5000,    1000
                                     25000, 50000,  100000, 250000, 1000000, 5000000};
 #define NBOUNDS (sizeof bounds_us / sizeof bounds_us[0])
 
+static const struct route *table; /* the server's route table (metrics_routes) */
 static atomic_ullong by_code[ROWS][NCODES + 1];
 static atomic_ullong by_bucket[ROWS][NBOUNDS + 1]; /* last: above every bound */
 static atomic_ullong sum_us[ROWS];
@@ -46,6 +47,11 @@ void metrics_observe(int route, unsigned status, int64_t micros)
                               memory_order_relaxed);
 }
 
+void metrics_routes(const struct route *routes)
+{
+    table = routes;
+}
+
 void metrics_family(FILE *out, const char *name, const char *type, const char *help)
 {
     fprintf(out, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
@@ -55,14 +61,16 @@ void metrics_family(FILE *out, const char *name, const char *type, const char *h
  * backslashes), or the fixed pair for requests no route matched. */
 static void labels(size_t row, const char **method, const char **route)
 {
-    *method = row < MAX_ROUTES ? http_routes[row].method : "other";
-    *route = row < MAX_ROUTES ? http_routes[row].pattern : "unmatched";
+    const struct route *rt = table;
+    *method = row < MAX_ROUTES && rt ? rt[row].method : "other";
+    *route = row < MAX_ROUTES && rt ? rt[row].pattern : "unmatched";
 }
 
 static size_t nrows(void)
 {
+    const struct route *rt = table;
     size_t n = 0;
-    while (n < MAX_ROUTES && http_routes[n].method)
+    while (rt && n < MAX_ROUTES && rt[n].method)
         n++;
     return n;
 }

@@ -11,7 +11,11 @@
 #include <stdint.h>
 #include <stdio.h>
 
-/* Records one answered request: route is its index in http_routes, or -1 when no route
+struct route;
+/* The route table whose rows label the counts (the server's: http_start sets it). */
+void metrics_routes(const struct route *routes);
+
+/* Records one answered request: route is its index in the server's route table, or -1 when no route
  * matched (404, 405, preflight); micros is the time spent answering it. */
 void metrics_observe(int route, unsigned status, int64_t micros);
 

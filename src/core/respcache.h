@@ -2,7 +2,7 @@
 /* A bounded, thread-safe cache of rendered tenant responses (GET /rentals pages,
  * /database/available, /database/rentals/{website}).
  *
- * Every entry is stamped with the tenant's change counter (users.data_version) read from the
+ * Every entry is stamped with the tenant's change counters (core/versions.h) read from the
  * database at the start of the request that rendered it. A later request reads the counter
  * again and gets the entry only when the two are equal: the database moves the counter in
  * the same transaction as any change to the tenant's data, whichever instance or operator

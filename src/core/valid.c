@@ -4,6 +4,7 @@
 #include "core/valid.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 void vcheck_init(struct vcheck *v)
@@ -28,21 +29,6 @@ void vcheck_fail(struct vcheck *v, const char *field, const char *message)
 bool vcheck_ok(const struct vcheck *v)
 {
     return v->type_field[0] == '\0' && json_array_size(v->j_errors) == 0;
-}
-
-bool vcheck_reply(struct vcheck *v, http_req *r)
-{
-    if (v->type_field[0]) {
-        char msg[192];
-        snprintf(msg, sizeof msg, "Field '%s' must be %s.", v->type_field, v->type_want);
-        http_reply_error(r, 400, "invalid_field_type", msg);
-        return true;
-    }
-    if (json_array_size(v->j_errors) == 0)
-        return false;
-    http_reply_invalid(r, v->j_errors);
-    v->j_errors = NULL;
-    return true;
 }
 
 void vcheck_wrong_type(struct vcheck *v, const char *key, const char *want)

@@ -2,7 +2,7 @@
 /* Input checking for JSON bodies. Two classes, as SPEC §5 wants:
  *  - a field of the wrong JSON type is a 400 naming the field (first one wins);
  *  - a well-typed value that fails a rule is a 422; all such problems are listed.
- * Usage: vcheck_init, the getters, then vcheck_reply_or_ok. */
+ * Usage: vcheck_init, the getters, then http_reply_vcheck (core/http.h) to answer. */
 #ifndef PETE_CORE_VALID_H
 #define PETE_CORE_VALID_H
 
@@ -10,7 +10,6 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "core/http.h"
 
 struct vcheck {
     char type_field[96]; /* first field with a wrong type, "" when none */
@@ -23,8 +22,6 @@ void vcheck_cleanup(struct vcheck *v);
 /* Records a rule failure (422). */
 void vcheck_fail(struct vcheck *v, const char *field, const char *message);
 bool vcheck_ok(const struct vcheck *v);
-/* When there were problems, answers 400 (type) or 422 (rules) and returns true. */
-bool vcheck_reply(struct vcheck *v, http_req *r);
 
 /* Records key as a field of the wrong JSON type (400; the first one recorded wins), for
  * shapes the getters below do not cover (a list of strings). want reads "a list of strings"

@@ -28,7 +28,7 @@ int rentals_http_db_status(http_req *r)
 {
     struct rental_stats st = {0};
     char email[256] = "";
-    app_err e = rentals_stats(r->app, r->user_id, &st, email, sizeof email);
+    app_err e = rentals_stats(r->app, r->tenant.id, &st, email, sizeof email);
     if (e != APP_OK)
         return http_reply_err(r, e, NULL);
     json_t *j_sites = json_object();
@@ -81,7 +81,7 @@ int rentals_http_db_website(http_req *r)
     int64_t version = -1;
     if (rentals_cache_reply(r, key, false, &version))
         return 0;
-    app_err e = rentals_by_website(r->app, r->user_id, website, &l, email, sizeof email);
+    app_err e = rentals_by_website(r->app, r->tenant.id, website, &l, email, sizeof email);
     if (e != APP_OK)
         return http_reply_err(r, e, NULL);
     jsonw_reserve(&b, 512 + (size_t)l.n * RENTALS_JSON_ESTIMATE);
@@ -112,7 +112,7 @@ int rentals_http_db_available(http_req *r)
     int64_t version = -1;
     if (rentals_cache_reply(r, "available", true, &version))
         return 0;
-    app_err e = rentals_available(r->app, r->user_id, &l, &today, email, sizeof email);
+    app_err e = rentals_available(r->app, r->tenant.id, &l, &today, email, sizeof email);
     if (e != APP_OK)
         return http_reply_err(r, e, NULL);
     civil_format_day(today.day, date, sizeof date);
@@ -143,7 +143,7 @@ int rentals_http_db_available(http_req *r)
 int rentals_http_sources_list(http_req *r)
 {
     struct rental_source_list l = {0};
-    app_err e = rentals_sources_list(r->app, r->user_id, &l);
+    app_err e = rentals_sources_list(r->app, r->tenant.id, &l);
     if (e != APP_OK)
         return http_reply_err(r, e, NULL);
     json_t *j_items = json_array();
@@ -164,8 +164,8 @@ int rentals_http_sources_create(http_req *r)
     vcheck_init(&v);
     rentals_source_from_json(&v, j_body, &website, &url);
     json_decref(j_body);
-    if (!vcheck_reply(&v, r)) {
-        app_err e = rentals_source_add(r->app, r->user_id, website, url, &out);
+    if (!http_reply_vcheck(r, &v)) {
+        app_err e = rentals_source_add(r->app, r->tenant.id, website, url, &out);
         if (e == APP_E_CONFLICT)
             http_reply_err(r, e, "This URL is already one of your sources.");
         else if (e != APP_OK)
@@ -185,7 +185,7 @@ int rentals_http_sources_delete(http_req *r)
     int64_t id = http_var_id(r, 0);
     if (id <= 0)
         return http_reply_err(r, APP_E_NOTFOUND, SOURCE_NOT_FOUND_MSG);
-    app_err e = rentals_source_delete(r->app, r->user_id, id);
+    app_err e = rentals_source_delete(r->app, r->tenant.id, id);
     if (e != APP_OK)
         return http_reply_err(r, e, e == APP_E_NOTFOUND ? SOURCE_NOT_FOUND_MSG : NULL);
     return http_reply_empty(r, 204);

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* The rental reads' use of the response cache (core/respcache.h): the tenant's change
- * counter is read in one statement (no transaction) before anything else, a rendering
+ * counters (listings, profile) are read in one round trip before anything else, a rendering
  * stamped with the same counter is served as is, and a fresh rendering is kept under the
  * counter read before its data. /database/available also depends on the day in the tenant's
  * zone: its entries carry "<day> <zone>" and stop matching at the zone's midnight. */
@@ -11,24 +11,29 @@
 
 #include "core/log.h"
 #include "core/respcache.h"
+#include "core/versions.h"
 #include "core/tz.h"
 #include "rentals/rentals.h"
 #include "users/users.h"
 
 #define JSON_CT "application/json; charset=utf-8"
 
-/* The tenant's change counter: false when caching is off or it cannot be read. */
+/* The stamp of the tenant's listings and profile (the pages show rentals and the email and
+ * zone): both change counters, 32 bits each. False when caching is off or they cannot be
+ * read. */
 static bool current_version(http_req *r, int64_t *version)
 {
-    struct app *a = r->app;
-    if (!a->cache)
-        return false;
+    static const char *const families[] = {VERSIONS_LISTINGS, VERSIONS_PROFILE};
+    int64_t v[2];
     db_conn *c = NULL;
-    if (db_acquire(a->db, &c) != DB_OK)
+    if (!r->app->cache || db_tx_begin(r->app->db, r->tenant.id, false, &c) != APP_OK)
         return false;
-    app_err rc = users_store_data_version(c, r->user_id, version);
-    db_release(c);
-    return rc == APP_OK;
+    db_last_statement(c);
+    app_err rc = db_tx_end(c, versions_read(c, r->tenant.id, families, 2, v));
+    if (rc != APP_OK)
+        return false;
+    *version = (int64_t)(((uint64_t)v[0] << 32) | ((uint64_t)v[1] & 0xffffffffu));
+    return true;
 }
 
 /* "<day> <zone>" of an available entry into day and zone; false when malformed. */
@@ -52,7 +57,7 @@ bool rentals_cache_reply(http_req *r, const char *key, bool zone_today, int64_t 
         *version = -1;
         return false;
     }
-    char *body = respcache_get(r->app->cache, r->user_id, key, *version, &len, aux, sizeof aux);
+    char *body = respcache_get(r->app->cache, r->tenant.id, key, *version, &len, aux, sizeof aux);
     if (!body)
         return false;
     if (zone_today &&
@@ -72,5 +77,5 @@ void rentals_cache_keep(http_req *r, const char *key, int64_t version,
         return;
     if (today)
         snprintf(aux, sizeof aux, "%" PRId64 " %s", today->day, today->zone);
-    respcache_put(r->app->cache, r->user_id, key, version, today ? aux : NULL, body, len);
+    respcache_put(r->app->cache, r->tenant.id, key, version, today ? aux : NULL, body, len);
 }

@@ -128,7 +128,7 @@ int rentals_http_list(http_req *r)
     int64_t version = -1;
     if (filter_key(&f, key, sizeof key) && rentals_cache_reply(r, key, false, &version))
         return 0;
-    app_err e = rentals_list(r->app, r->user_id, &f, &l);
+    app_err e = rentals_list(r->app, r->tenant.id, &f, &l);
     if (e != APP_OK)
         return http_reply_err(r, e, NULL);
     jsonw_reserve(&b, 64 + (size_t)l.n * RENTALS_JSON_ESTIMATE);
@@ -161,8 +161,8 @@ int rentals_http_create(http_req *r)
     rental_init(&out);
     rentals_apply_json(&v, j_body, &in, false);
     json_decref(j_body);
-    if (!vcheck_reply(&v, r)) {
-        app_err e = rentals_create(r->app, r->user_id, &in, &out);
+    if (!http_reply_vcheck(r, &v)) {
+        app_err e = rentals_create(r->app, r->tenant.id, &in, &out);
         if (e == APP_E_CONFLICT)
             http_reply_err(r, e, "A rental with this property_address already exists for "
                                  "this website.");
@@ -184,7 +184,7 @@ int rentals_http_get(http_req *r)
     if (id <= 0)
         return http_reply_err(r, APP_E_NOTFOUND, NOT_FOUND_MSG);
     rental_init(&out);
-    app_err e = rentals_get(r->app, r->user_id, id, &out);
+    app_err e = rentals_get(r->app, r->tenant.id, id, &out);
     if (e != APP_OK)
         return http_reply_err(r, e, e == APP_E_NOTFOUND ? NOT_FOUND_MSG : NULL);
     reply_rental(r, 200, &out);
@@ -204,10 +204,10 @@ int rentals_http_patch(http_req *r)
         return 0;
     vcheck_init(&v);
     rental_init(&out);
-    app_err e = rentals_patch(r->app, r->user_id, id, j_body, &v, &out);
+    app_err e = rentals_patch(r->app, r->tenant.id, id, j_body, &v, &out);
     json_decref(j_body);
     if (e == APP_E_VALIDATION)
-        vcheck_reply(&v, r);
+        http_reply_vcheck(r, &v);
     else if (e != APP_OK)
         http_reply_err(r, e, e == APP_E_NOTFOUND ? NOT_FOUND_MSG : NULL);
     else
@@ -222,7 +222,7 @@ int rentals_http_delete(http_req *r)
     int64_t id = http_var_id(r, 0);
     if (id <= 0)
         return http_reply_err(r, APP_E_NOTFOUND, NOT_FOUND_MSG);
-    app_err e = rentals_delete(r->app, r->user_id, id);
+    app_err e = rentals_delete(r->app, r->tenant.id, id);
     if (e != APP_OK)
         return http_reply_err(r, e, e == APP_E_NOTFOUND ? NOT_FOUND_MSG : NULL);
     return http_reply_empty(r, 204);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "core/tz.h"
+#include "core/versions.h"
 #include "rentals/rentals.h"
 #include "users/users.h"
 
@@ -27,7 +28,7 @@ static app_err begin(struct app *a, int64_t user_id, bool write, db_conn **out)
     /* A writer takes the tenant's change counter first (the triggers move it again with
      * each row): writers of one tenant then queue in one lock order. No counter: the tenant
      * was erased (through another instance, whose token cache has not caught up): 401. */
-    app_err rc = write ? users_store_bump_version(c, user_id) : APP_OK;
+    app_err rc = write ? versions_bump(c, user_id, VERSIONS_LISTINGS) : APP_OK;
     if (rc == APP_E_NOTFOUND)
         rc = APP_E_AUTH;
     if (rc != APP_OK) {

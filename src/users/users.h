@@ -31,6 +31,9 @@ struct users_user {
     char full_name[260];
     char created_at[32]; /* RFC 3339 UTC */
     char updated_at[32];
+    /* read with the row on the authentication path (r->tenant): */
+    char zone[64];       /* the settings' time zone; "" when never saved */
+    int64_t version;     /* the tenant's profile counter (core/versions.h) */
 };
 
 #define USERS_MAX_RANGES 12 /* per weekday */
@@ -72,14 +75,27 @@ extern const char *const users_day_names[7];
 /* ---- service ---- */
 
 /* Finds the tenant of verified claims c by (issuer, subject), creating it from the claims on
- * first sight (race-safe). APP_E_AUTH when a tombstone exists and the token was issued at or
- * before the deletion (or carries no iat). One indexed query when the user exists. */
-app_err users_resolve(struct app *a, const struct auth_claims *c, int64_t *user_id);
+ * first sight (race-safe), into *out. APP_E_AUTH when a tombstone exists and the token was
+ * issued at or before the deletion (or carries no iat). Answered from the tenant cache while
+ * it holds the tenant (USERS_CACHE_MS); otherwise two round trips (the registry row, then
+ * the zone and profile counter inside the tenant's transaction). */
+app_err users_resolve(struct app *a, const struct auth_claims *c, struct http_tenant *out);
 
-/* Reads user id into *out. APP_E_NOTFOUND when it does not exist. Right after
- * users_resolve of the same request (same thread) it answers from the row resolve read,
- * without a database round trip. */
+/* The bearer authenticator (core/http.h, HTTP_AUTH_BEARER): the token or session cookie is
+ * verified, the tenant resolved into r->tenant; refusals are answered and logged. */
+bool users_http_authenticate(http_req *r);
+
+/* The signed-in user's row (GET /users/me): from the tenant cache when it holds (issuer,
+ * subject) as user_id, else read. APP_E_NOTFOUND when it does not exist. */
+app_err users_me(struct app *a, const struct auth_claims *c, int64_t user_id,
+                 struct users_user *out);
+/* Reads user id into *out. APP_E_NOTFOUND when it does not exist. */
 app_err users_get(struct app *a, int64_t user_id, struct users_user *out);
+/* The registry row of (issuer, subject) with its zone and profile counter, as users_resolve
+ * and the cache refresher read it (c: a borrowed connection outside any transaction).
+ * u->id 0 when there is no such user. */
+app_err users_lookup(db_conn *c, const char *issuer, const char *subject, struct users_user *u,
+                     int64_t *deleted_at);
 
 /* Resolved-tenant cache (users_cache.c): entries live USERS_CACHE_MS at most, so other
  * instances see an erasure or profile change within that time; this instance clears the
@@ -176,16 +192,11 @@ app_err users_store_upsert(db_conn *c, const char *issuer, const char *subject,
                            const char *email, const char *first, const char *last,
                            int64_t *user_id);
 app_err users_store_get(db_conn *c, int64_t user_id, struct users_user *out);
+/* The tenant's zone ("" when settings were never saved) and profile counter (0 when never
+ * moved), in one statement inside the tenant's transaction. */
+app_err users_store_tenant_extras(db_conn *c, int64_t user_id, char zone[64], int64_t *version);
 /* Deletes the user row (cascading); APP_OK even when absent. */
 app_err users_store_delete(db_conn *c, int64_t user_id);
-/* The tenant's change counter (users.data_version, kept by the triggers of migration 0003):
- * it moves with every committed change to the tenant's rentals, sources, settings or email.
- * One statement; needs no transaction. APP_E_NOTFOUND when there is no such user. */
-app_err users_store_data_version(db_conn *c, int64_t user_id, int64_t *version);
-/* Moves the counter now. A write transaction that changes several rows calls it first, so
- * concurrent writers of one tenant queue on the users row in one order (PostgreSQL).
- * APP_E_NOTFOUND when the tenant is gone (erased through another instance). */
-app_err users_store_bump_version(db_conn *c, int64_t user_id);
 app_err users_store_tombstone(db_conn *c, const char *issuer, const char *subject, int64_t at);
 /* APP_E_NOTFOUND when the tenant never saved settings (caller uses defaults). */
 app_err users_store_settings_get(db_conn *c, int64_t user_id, struct user_settings *out);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* HTTP handlers of /users/me and /users/me/settings: parse, call the service, reply.
- * The dispatcher has already resolved the tenant into r->user_id. */
+ * users_http_authenticate, the bearer routes' authenticator, puts the tenant on the request
+ * (r->tenant) before they run. */
 #include <stdio.h>
 #include <string.h>
 
@@ -10,10 +11,31 @@
 /* GET /users/me is the hot authenticated read: its JSON (users_user_to_json's document) is
  * written directly instead of through a Jansson tree and dump. Strings that are not valid
  * UTF-8 take the tree path, which answers them as before. */
+bool users_http_authenticate(http_req *r)
+{
+    bool replied = false;
+    const char *why = NULL;
+    const char *token = http_bearer_token(r, &replied);
+    if (replied)
+        return false;
+    if (!token)
+        return http_refuse_auth(r, false, "no bearer token or session cookie");
+    if (auth_verify_why(r->app->auth, token, &r->claims, &why) != APP_OK)
+        return http_refuse_auth(r, true, why);
+    app_err e = users_resolve(r->app, &r->claims, &r->tenant);
+    if (e == APP_E_AUTH)
+        return http_refuse_auth(r, true, "token issued before its tenant was erased");
+    if (e != APP_OK) {
+        http_reply_err(r, e, NULL);
+        return false;
+    }
+    return true;
+}
+
 int users_http_me_get(http_req *r)
 {
     struct users_user u;
-    app_err e = users_get(r->app, r->user_id, &u);
+    app_err e = users_me(r->app, &r->claims, r->tenant.id, &u);
     if (e != APP_OK)
         return http_reply_err(r, e, NULL);
     char out[6 * sizeof u + 256];
@@ -48,14 +70,14 @@ int users_http_me_delete(http_req *r)
 static json_t *settings_json(const http_req *r, const struct user_settings *s)
 {
     json_t *j_out = users_settings_to_json(s);
-    json_object_set_new(j_out, "user_id", json_integer((json_int_t)r->user_id));
+    json_object_set_new(j_out, "user_id", json_integer((json_int_t)r->tenant.id));
     return j_out;
 }
 
 int users_http_settings_get(http_req *r)
 {
     struct user_settings s;
-    app_err e = users_settings_get(r->app, r->user_id, &s);
+    app_err e = users_settings_get(r->app, r->tenant.id, &s);
     if (e != APP_OK)
         return http_reply_err(r, e, NULL);
     return http_reply_json_new(r, 200, settings_json(r, &s));
@@ -69,8 +91,8 @@ static int settings_write(http_req *r, bool replace)
     struct vcheck v;
     struct user_settings s;
     vcheck_init(&v);
-    app_err e = users_settings_save(r->app, r->user_id, j_body, replace, &v, &s);
-    if (e == APP_E_VALIDATION && vcheck_reply(&v, r))
+    app_err e = users_settings_save(r->app, r->tenant.id, j_body, replace, &v, &s);
+    if (e == APP_E_VALIDATION && http_reply_vcheck(r, &v))
         ;
     else if (e != APP_OK)
         http_reply_err(r, e, NULL);

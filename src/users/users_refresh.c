@@ -59,7 +59,7 @@ static void refresh_one(const struct item *it)
     app_err e = db_app_err(db_acquire(app->db, &conn));
     int64_t read_at = users_cache_clock();
     if (e == APP_OK)
-        e = users_store_lookup_row(conn, it->issuer, it->subject, &u, &deleted_at);
+        e = users_lookup(conn, it->issuer, it->subject, &u, &deleted_at);
     db_release(conn);
     if (e == APP_OK && u.id != 0)
         users_cache_refill(it->issuer, it->subject, &u, deleted_at, gen, read_at);

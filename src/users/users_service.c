@@ -37,64 +37,101 @@ json_t *users_user_to_json(const struct users_user *u)
                      u->created_at, "updated_at", u->updated_at);
 }
 
-/* The row users_resolve read last on this thread, for users_get of the same request (the
- * dispatcher resolves the tenant and runs the handler on one thread). Only the request that
- * resolved it reads it, once: nothing is kept across requests. */
-static _Thread_local struct users_user resolved;
-
-app_err users_resolve(struct app *a, const struct auth_claims *c, int64_t *user_id)
+app_err users_lookup(db_conn *c, const char *issuer, const char *subject, struct users_user *u,
+                     int64_t *deleted_at)
 {
-    db_conn *conn = NULL;
-    int64_t deleted_at = 0;
-    struct users_user *u = &resolved;
-    u->id = 0;
-    if (c->issuer[0] == '\0' || c->subject[0] == '\0')
-        return APP_E_AUTH;
-    bool refresh = false;
-    if (users_cache_get(c->issuer, c->subject, u, &deleted_at, &refresh)) {
-        if (refresh)
-            users_refresh_request(c->issuer, c->subject);
-        if (deleted_at != 0 && (c->iat == 0 || c->iat <= deleted_at)) {
-            u->id = 0;
-            return APP_E_AUTH;
-        }
-        *user_id = u->id;
-        return APP_OK;
-    }
-    db_err de = db_acquire(a->db, &conn);
+    app_err e = users_store_lookup_row(c, issuer, subject, u, deleted_at);
+    u->zone[0] = '\0';
+    u->version = 0;
+    if (e != APP_OK || u->id == 0)
+        return e;
+    /* settings and counters are the tenant's rows: read under its row-level security */
+    db_err de = db_begin_tenant(c, u->id);
     if (de != DB_OK)
         return db_app_err(de);
+    db_last_statement(c);
+    e = users_store_tenant_extras(c, u->id, u->zone, &u->version);
+    de = db_commit(c);
+    return e != APP_OK ? e : db_app_err(de);
+}
+
+/* The request's view of the tenant row u. */
+static void to_tenant(const struct users_user *u, struct http_tenant *out)
+{
+    out->id = u->id;
+    memcpy(out->email, u->email, sizeof out->email);
+    memcpy(out->zone, u->zone, sizeof out->zone);
+    out->version = u->version;
+}
+
+/* A token issued at or before the tenant's erasure (or without iat) is stale. */
+static bool erased_since(const struct auth_claims *c, int64_t deleted_at)
+{
+    return deleted_at != 0 && (c->iat == 0 || c->iat <= deleted_at);
+}
+
+/* Looks (issuer, subject) up, creating the tenant from the claims on first sight. */
+static app_err lookup_or_create(db_conn *conn, const struct auth_claims *c,
+                                struct users_user *u, int64_t *deleted_at)
+{
     int64_t read_at = users_cache_clock();
-    app_err e = users_store_lookup_row(conn, c->issuer, c->subject, u, &deleted_at);
+    app_err e = users_lookup(conn, c->issuer, c->subject, u, deleted_at);
     if (e == APP_OK && u->id != 0)
-        users_cache_put(c->issuer, c->subject, u, deleted_at, read_at);
-    if (e == APP_OK && deleted_at != 0 && (c->iat == 0 || c->iat <= deleted_at)) {
-        LOG_D("token issued before the tenant was erased");
-        e = APP_E_AUTH;
-    }
-    if (e == APP_OK && u->id == 0) {
-        e = users_store_insert(conn, c->issuer, c->subject, c->email, c->first_name,
-                               c->last_name);
-        if (e == APP_OK)
-            e = users_store_lookup_row(conn, c->issuer, c->subject, u, &deleted_at);
-        if (e == APP_OK && u->id == 0)
-            e = APP_E_AUTH; /* erased between the two statements: the token is stale */
-    }
-    db_release(conn);
+        users_cache_put(c->issuer, c->subject, u, *deleted_at, read_at);
+    if (e != APP_OK || u->id != 0 || erased_since(c, *deleted_at))
+        return e;
+    e = users_store_insert(conn, c->issuer, c->subject, c->email, c->first_name,
+                           c->last_name);
     if (e == APP_OK)
-        *user_id = u->id;
-    else
-        u->id = 0;
+        e = users_lookup(conn, c->issuer, c->subject, u, deleted_at);
+    if (e == APP_OK && u->id == 0)
+        e = APP_E_AUTH; /* erased between the two statements: the token is stale */
     return e;
+}
+
+app_err users_resolve(struct app *a, const struct auth_claims *c, struct http_tenant *out)
+{
+    struct users_user u;
+    int64_t deleted_at = 0;
+    bool refresh = false;
+    if (c->issuer[0] == '\0' || c->subject[0] == '\0')
+        return APP_E_AUTH;
+    if (users_cache_get(c->issuer, c->subject, &u, &deleted_at, &refresh)) {
+        if (refresh)
+            users_refresh_request(c->issuer, c->subject);
+    } else {
+        db_conn *conn = NULL;
+        db_err de = db_acquire(a->db, &conn);
+        if (de != DB_OK)
+            return db_app_err(de);
+        app_err e = lookup_or_create(conn, c, &u, &deleted_at);
+        db_release(conn);
+        if (e != APP_OK)
+            return e;
+    }
+    if (erased_since(c, deleted_at)) {
+        LOG_D("token issued before the tenant was erased");
+        return APP_E_AUTH;
+    }
+    to_tenant(&u, out);
+    return APP_OK;
+}
+
+app_err users_me(struct app *a, const struct auth_claims *c, int64_t user_id,
+                 struct users_user *out)
+{
+    struct users_user u;
+    int64_t deleted_at = 0;
+    bool refresh = false;
+    if (users_cache_get(c->issuer, c->subject, &u, &deleted_at, &refresh) && u.id == user_id) {
+        *out = u;
+        return APP_OK;
+    }
+    return users_get(a, user_id, out);
 }
 
 app_err users_get(struct app *a, int64_t user_id, struct users_user *out)
 {
-    if (resolved.id != 0 && resolved.id == user_id) {
-        *out = resolved;
-        resolved.id = 0;
-        return APP_OK;
-    }
     db_conn *conn = NULL;
     db_err de = db_acquire(a->db, &conn);
     if (de != DB_OK)
@@ -210,8 +247,10 @@ app_err users_settings_save(struct app *a, int64_t user_id, const json_t *j_body
         e = db_app_err(db_commit(conn));
 out:
     db_release(conn);
-    if (e == APP_OK)
+    if (e == APP_OK) {
+        users_cache_clear(); /* the zone on r->tenant comes from there */
         *out = s;
+    }
     return e;
 }
 

@@ -58,9 +58,10 @@ static const char *const sql_get[2] = {
 };
 
 static const char sql_delete[] = "DELETE FROM users WHERE id = $1";
-static const char sql_version[] = "SELECT data_version FROM users WHERE id = $1";
-static const char sql_bump[] =
-    "UPDATE users SET data_version = data_version + 1 WHERE id = $1";
+
+static const char sql_extras[] =
+    "SELECT (SELECT timezone FROM user_settings WHERE user_id = $1),"
+    " (SELECT version FROM tenant_versions WHERE user_id = $1 AND family = 'profile')";
 
 static const char sql_tombstone[] =
     "INSERT INTO deleted_users (issuer, subject, deleted_at) VALUES ($1, $2, $3)"
@@ -247,32 +248,6 @@ app_err users_store_delete(db_conn *c, int64_t user_id)
     return e == DB_OK ? APP_OK : fail(c, e, "delete user");
 }
 
-app_err users_store_data_version(db_conn *c, int64_t user_id, int64_t *version)
-{
-    db_param p[] = {DB_INT(user_id)};
-    db_res *res = NULL;
-    db_err e = db_exec(c, sql_version, p, 1, &res);
-    if (e != DB_OK)
-        return fail(c, e, "data version");
-    app_err rc = db_res_rows(res) == 1 ? APP_OK : APP_E_NOTFOUND;
-    if (rc == APP_OK)
-        *version = db_res_int(res, 0, 0);
-    db_res_free(res);
-    return rc;
-}
-
-app_err users_store_bump_version(db_conn *c, int64_t user_id)
-{
-    db_param p[] = {DB_INT(user_id)};
-    db_res *res = NULL;
-    db_err e = db_exec(c, sql_bump, p, 1, &res);
-    if (e != DB_OK)
-        return fail(c, e, "bump data version");
-    app_err rc = db_res_affected(res) == 1 ? APP_OK : APP_E_NOTFOUND;
-    db_res_free(res);
-    return rc;
-}
-
 app_err users_store_tombstone(db_conn *c, const char *issuer, const char *subject, int64_t at)
 {
     db_param p[] = {DB_TEXT(issuer), DB_TEXT(subject), DB_INT(at)};
@@ -363,5 +338,18 @@ app_err users_store_settings_put(db_conn *c, int64_t user_id, struct user_settin
     if (e != DB_OK)
         return fail(c, e, "put settings");
     snprintf(s->updated_at, sizeof s->updated_at, "%s", now);
+    return APP_OK;
+}
+
+app_err users_store_tenant_extras(db_conn *c, int64_t user_id, char zone[64], int64_t *version)
+{
+    db_param p[] = {DB_INT(user_id)};
+    db_res *res = NULL;
+    db_err e = db_exec(c, sql_extras, p, 1, &res);
+    if (e != DB_OK)
+        return db_fail(c, e, "read tenant zone and counter");
+    cell(res, 0, 0, zone, 64);
+    *version = db_res_int(res, 0, 1);
+    db_res_free(res);
     return APP_OK;
 }

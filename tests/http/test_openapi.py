@@ -2,7 +2,7 @@
 """GET /openapi.json and GET /docs (SPEC §5 Service): the description is complete and
 accurate. Every row of the route table (src/routes.c, parsed here) is an operation of the
 document and nothing else is; path parameters are declared with their types; security follows
-each row's ROUTE_AUTH / ROUTE_PUBLIC flag. Real responses of the main endpoints, success and
+each row's authenticator (HTTP_AUTH_BEARER / HTTP_AUTH_PUBLIC). Real responses of the main endpoints, success and
 error, are validated against the schema documented for their status code by the small
 OpenAPI 3.0 schema validator below (type, nullable, enum, required, properties,
 additionalProperties, items, bounds, pattern, $ref), and documented limits are probed at the
@@ -22,7 +22,7 @@ METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 AUTH_SECURITY = [{"bearerAuth": []}, {"sessionCookie": []}]
 MAX_BODY = 16384
 
-_ROUTE_ROW = re.compile(r'\{\s*"([A-Z]+)"\s*,\s*"([^"]+)"\s*,\s*(\w+)\s*,\s*(ROUTE_\w+)\s*\}')
+_ROUTE_ROW = re.compile(r'\{\s*"([A-Z]+)"\s*,\s*"([^"]+)"\s*,\s*(\w+)\s*,\s*(HTTP_AUTH_\w+)\s*\}')
 _DATE_TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$")
 _DATE = re.compile(r"^\d{4}-\d\d-\d\d$")
 
@@ -236,11 +236,11 @@ class Coverage(OpenApiBase):
             with self.subTest(route="%s %s" % (m, pattern)):
                 _item, op = self.op(m, pattern)
                 self.assertIn("security", op, "security must be explicit on every operation")
-                if flag == "ROUTE_AUTH":
+                if flag == "HTTP_AUTH_BEARER":
                     self.assertEqual(op["security"], AUTH_SECURITY)
                     self.assertIn("401", op["responses"])
                 else:
-                    self.assertEqual(flag, "ROUTE_PUBLIC")
+                    self.assertEqual(flag, "HTTP_AUTH_PUBLIC")
                     self.assertEqual(op["security"], [])
 
     def test_every_ref_resolves_and_every_operation_is_described(self):
@@ -470,7 +470,7 @@ class ErrorStatuses(OpenApiBase):
 
     def test_401_without_or_with_a_bad_token(self):
         for m, pattern, _h, flag in self.routes:
-            if flag != "ROUTE_AUTH":
+            if flag != "HTTP_AUTH_BEARER":
                 continue
             path = pattern.replace("{id}", "1").replace("{website}", "x.example")
             with self.subTest(route="%s %s" % (m, pattern)):

@@ -10,14 +10,15 @@
 
 #include "core/http.h"
 #include "core/metrics.h"
+#include "routes.h"
 #include "testutil.h"
 
 /* The index of (method, pattern) in the route table. */
 static int route_index(const char *method, const char *pattern)
 {
-    for (int i = 0; http_routes[i].method; i++)
-        if (strcmp(http_routes[i].method, method) == 0 &&
-            strcmp(http_routes[i].pattern, pattern) == 0)
+    for (int i = 0; app_routes[i].method; i++)
+        if (strcmp(app_routes[i].method, method) == 0 &&
+            strcmp(app_routes[i].pattern, pattern) == 0)
             return i;
     fail_msg("route %s %s not in the table", method, pattern);
     return -1;
@@ -129,5 +130,6 @@ int main(void)
         cmocka_unit_test(test_odd_statuses_and_routes),
         cmocka_unit_test(test_threads_lose_nothing),
     };
+    metrics_routes(app_routes); /* as the server does at start */
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
