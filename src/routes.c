@@ -18,6 +18,7 @@ const struct route app_routes[] = {
     {"GET", "/openapi.json", service_openapi, HTTP_AUTH_PUBLIC},
     {"GET", "/docs", service_docs, HTTP_AUTH_PUBLIC},
     {"GET", "/metrics", service_metrics, HTTP_AUTH_BEARER},
+    {"GET", "/app/*", service_app, HTTP_AUTH_PUBLIC},
 
     /* built-in accounts and the Clerk webhook (public: they authenticate themselves) */
     {"POST", "/auth/signup", accounts_http_signup, HTTP_AUTH_PUBLIC},

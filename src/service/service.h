@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Service endpoints: /, /health, /ready, the built-in issuer's JWKS, the API description
- * (/openapi.json and the /docs page rendering it) and /metrics. */
+ * (/openapi.json and the /docs page rendering it), /metrics and the web dashboard (/app/). */
 #ifndef PETE_SERVICE_H
 #define PETE_SERVICE_H
 
@@ -13,6 +13,7 @@ int service_jwks(http_req *r);
 int service_openapi(http_req *r);
 int service_docs(http_req *r);
 int service_metrics(http_req *r);
+int service_app(http_req *r); /* GET /app/...: the embedded web/ folder */
 /* Notes the start time /metrics reports; serve calls it once before the daemon starts. */
 void service_metrics_start(void);
 

@@ -28,11 +28,12 @@ _DATE = re.compile(r"^\d{4}-\d\d-\d\d$")
 
 
 def route_table():
-    """[(METHOD, pattern, handler, flag)] from src/routes.c."""
+    """[(METHOD, pattern, handler, flag)] from src/routes.c. A pattern's final "*" (the rest
+    of the path) is the OpenAPI path parameter {path}."""
     with open(ROUTES_C, encoding="utf-8") as f:
         text = f.read()
-    text = re.sub(r"/\*.*?\*/", "", text, flags=re.S)
-    return _ROUTE_ROW.findall(text)
+    text = re.sub(r'/\*(?!").*?\*/', "", text, flags=re.S)  # comments, not "/app/*"
+    return [(m, re.sub(r"\*$", "{path}", p), h, f) for m, p, h, f in _ROUTE_ROW.findall(text)]
 
 
 # ---- a small OpenAPI 3.0 schema validator -------------------------------------------------

@@ -116,6 +116,44 @@ class ServiceEndpoints(harness.ServerTestCase):
         self.assertEqual(r.status, 200, r.body)
 
 
+class StaticFiles(harness.ServerTestCase):
+    """GET /app/...: the embedded web/ folder, with its ETags and headers."""
+
+    def test_index_with_headers_and_etag(self):
+        for path in ("/app/", "/app/index.html"):
+            with self.subTest(path=path):
+                r = self.get(path)
+                self.assertEqual(r.status, 200, r.body[:200])
+                self.assertTrue(r.headers["content-type"].startswith("text/html"))
+                self.assertIn(b"<!doctype html>", r.body.lower())
+                csp = r.headers.get("content-security-policy", "")
+                self.assertIn("script-src 'self'", csp)
+                self.assertNotIn("unsafe-inline", csp)
+                self.assertEqual(r.headers.get("x-content-type-options"), "nosniff")
+                etag = r.headers.get("etag", "")
+                self.assertRegex(etag, r'^"[0-9a-f]{16}"$')
+                again = self.get(path, headers={"If-None-Match": etag})
+                self.assertEqual(again.status, 304)
+                self.assertEqual(again.body, b"")
+                self.assertEqual(again.headers.get("etag"), etag)
+                other = self.get(path, headers={"If-None-Match": '"0000000000000000"'})
+                self.assertEqual(other.status, 200)
+
+    def test_missing_files_and_escapes_are_404(self):
+        for path in ("/app/nope.js", "/app/../README.md", "/app/%2e%2e/README.md",
+                     "/app/index.html/", "/app//etc/passwd", "/app/" + "a" * 600):
+            with self.subTest(path=path):
+                harness.assert_error(self, self.get(path), 404)
+
+    def test_head_and_other_methods(self):
+        r = self.request("HEAD", "/app/")
+        self.assertEqual(r.status, 200)
+        self.assertEqual(r.body, b"")
+        r = self.post("/app/", body={})
+        harness.assert_error(self, r, 405)
+        self.assertIn("GET", r.headers.get("allow", ""))
+
+
 class DatabaseDown(harness.ServerTestCase):
     """/health never touches the database; /ready does, and answers 503 while it is down
     and 200 again once it is back, without a restart."""
