@@ -10,6 +10,7 @@
 #include "core/log.h"
 #include "core/migrate.h"
 #include "core/respcache.h"
+#include "outbound/outbound.h"
 #include "users/users.h"
 
 /* Opens the database and applies migrations. */
@@ -45,6 +46,12 @@ int app_open(struct app *a, const struct config *cfg, unsigned parts)
         goto fail;
     if ((parts & APP_AUTH) && auth_new(cfg, a->issuer, &a->auth) != APP_OK)
         goto fail;
+    if (parts & APP_OUTBOUND) {
+        struct outbound_setup s = {.public_url = cfg->public_url,
+                                   .allow_private = cfg->scrape_allow_private};
+        if (!(a->out = outbound_new(&s)))
+            goto fail;
+    }
     if (parts & APP_BACKGROUND) {
         db_warm(a->db);
         a->cache = respcache_new((size_t)cfg->cache_mb << 20);
@@ -63,10 +70,12 @@ void app_close(struct app *a)
         accounts_revocations_stop();
         users_refresh_stop();
     }
+    outbound_free(a->out);
     respcache_free(a->cache);
     auth_free(a->auth);
     db_close(a->db);
     a->cache = NULL;
+    a->out = NULL;
     a->auth = NULL;
     a->db = NULL;
     a->parts = 0;

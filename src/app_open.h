@@ -10,6 +10,7 @@ enum app_part {
     APP_STORE = 1,       /* the database, migrated, serving as the unprivileged role */
     APP_AUTH = 2,        /* the token verifier and built-in issuer */
     APP_BACKGROUND = 4,  /* the page cache and the threads a server runs beside requests */
+    APP_OUTBOUND = 8,    /* the outbound HTTP client */
 };
 
 /* Fills *a with the parts asked for (the master key always), in order; on failure logs

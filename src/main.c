@@ -82,7 +82,7 @@ static int cmd_serve(const struct config *cfg, int argc, char **argv)
     sigaddset(&sigs, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &sigs, NULL); /* threads inherit; we sigwait below */
     signal(SIGPIPE, SIG_IGN);
-    if (app_open(&a, cfg, APP_STORE | APP_AUTH | APP_BACKGROUND) != 0)
+    if (app_open(&a, cfg, APP_STORE | APP_AUTH | APP_BACKGROUND | APP_OUTBOUND) != 0)
         goto out;
     service_metrics_start();
     if (!(daemon = http_start(&a, app_routes, app_authenticators)))

@@ -7,6 +7,7 @@
 #include "accounts/accounts.h"
 #include "users/users.h"
 #include "rentals/rentals.h"
+#include "vapi/vapi.h"
 #include "webhooks/clerk.h"
 
 const struct route app_routes[] = {
@@ -45,6 +46,9 @@ const struct route app_routes[] = {
     {"GET", "/database/sources", rentals_http_sources_list, HTTP_AUTH_BEARER},
     {"POST", "/database/sources", rentals_http_sources_create, HTTP_AUTH_BEARER},
     {"DELETE", "/database/sources/{id}", rentals_http_sources_delete, HTTP_AUTH_BEARER},
+
+    /* the voice assistant */
+    {"GET", "/vapi/assistants", vapi_http_assistants, HTTP_AUTH_BEARER},
 
     {NULL, NULL, NULL, 0},
 };

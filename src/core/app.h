@@ -10,6 +10,7 @@
 
 struct auth;
 struct respcache;
+struct outbound_client;
 
 struct app {
     const struct config *cfg;
@@ -18,6 +19,7 @@ struct app {
     unsigned char master_key[CRYPTO_KEY_BYTES];
     const char *issuer; /* the built-in issuer: cfg->public_url */
     struct respcache *cache; /* rendered tenant reads; NULL when CACHE_MB=0 */
+    struct outbound_client *out; /* the outbound HTTP client (src/outbound/) */
     unsigned parts;          /* what app_open (src/app_open.h) started */
 };
 

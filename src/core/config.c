@@ -58,6 +58,10 @@ static const struct cfg_def defs[] = {
      "seconds a connection has to deliver a whole request head (from its opening or its previous response)"},
     {"BODY_TIMEOUT", CFG_INT, "60", 1, 3600, F(body_timeout),
      "seconds a request has to deliver its whole body after its head"},
+    {"OUTBOUND_THREADS", CFG_INT, "32", 1, 1024, F(outbound_threads),
+     "threads that wait on outside services (OAuth, CalDAV, Vapi) so request threads never do"},
+    {"OUTBOUND_QUEUE", CFG_INT, "256", 1, 100000, F(outbound_queue),
+     "requests waiting for such a thread; past it they get 503 at once"},
 };
 #undef F
 

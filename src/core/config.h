@@ -39,6 +39,8 @@ struct config {
     int max_connections_per_ip; /* per client address (IPv6: per /64); 0 = no limit */
     int head_timeout;       /* seconds to deliver a request head */
     int body_timeout;       /* seconds to deliver a request body */
+    int outbound_threads;   /* threads that wait on outside services for requests */
+    int outbound_queue;     /* such requests waiting for a thread */
 };
 
 /* Loads defaults, then file (may be NULL), then the environment. On error prints a message

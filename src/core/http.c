@@ -24,6 +24,7 @@
 #include "core/metrics.h"
 #include "core/mono.h"
 #include "core/text.h"
+#include "core/workpool.h"
 
 struct conn_state {
     http_req req;
@@ -33,11 +34,19 @@ struct conn_state {
     bool started;       /* the head was read and the request set up */
     bool too_many_args; /* the query had more than HTTP_ARGS_MAX parameters (not parsed) */
     bool bad_framing;   /* a Transfer-Encoding other than chunked: the body cannot be read */
+    /* http_defer: the handler's continuation, and whether the work is done (the pool
+     * thread sets it before resuming the connection) */
+    http_work work;
+    http_finish finish;
+    void *arg;
+    atomic_bool done;
+    int64_t t0; /* mono_us() when the request was dispatched */
 };
 
 static char id_prefix[9];
 static atomic_uint_fast64_t id_counter;
 static atomic_int in_flight; /* requests between first call and completion */
+static struct workpool *outbound;   /* http_defer's pool */
 static const struct route *routes;  /* the tables http_start was given */
 static const http_authenticator *authenticators;
 
@@ -266,7 +275,7 @@ static void dispatch(struct conn_state *cs, const char *version)
         return;
     log_set_request(r->request_id, r->tenant.id);
     rt->fn(r);
-    if (!r->resp)
+    if (!r->resp && !cs->finish) /* neither answered nor deferred */
         http_reply_err(r, APP_E_INTERNAL, NULL);
 }
 
@@ -332,6 +341,9 @@ static void take_upload(struct app *a, struct conn_state *cs, const char *data, 
     cs->body[cs->len] = '\0';
 }
 
+static enum MHD_Result respond(struct conn_state *cs, struct MHD_Connection *mc,
+                               const char *method, const char *url);
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *mc, const char *url,
                                   const char *method, const char *version,
                                   const char *upload_data, size_t *upload_size, void **con_cls)
@@ -349,23 +361,73 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *mc, const ch
         *upload_size = 0;
         return MHD_YES;
     }
-    if (cs->req.resp) /* already answered (early 413); ignore the rest */
+    if (cs->req.resp && !cs->finish) /* already answered (early 413); ignore the rest */
         return MHD_YES;
+    if (cs->finish) { /* resumed after deferred work, or called again before that */
+        if (!atomic_load(&cs->done))
+            return MHD_YES;
+        http_finish finish = cs->finish;
+        cs->finish = NULL;
+        log_set_request(cs->req.request_id, cs->req.tenant.id);
+        finish(&cs->req, cs->arg);
+        log_set_request(NULL, 0);
+        if (!cs->req.resp)
+            http_reply_err(&cs->req, APP_E_INTERNAL, NULL);
+        return respond(cs, mc, method, url);
+    }
     http_conn_phase(mc, HTTP_PHASE_BUSY, mono_ms());
-    int64_t t0 = mono_us();
+    cs->t0 = mono_us();
     snprintf(cs->req.request_id, sizeof cs->req.request_id, "%s%012llx", id_prefix,
              (unsigned long long)atomic_fetch_add(&id_counter, 1));
     log_set_request(cs->req.request_id, 0);
     dispatch(cs, version);
     log_set_request(NULL, 0);
+    if (cs->finish && !cs->req.resp) /* deferred: answered when the work is done */
+        return MHD_YES;
+    return respond(cs, mc, method, url);
+}
+
+/* Queues the reply the handler set, counts and logs the request. */
+static enum MHD_Result respond(struct conn_state *cs, struct MHD_Connection *mc,
+                               const char *method, const char *url)
+{
     http_req *r = &cs->req;
     MHD_add_response_header(r->resp, "X-Request-Id", r->request_id);
     http_cors_decorate(r);
     enum MHD_Result ret = MHD_queue_response(mc, r->status, r->resp);
-    int64_t spent = mono_us() - t0;
+    int64_t spent = mono_us() - cs->t0;
     metrics_observe(r->route ? (int)(r->route - routes) : -1, r->status, spent);
     log_access(r->request_id, method, url, r->status, spent, r->tenant.id);
     return ret;
+}
+
+/* The pool thread's side of http_defer: the work, then the connection back to the server. */
+static void run_deferred(void *arg)
+{
+    struct conn_state *cs = arg;
+    cs->work(cs->arg);
+    atomic_store(&cs->done, true);
+    MHD_resume_connection(cs->req.mc);
+}
+
+int http_defer(http_req *r, http_work work, http_finish finish, void *arg)
+{
+    struct conn_state *cs = (struct conn_state *)(void *)r; /* r is its first member */
+    cs->work = work;
+    cs->finish = finish;
+    cs->arg = arg;
+    atomic_store(&cs->done, false);
+    MHD_suspend_connection(r->mc);
+    if (outbound && workpool_submit(outbound, run_deferred, cs))
+        return 0;
+    /* the pool is full: answer now, without the work */
+    cs->finish = NULL;
+    MHD_resume_connection(r->mc);
+    LOG_W("outbound pool full: a request that needs an outside service was turned away");
+    http_reply_error(r, 503, "busy", "The server is busy talking to outside services; try "
+                                     "again in a moment.");
+    http_add_header(r, "Retry-After", "1");
+    return 0;
 }
 
 int http_in_flight(void)
@@ -412,7 +474,7 @@ struct MHD_Daemon *http_start(struct app *a, const struct route *route_table,
     metrics_routes(route_table);
     /* No listening socket of its own: the gate accepts and hands connections over. */
     unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_USE_ITC |
-                     MHD_USE_NO_LISTEN_SOCKET;
+                     MHD_USE_NO_LISTEN_SOCKET | MHD_USE_SUSPEND_RESUME;
     if (http_cors_setup(cfg) != 0)
         return NULL;
     unsigned char rnd[4];
@@ -428,6 +490,7 @@ struct MHD_Daemon *http_start(struct app *a, const struct route *route_table,
         http_cors_cleanup();
         return NULL;
     }
+    outbound = workpool_new(cfg->outbound_threads, cfg->outbound_queue);
     struct MHD_Daemon *d = MHD_start_daemon(
         flags, 0, NULL, NULL, on_request, a, MHD_OPTION_EXTERNAL_LOGGER, log_mhd, NULL,
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg->threads, MHD_OPTION_CONNECTION_TIMEOUT,
@@ -445,6 +508,8 @@ struct MHD_Daemon *http_start(struct app *a, const struct route *route_table,
             MHD_stop_daemon(d);
         http_conn_cleanup();
         http_cors_cleanup();
+        workpool_free(outbound);
+        outbound = NULL;
         return NULL;
     }
     return d;
@@ -458,6 +523,10 @@ void http_stop(struct MHD_Daemon *d)
     http_gate_stop();
     for (int i = 0; i < 100 && atomic_load(&in_flight) > 0; i++)
         nanosleep(&(struct timespec){.tv_nsec = 100000000}, NULL);
+    /* requests still waiting on the outside finish their work and resume first: a daemon
+     * must not stop with suspended connections */
+    workpool_free(outbound);
+    outbound = NULL;
     MHD_stop_daemon(d);
     http_conn_cleanup();
     http_cors_cleanup();

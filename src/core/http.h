@@ -95,6 +95,17 @@ void http_client_ip(const http_req *r, char *buf, size_t len);
 /* Path variable idx as a positive id; -1 when it is not one (reply 404). */
 int64_t http_var_id(const http_req *r, int idx);
 
+/* ---- waiting on the outside without a server thread ----------------------------------
+ * A handler whose answer needs an outbound call (an OAuth code exchange, a CalDAV check, the
+ * Vapi API) defers it: the connection is suspended, work(arg) runs on the outbound pool
+ * (OUTBOUND_THREADS; it may block on the network; it must not touch r), then finish(r, arg)
+ * runs on a server thread and replies as a handler does. The handler returns right after
+ * http_defer without replying. When the pool's queue is full, http_defer answers 503 itself
+ * and neither function runs (arg stays the caller's to free). */
+typedef void (*http_work)(void *arg);
+typedef int (*http_finish)(http_req *r, void *arg);
+int http_defer(http_req *r, http_work work, http_finish finish, void *arg);
+
 /* When v recorded problems, answers 400 (a wrong type) or 422 (rules) and returns true. */
 struct vcheck;
 bool http_reply_vcheck(http_req *r, struct vcheck *v);

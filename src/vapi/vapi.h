@@ -326,4 +326,32 @@ json_t *vapi_tooldefs_assistant_body(const json_t *j_assistant, const char *publ
  * "Authorization: Bearer <secret>" (name may be NULL). New object; NULL without a secret. */
 json_t *vapi_tooldefs_credential(const char *secret, const char *name);
 
+/* ---- Vapi's API (vapi_api.c) and the routes that use it (vapi_http.c) ---- */
+
+struct app;
+struct outbound_client;
+
+/* One call to Vapi's API, made on the outbound pool. */
+struct vapi_api_call {
+    char *url, *method, *key;        /* owned; the key is wiped when freed */
+    json_t *j_body;                  /* request body or NULL */
+    const struct outbound_client *client;
+    long status;                     /* Vapi's HTTP status; 0 when it was not reached */
+    json_t *j_out;                   /* the parsed answer (new reference) or NULL */
+    char error[600];                 /* "" on a 2xx answer, else a sentence for a 502 */
+};
+
+/* Prepares a call of method on path (below VAPI_API_URL) with the tenant's key, else the
+ * operator's: on the request's thread (it reads the database). APP_E_PARAM when neither
+ * key is set. *out is the caller's (vapi_api_call_free). */
+app_err vapi_api_prepare(struct app *a, int64_t tenant, const char *method, const char *path,
+                         const json_t *j_body, struct vapi_api_call **out);
+/* Performs a prepared call (an http_work: on the outbound pool; arg is the call). */
+void vapi_api_perform(void *arg);
+void vapi_api_call_free(struct vapi_api_call *call);
+
+/* GET /vapi/assistants: the assistants of the tenant's Vapi account. */
+struct http_req;
+int vapi_http_assistants(struct http_req *r);
+
 #endif
