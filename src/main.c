@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* The peterental command line: serve, migrate, token, fetch, version. Each subcommand loads
- * the configuration (environment, or --config FILE) and owns what it builds. libcurl's
+/* The peterental command line: serve, migrate, worker, token, fetch, version. Each subcommand
+ * loads the configuration (environment, or --config FILE) and owns what it builds. libcurl's
  * global state is set up here, once, before any thread starts (curl_global_init). */
 #include <getopt.h>
 #include <pthread.h>
@@ -20,6 +20,7 @@
 #include "core/log.h"
 #include "core/migrate.h"
 #include "core/respcache.h"
+#include "jobs/jobs.h"
 #include "outbound/outbound.h"
 #include "service/service.h"
 #include "users/users.h"
@@ -32,6 +33,7 @@ static void usage(FILE *out)
             "Commands:\n"
             "  serve     apply pending migrations, then serve the API on HOST:PORT\n"
             "  migrate   apply pending migrations and exit\n"
+            "  worker    run background jobs until SIGTERM: worker [--threads N]\n"
             "  token     print a JWT signed by the built-in issuer:\n"
             "              token --sub ID [--email E] [--name \"First Last\"] [--ttl SECONDS]\n"
             "  fetch     fetch a URL through the outbound client and address guard:\n"
@@ -78,6 +80,7 @@ static int cmd_serve(const struct config *cfg)
 {
     struct app a = {.cfg = cfg, .issuer = cfg->public_url};
     struct MHD_Daemon *daemon = NULL;
+    struct jobs_settings js = {0};
     int rc = 1;
     sigset_t sigs;
     sigemptyset(&sigs);
@@ -85,7 +88,8 @@ static int cmd_serve(const struct config *cfg)
     sigaddset(&sigs, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &sigs, NULL); /* threads inherit; we sigwait below */
     signal(SIGPIPE, SIG_IGN);
-    if (crypto_master_key_load(cfg->master_key, cfg->data_dir, a.master_key) != APP_OK)
+    if (jobs_settings_read(&js) != 0 ||
+        crypto_master_key_load(cfg->master_key, cfg->data_dir, a.master_key) != APP_OK)
         goto out;
     if (open_store(cfg, &a.db) != 0 || db_restrict_role(a.db) != DB_OK)
         goto out;
@@ -98,6 +102,10 @@ static int cmd_serve(const struct config *cfg)
     service_metrics_start();
     if (!(daemon = http_start(&a)))
         goto out;
+    if (js.in_serve && jobs_worker_start(&a, jobs_kinds, js.threads, NULL) != 0) {
+        http_stop(daemon);
+        goto out;
+    }
     LOG_I("PeteRental %s listening on http://%s:%d (%s)", PETE_VERSION, cfg->host, cfg->port,
           cfg->database_url ? "PostgreSQL" : "SQLite");
     printf("PeteRental is running at http://%s:%d\n"
@@ -110,6 +118,7 @@ static int cmd_serve(const struct config *cfg)
         ;
     LOG_I("signal %d: draining and stopping", sig);
     http_stop(daemon);
+    jobs_worker_stop(js.drain_seconds);
     rc = 0;
 out:
     accounts_revocations_stop();
@@ -198,7 +207,8 @@ int main(int argc, char **argv)
         printf("peterental %s\n", PETE_VERSION);
         return 0;
     }
-    if (help && strcmp(cmd, "token") != 0 && strcmp(cmd, "fetch") != 0) {
+    if (help && strcmp(cmd, "token") != 0 && strcmp(cmd, "fetch") != 0 &&
+        strcmp(cmd, "worker") != 0) {
         if (!strcmp(cmd, "serve"))
             printf("Usage: peterental serve\nApplies pending migrations, then serves the API.\n\n");
         else if (!strcmp(cmd, "migrate"))
@@ -220,6 +230,8 @@ int main(int argc, char **argv)
         rc = cmd_serve(&cfg);
     else if (!strcmp(cmd, "migrate"))
         rc = cmd_migrate(&cfg);
+    else if (!strcmp(cmd, "worker"))
+        rc = jobs_cli_worker(&cfg, argc - i, argv + i);
     else if (!strcmp(cmd, "token"))
         rc = cmd_token(&cfg, argc - i, argv + i);
     else if (!strcmp(cmd, "fetch"))

@@ -6,6 +6,7 @@
 #include "service/service.h"
 #include "accounts/accounts.h"
 #include "users/users.h"
+#include "jobs/jobs.h"
 #include "rentals/rentals.h"
 #include "webhooks/clerk.h"
 
@@ -44,6 +45,10 @@ const struct route http_routes[] = {
     {"GET", "/database/sources", rentals_http_sources_list, ROUTE_AUTH},
     {"POST", "/database/sources", rentals_http_sources_create, ROUTE_AUTH},
     {"DELETE", "/database/sources/{id}", rentals_http_sources_delete, ROUTE_AUTH},
+
+    /* background jobs */
+    {"GET", "/jobs", jobs_http_list, ROUTE_AUTH},
+    {"GET", "/jobs/{id}", jobs_http_get, ROUTE_AUTH},
 
     {NULL, NULL, NULL, 0},
 };
