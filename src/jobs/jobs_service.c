@@ -131,8 +131,10 @@ app_err jobs_claim_next(db *d, const char *worker_id, const char *kinds_json,
     if (rc == APP_OK) {
         e = db_begin(c);
         rc = e == DB_OK ? jobs_store_claim(c, worker_id, kinds_json, out) : db_app_err(e);
-        if (rc == APP_OK && (e = db_commit(c)) != DB_OK) {
-            jobs_claim_cleanup(out);
+        /* also without a job: the claim may have failed jobs whose last lease expired */
+        if ((rc == APP_OK || rc == APP_E_NOTFOUND) && (e = db_commit(c)) != DB_OK) {
+            if (rc == APP_OK)
+                jobs_claim_cleanup(out);
             rc = db_app_err(e);
         }
     }
