@@ -39,7 +39,9 @@ app_err jobs_store_insert(db_conn *c, int64_t user_id, const char *kind, const c
 app_err jobs_store_maybe_due(db_conn *c, const char *kinds_json, bool *due);
 /* Claims one due job of kinds_json for worker_id into *out (plain write transaction,
  * db_begin): first fails jobs whose lease ran out on their last attempt, then takes a job
- * whose lease ran out, else the oldest due queued job. APP_E_NOTFOUND when none. */
+ * whose lease ran out, else the oldest due queued job. APP_E_NOTFOUND when none. On
+ * PostgreSQL it is one statement (the function jobs_claim), marked the transaction's last
+ * (db_last_statement: it commits in its round trip; db_commit reports); on SQLite three. */
 app_err jobs_store_claim(db_conn *c, const char *worker_id, const char *kinds_json,
                          struct jobs_claim *out);
 /* Records how job's attempt ended (tenant write transaction of job->user_id), only while the

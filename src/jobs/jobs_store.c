@@ -241,6 +241,7 @@ app_err jobs_store_claim(db_conn *c, const char *worker_id, const char *kinds_js
     db_res *r = NULL;
     db_err e;
     if (is_pg(c)) {
+        db_last_statement(c);
         e = db_exec(c, PG_CLAIM, p, 2, &r);
     } else {
         e = db_exec(c, SL_FAIL_EXPIRED, NULL, 0, NULL);
