@@ -54,8 +54,9 @@ int jobs_settings_read(struct jobs_settings *out)
 static void usage(FILE *f)
 {
     fprintf(f, "Usage: peterental worker [--threads N]\n"
-               "Runs background jobs (the kinds of src/kinds.c) from the database until SIGTERM\n"
-               "or SIGINT, then lets running jobs finish for WORKER_DRAIN_SECONDS and exits 0.\n"
+               "Runs the background jobs queued in the database (every kind this build knows)\n"
+               "until SIGTERM or SIGINT, then lets running jobs finish for WORKER_DRAIN_SECONDS\n"
+               "and exits 0.\n"
                "Applies pending migrations first, like serve. Any number of workers may share\n"
                "one PostgreSQL database; run serve with WORKER=off when dedicated workers run.\n"
                "  --threads N   jobs run at once, 1..64 (default WORKER_THREADS, else 2)\n");
@@ -82,7 +83,7 @@ static int open_store(const struct config *cfg, db **out)
     return db_restrict_role(*out) == DB_OK ? 0 : -1;
 }
 
-/* Reads --threads into *threads; 0 to go on, else the exit status. */
+/* Reads --threads into *threads; 0 to go on, -1 after --help, else the exit status. */
 static int parse_args(int argc, char **argv, int *threads)
 {
     static const struct option opts[] = {{"threads", required_argument, NULL, 't'},
@@ -116,11 +117,14 @@ int jobs_cli_worker(const struct config *cfg, int argc, char **argv)
 {
     struct jobs_settings js;
     struct app a = {.cfg = cfg, .issuer = cfg->public_url};
+    int threads = 0;
+    int rc = parse_args(argc, argv, &threads);
+    if (rc != 0)
+        return rc < 0 ? 0 : rc; /* --help, or a usage error */
     if (jobs_settings_read(&js) != 0)
         return 2;
-    int rc = parse_args(argc, argv, &js.threads);
-    if (rc != 0)
-        return rc < 0 ? 0 : rc;
+    if (threads)
+        js.threads = threads;
     sigset_t sigs;
     sigemptyset(&sigs);
     sigaddset(&sigs, SIGINT);

@@ -106,7 +106,8 @@ static void idle_wait(unsigned long *seen, int64_t ms)
 
 /* ---- one job -------------------------------------------------------------------------- */
 
-/* Runs job's handler and fills end (result and error strings are owned by *result and run). */
+/* Runs k's handler on job into *run (run->j_result and run->error hold what it reported) and
+ * returns the outcome; a payload that is not an object fails for good without a run. */
 static jobs_outcome run_handler(const struct jobs_kind *k, const struct jobs_claim *job,
                                 int64_t claimed_at, struct jobs_run *run)
 {
@@ -164,6 +165,25 @@ static app_err record(const struct jobs_claim *job, const struct jobs_end *end, 
     return e;
 }
 
+/* One log line on how the attempt ended (successes at debug level: one per job). */
+static void report(const struct jobs_claim *job, jobs_outcome o, app_err recorded,
+                   const char *error, const char *state, int64_t took_us)
+{
+    if (recorded == APP_E_NOTFOUND)
+        LOG_W("job %lld (%s) attempt %d: the lease was lost (expired or released), the "
+              "outcome is dropped", (long long)job->id, job->kind, job->attempt);
+    else if (recorded != APP_OK)
+        LOG_E("job %lld (%s) attempt %d: could not record the outcome; it runs again when "
+              "the lease expires", (long long)job->id, job->kind, job->attempt);
+    else if (o == JOBS_RETRY || o == JOBS_FAIL)
+        LOG_W("job %lld (%s) attempt %d/%d failed: %s; now %s", (long long)job->id, job->kind,
+              job->attempt, job->max_attempts, error, state);
+    else
+        LOG_D("job %lld (%s) attempt %d/%d %s in %.3f s by %s", (long long)job->id, job->kind,
+              job->attempt, job->max_attempts, o == JOBS_DONE ? "succeeded" : "released",
+              (double)took_us / 1e6, wk.worker_id);
+}
+
 static void run_one(struct slot *s, int64_t claimed_at)
 {
     struct jobs_claim *job = &s->job;
@@ -193,19 +213,7 @@ static void run_one(struct slot *s, int64_t claimed_at)
     app_err e = record(job, &end, state);
     free(result);
     jobs_metrics_observe(k->name, o, took);
-    if (e == APP_E_NOTFOUND)
-        LOG_W("job %lld (%s) attempt %d: the lease was lost (expired or released), the "
-              "outcome is dropped", (long long)job->id, job->kind, job->attempt);
-    else if (e != APP_OK)
-        LOG_E("job %lld (%s) attempt %d: could not record the outcome; it runs again when "
-              "the lease expires", (long long)job->id, job->kind, job->attempt);
-    else if (o == JOBS_RETRY || o == JOBS_FAIL)
-        LOG_W("job %lld (%s) attempt %d/%d failed: %s; now %s", (long long)job->id, job->kind,
-              job->attempt, job->max_attempts, error, state);
-    else
-        LOG_D("job %lld (%s) attempt %d/%d %s in %.3f s by %s", (long long)job->id, job->kind,
-              job->attempt, job->max_attempts, o == JOBS_DONE ? "succeeded" : "released",
-              (double)took / 1e6, wk.worker_id);
+    report(job, o, e, error, state, took);
     log_set_request(NULL, 0);
 }
 

@@ -257,5 +257,35 @@ class WorkerProcesses(harness.ServerTestCase):
         self.db.run("DELETE FROM jobs WHERE id = %d" % long_job)
 
 
+class WorkerSettings(harness.ServerTestCase):
+    """Bad worker settings stop the program with a sentence naming them."""
+
+    def run_cmd(self, args, **env):
+        run_env = dict(self.server.env)
+        run_env.update(env)
+        return subprocess.run([harness.pete_bin()] + args, env=run_env, capture_output=True,
+                              text=True, timeout=60)
+
+    def test_bad_settings_are_named(self):
+        for args, env, name in ((["worker", "--threads", "0"], {}, "--threads"),
+                                (["worker", "--threads", "65"], {}, "--threads"),
+                                (["worker", "--bogus"], {}, "unknown option"),
+                                (["worker"], {"WORKER_THREADS": "0"}, "WORKER_THREADS"),
+                                (["worker"], {"WORKER_DRAIN_SECONDS": "x"}, "WORKER_DRAIN_SECONDS"),
+                                (["serve"], {"WORKER": "maybe"}, "WORKER")):
+            with self.subTest(args=args, env=env):
+                p = self.run_cmd(args, **env)
+                self.assertEqual(p.returncode, 2 if args[0] == "worker" else 1, p.stderr)
+                self.assertIn(name, p.stderr)
+
+    def test_help(self):
+        p = self.run_cmd(["worker", "--help"])
+        self.assertEqual(p.returncode, 0)
+        self.assertIn("Usage: peterental worker", p.stdout)
+        self.assertIn("--threads", p.stdout)
+        p = self.run_cmd(["--help"])
+        self.assertIn("worker", p.stdout)
+
+
 if __name__ == "__main__":
     harness.run()
