@@ -290,10 +290,16 @@ static void test_expired_lease_is_claimed_again(void **state)
     int64_t id = enqueue(f, f->a, NULL, NULL, 0, NULL);
     assert_int_equal(claim(f, "w1", KINDS, &j1), APP_OK);
     assert_int_equal(claim(f, "w2", KINDS, &none), APP_E_NOTFOUND); /* leased */
+    int64_t queued = enqueue(f, f->b, NULL, NULL, 0, NULL);
     poke(f, f->a, EXPIRE_LEASE, id); /* as if w1 died */
     assert_int_equal(claim(f, "w2", KINDS, &j2), APP_OK);
-    assert_int_equal(j2.id, id);
+    assert_int_equal(j2.id, id); /* the lost lease first, and only it */
     assert_int_equal(j2.attempt, 2);
+    struct jobs_job other;
+    get(f, f->b, queued, &other);
+    assert_string_equal(other.state, "queued");
+    assert_int_equal(other.attempts, 0);
+    jobs_job_cleanup(&other);
     /* w1 comes back late: its lease is gone and it cannot overwrite w2's */
     assert_int_equal(finish(f, &j1, "w1", JOBS_DONE, "{\"by\":\"w1\"}", NULL), APP_E_NOTFOUND);
     assert_int_equal(finish(f, &j1, "w1", JOBS_RETRY, "late", NULL), APP_E_NOTFOUND);
