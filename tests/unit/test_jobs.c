@@ -6,14 +6,18 @@
  * order and run_after, claims across tenants and by kind, lease ownership on finish, an
  * expired lease claimed again, retries with backoff until failed, a last attempt whose
  * worker died, release on interrupt, concurrent claims taking each job once, GET /jobs pages,
- * queue depth, cursors, the backoff formula and the kinds table checks. */
+ * queue depth, cursors, the backoff formula and the kinds table checks. On PostgreSQL also a
+ * database whose unprivileged owner serves requests itself: claims still cross tenants, its
+ * own statements do not. */
 #include "testutil.h"
 
+#include <libpq-fe.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "core/migrate.h"
 #include "jobs/jobs_internal.h"
@@ -535,6 +539,98 @@ static void test_queue_depth_counts_every_tenant(void **state)
     assert_int_equal(rows[1].count, 1);
 }
 
+/* ---- PostgreSQL: an unprivileged owner serving requests itself ------------------------- */
+
+static void quiet(void *arg, const char *msg)
+{
+    (void)arg;
+    (void)msg;
+}
+
+static void admin_exec(PGconn *a, const char *sql)
+{
+    PGresult *r = PQexec(a, sql);
+    if (PQresultStatus(r) != PGRES_COMMAND_OK)
+        fail_msg("%s: %s", sql, PQerrorMessage(a));
+    PQclear(r);
+}
+
+/* The owner of the tables logs in without any privilege (db_restrict_role keeps it): the
+ * claim and the depth still see every tenant's jobs through the owner-only policy of
+ * jobs_claim/jobs_depth, while the same role's own statements see one tenant's rows. */
+static void owner_serves_requests(const char *url)
+{
+    db *d = NULL;
+    struct jobs_claim j;
+    assert_int_equal(db_open(url, NULL, 2, &d), DB_OK);
+    assert_int_equal(migrate_run(d, NULL, NULL), APP_OK);
+    assert_int_equal(db_restrict_role(d), DB_OK);
+    int64_t a = tu_make_user(d, "owner-a"), b = tu_make_user(d, "owner-b");
+    db_conn *c = NULL;
+    for (int i = 0; i < 2; i++) {
+        int64_t user = i ? b : a;
+        assert_int_equal(db_acquire(d, &c), DB_OK);
+        assert_int_equal(db_begin_tenant_write(c, user), DB_OK);
+        assert_int_equal(jobs_enqueue(c, user, "noop", NULL, NULL, 0, NULL, NULL), APP_OK);
+        assert_int_equal(db_commit(c), DB_OK);
+        db_release(c);
+    }
+    struct jobs_depth_row rows[JOBS_DEPTH_ROWS];
+    int n = 0;
+    assert_int_equal(jobs_queue_depth(d, rows, &n), APP_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(rows[0].count, 2);
+    for (int i = 0; i < 2; i++) {
+        memset(&j, 0, sizeof j);
+        assert_int_equal(jobs_claim_next(d, "owner-worker", KINDS, &j), APP_OK);
+        assert_int_equal(j.user_id, i ? b : a);
+        jobs_claim_cleanup(&j);
+    }
+    db_res *r = NULL;
+    assert_int_equal(db_acquire(d, &c), DB_OK);
+    assert_int_equal(db_begin_tenant(c, a), DB_OK);
+    assert_int_equal(db_exec(c, "SELECT user_id FROM jobs", NULL, 0, &r), DB_OK);
+    assert_int_equal(db_res_rows(r), 1);
+    assert_int_equal(db_res_int(r, 0, 0), a);
+    db_res_free(r);
+    db_release(c);
+    db_close(d);
+}
+
+static void test_pg_owner_without_privileges(void **state)
+{
+    struct fx *f = *state;
+    if (strcmp(tu_backend(), "postgres") != 0) {
+        assert_null(f->t.url); /* SQLite has no roles: nothing to check */
+        return;
+    }
+    char role[48], dbname[48], sql[160], url[512];
+    snprintf(role, sizeof role, "jobs_owner_%ld", (long)getpid());
+    snprintf(dbname, sizeof dbname, "jobs_owner_db_%ld", (long)getpid());
+    PGconn *a = PQconnectdb(f->t.url);
+    assert_int_equal(PQstatus(a), CONNECTION_OK);
+    PQsetNoticeProcessor(a, quiet, NULL); /* "does not exist, skipping" */
+    snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS %s WITH (FORCE)", dbname);
+    admin_exec(a, sql);
+    snprintf(sql, sizeof sql, "DROP ROLE IF EXISTS %s", role);
+    admin_exec(a, sql);
+    snprintf(sql, sizeof sql, "CREATE ROLE %s LOGIN NOSUPERUSER NOCREATEROLE NOBYPASSRLS", role);
+    admin_exec(a, sql);
+    snprintf(sql, sizeof sql, "CREATE DATABASE %s OWNER %s", dbname, role);
+    admin_exec(a, sql);
+    /* postgres://USER@HOST:PORT/DB from the test database's URL */
+    const char *host = strchr(strstr(f->t.url, "://") + 3, '@');
+    assert_non_null(host);
+    snprintf(url, sizeof url, "postgres://%s@%.*s/%s", role, (int)strcspn(host + 1, "/"),
+             host + 1, dbname);
+    owner_serves_requests(url);
+    snprintf(sql, sizeof sql, "DROP DATABASE %s WITH (FORCE)", dbname);
+    admin_exec(a, sql);
+    snprintf(sql, sizeof sql, "DROP ROLE %s", role);
+    admin_exec(a, sql);
+    PQfinish(a);
+}
+
 /* ---- pure functions ------------------------------------------------------------------- */
 
 static void test_cursors(void **state)
@@ -623,6 +719,7 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_list_pages_filters_and_tenants, setup, teardown),
         cmocka_unit_test_setup_teardown(test_queue_depth_counts_every_tenant, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_pg_owner_without_privileges, setup, teardown),
         cmocka_unit_test(test_cursors),
         cmocka_unit_test(test_backoff_grows_with_jitter_and_a_cap),
         cmocka_unit_test(test_kinds_table_checks),
