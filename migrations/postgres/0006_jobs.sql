@@ -16,7 +16,7 @@
 -- (the functions' owner; never the serving role peterental_app) and only while one of these
 -- functions runs (each sets app.jobs_queue for its own statements and clears it before it
 -- returns; an error aborts the transaction, setting and all). The serving role is granted
--- EXECUTE on them by db_restrict_role (src/core/db_pg.c).
+-- EXECUTE on them by app_grants_jobs, which db_restrict_role (src/core/db_pg.c) calls.
 
 CREATE TABLE jobs (
     id bigserial PRIMARY KEY,
@@ -137,3 +137,15 @@ $$;
 
 REVOKE ALL ON FUNCTION jobs_claim(text, jsonb) FROM PUBLIC;
 REVOKE ALL ON FUNCTION jobs_depth() FROM PUBLIC;
+
+-- What the serving role gets for this table beyond the rights every table gets: the two
+-- functions. db_restrict_role calls it with the role's name.
+CREATE FUNCTION app_grants_jobs(p_role text) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path = public, pg_temp
+AS $$
+BEGIN
+    EXECUTE format('GRANT EXECUTE ON FUNCTION public.jobs_claim(text, jsonb),'
+                   ' public.jobs_depth() TO %I', p_role);
+END
+$$;

@@ -654,9 +654,8 @@ static db_err setup_app_role(db_conn *c, const struct login_role *l)
         "  GRANT EXECUTE ON FUNCTION public.credentials_find(text),"
         "   public.credentials_create(bigint, text, text) TO " APP_ROLE ";"
         " END IF;"
-        " IF to_regclass('public.jobs') IS NOT NULL THEN" /* 0006_jobs.sql: the queue's two */
-        "  GRANT EXECUTE ON FUNCTION public.jobs_claim(text, jsonb),"  /* cross-tenant steps */
-        "   public.jobs_depth() TO " APP_ROLE ";"
+        " IF to_regprocedure('public.app_grants_jobs(text)') IS NOT NULL THEN" /* 0006_jobs */
+        "  PERFORM public.app_grants_jobs('" APP_ROLE "');"
         " END IF;"
         " IF to_regclass('public.schema_migrations') IS NOT NULL THEN"
         "  REVOKE ALL ON TABLE public.schema_migrations FROM " APP_ROLE ";"
