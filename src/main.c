@@ -18,6 +18,7 @@
 #include "core/crypto.h"
 #include "core/http.h"
 #include "core/log.h"
+#include "jobs/jobs.h"
 #include "outbound/outbound.h"
 #include "routes.h"
 #include "scrape/scrape.h"
@@ -34,12 +35,14 @@ static int cmd_serve(const struct config *cfg, int argc, char **argv);
 static int cmd_migrate(const struct config *cfg, int argc, char **argv);
 static int cmd_token(const struct config *cfg, int argc, char **argv);
 static int cmd_fetch(const struct config *cfg, int argc, char **argv);
+static int cmd_worker(const struct config *cfg, int argc, char **argv);
 
 static const struct command commands[] = {
     {"serve", "apply pending migrations, then serve the API on HOST:PORT",
      "Usage: peterental serve\nApplies pending migrations, then serves the API.\n", cmd_serve},
     {"migrate", "apply pending migrations and exit",
      "Usage: peterental migrate\nApplies pending migrations and exits.\n", cmd_migrate},
+    {"worker", "run background jobs until SIGTERM: worker [--threads N]", NULL, cmd_worker},
     {"token", "print a JWT signed by the built-in issuer:\n"
               "              token --sub ID [--email E] [--name \"First Last\"] [--ttl SECONDS]",
      NULL, cmd_token},
@@ -57,6 +60,17 @@ static void usage(FILE *out)
         fprintf(out, "  %-9s %s\n", c->name, c->synopsis);
     fprintf(out, "\n`peterental COMMAND --help` describes one command.\n\n");
     config_help(out);
+}
+
+/* Signals SIGINT and SIGTERM are waited for with sigwait: blocked here, before any thread
+ * starts, so every thread inherits the mask. */
+static void block_stop_signals(sigset_t *sigs)
+{
+    sigemptyset(sigs);
+    sigaddset(sigs, SIGINT);
+    sigaddset(sigs, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, sigs, NULL);
+    signal(SIGPIPE, SIG_IGN);
 }
 
 static int cmd_migrate(const struct config *cfg, int argc, char **argv)
@@ -77,16 +91,16 @@ static int cmd_serve(const struct config *cfg, int argc, char **argv)
     sigset_t sigs;
     (void)argc;
     (void)argv;
-    sigemptyset(&sigs);
-    sigaddset(&sigs, SIGINT);
-    sigaddset(&sigs, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &sigs, NULL); /* threads inherit; we sigwait below */
-    signal(SIGPIPE, SIG_IGN);
+    block_stop_signals(&sigs);
     if (app_open(&a, cfg, APP_STORE | APP_AUTH | APP_BACKGROUND | APP_OUTBOUND) != 0)
         goto out;
     service_metrics_start();
     if (!(daemon = http_start(&a, app_routes, app_authenticators)))
         goto out;
+    if (cfg->worker && jobs_worker_start(&a, jobs_kinds, cfg->worker_threads, NULL) != 0) {
+        http_stop(daemon);
+        goto out;
+    }
     LOG_I("PeteRental %s listening on http://%s:%d (%s)", PETE_VERSION, cfg->host, cfg->port,
           cfg->database_url ? "PostgreSQL" : "SQLite");
     printf("PeteRental is running at http://%s:%d\n"
@@ -99,6 +113,7 @@ static int cmd_serve(const struct config *cfg, int argc, char **argv)
         ;
     LOG_I("signal %d: draining and stopping", sig);
     http_stop(daemon);
+    jobs_worker_stop(cfg->worker_drain_seconds);
     rc = 0;
 out:
     app_close(&a);
@@ -166,6 +181,33 @@ static int cmd_token(const struct config *cfg, int argc, char **argv)
     printf("%s\n", tok);
     free(tok);
     return 0;
+}
+
+static int cmd_worker(const struct config *cfg, int argc, char **argv)
+{
+    struct app a = {0};
+    sigset_t sigs;
+    int threads = cfg->worker_threads, sig = 0;
+    int rc = jobs_cli_args(argc, argv, &threads);
+    if (rc != 0)
+        return rc < 0 ? 0 : rc; /* --help, or a usage error */
+    block_stop_signals(&sigs);
+    rc = 1;
+    if (app_open(&a, cfg, APP_STORE | APP_OUTBOUND) != 0 ||
+        jobs_worker_start(&a, jobs_kinds, threads, NULL) != 0)
+        goto out;
+    printf("PeteRental worker running (%d threads, %s)\n", threads,
+           cfg->database_url ? "PostgreSQL" : "SQLite");
+    fflush(stdout);
+    while (sigwait(&sigs, &sig) != 0)
+        ;
+    LOG_I("signal %d: draining the worker (up to %d s) and stopping", sig,
+          cfg->worker_drain_seconds);
+    jobs_worker_stop(cfg->worker_drain_seconds);
+    rc = 0;
+out:
+    app_close(&a);
+    return rc;
 }
 
 static int cmd_fetch(const struct config *cfg, int argc, char **argv)

@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: MIT */
-/* The whole API in one table, read top to bottom. ROUTE_AUTH routes get a verified
- * tenant (r->tenant.id) before their handler runs; the rest are public by design
- * (SPEC §3 lists which). */
-#include "core/http.h"
+/* The whole API in one table, read top to bottom, and who may call each route. BEARER
+ * routes run their handler only after users_http_authenticate has verified the token (or
+ * session cookie) and put the tenant on the request (r->tenant); PUBLIC routes are public by
+ * design (SPEC §3 lists which). */
+#include "routes.h"
 #include "service/service.h"
 #include "accounts/accounts.h"
 #include "users/users.h"
+#include "jobs/jobs.h"
 #include "rentals/rentals.h"
 #include "vapi/vapi.h"
 #include "webhooks/clerk.h"
@@ -49,6 +51,10 @@ const struct route app_routes[] = {
 
     /* the voice assistant */
     {"GET", "/vapi/assistants", vapi_http_assistants, HTTP_AUTH_BEARER},
+
+    /* background jobs */
+    {"GET", "/jobs", jobs_http_list, HTTP_AUTH_BEARER},
+    {"GET", "/jobs/{id}", jobs_http_get, HTTP_AUTH_BEARER},
 
     {NULL, NULL, NULL, 0},
 };

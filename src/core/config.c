@@ -58,6 +58,11 @@ static const struct cfg_def defs[] = {
      "seconds a connection has to deliver a whole request head (from its opening or its previous response)"},
     {"BODY_TIMEOUT", CFG_INT, "60", 1, 3600, F(body_timeout),
      "seconds a request has to deliver its whole body after its head"},
+    {"WORKER", CFG_BOOL, "true", 0, 0, F(worker),
+     "serve runs a job worker in-process (turn off when dedicated `peterental worker` processes run)"},
+    {"WORKER_THREADS", CFG_INT, "2", 1, 64, F(worker_threads), "jobs a worker runs at once"},
+    {"WORKER_DRAIN_SECONDS", CFG_INT, "10", 0, 3600, F(worker_drain_seconds),
+     "seconds running jobs may finish after SIGTERM before their leases are released"},
     {"OUTBOUND_THREADS", CFG_INT, "32", 1, 1024, F(outbound_threads),
      "threads that wait on outside services (OAuth, CalDAV, Vapi) so request threads never do"},
     {"OUTBOUND_QUEUE", CFG_INT, "256", 1, 100000, F(outbound_queue),
@@ -134,12 +139,12 @@ static int set_value(struct config *cfg, const struct cfg_def *d, const char *v)
     }
     if (d->type == CFG_BOOL) {
         bool b;
-        if (!strcmp(v, "true") || !strcmp(v, "1") || !strcmp(v, "yes"))
+        if (!strcmp(v, "true") || !strcmp(v, "1") || !strcmp(v, "yes") || !strcmp(v, "on"))
             b = true;
-        else if (!strcmp(v, "false") || !strcmp(v, "0") || !strcmp(v, "no"))
+        else if (!strcmp(v, "false") || !strcmp(v, "0") || !strcmp(v, "no") || !strcmp(v, "off"))
             b = false;
         else {
-            fprintf(stderr, "config: %s must be true or false, got \"%s\"\n", d->key, v);
+            fprintf(stderr, "config: %s must be true or false (on/off), got \"%s\"\n", d->key, v);
             return -1;
         }
         *(bool *)(void *)field = b;
@@ -148,7 +153,8 @@ static int set_value(struct config *cfg, const struct cfg_def *d, const char *v)
     char *end = NULL;
     errno = 0;
     long n = strtol(v, &end, 10);
-    if (errno || end == v || *end != '\0' || n < d->min || n > d->max) {
+    if (errno || end == v || *end != '\0' || (*v != '-' && (*v < '0' || *v > '9')) ||
+        n < d->min || n > d->max) {
         fprintf(stderr, "config: %s must be an integer from %ld to %ld, got \"%s\"\n", d->key,
                 d->min, d->max, v);
         return -1;

@@ -39,6 +39,9 @@ struct config {
     int max_connections_per_ip; /* per client address (IPv6: per /64); 0 = no limit */
     int head_timeout;       /* seconds to deliver a request head */
     int body_timeout;       /* seconds to deliver a request body */
+    bool worker;            /* serve runs a job worker in-process */
+    int worker_threads;     /* jobs run at once by a worker */
+    int worker_drain_seconds; /* how long running jobs may finish after SIGTERM */
     int outbound_threads;   /* threads that wait on outside services for requests */
     int outbound_queue;     /* such requests waiting for a thread */
 };

@@ -10,6 +10,7 @@
 
 #include "core/metrics.h"
 #include "core/respcache.h"
+#include "jobs/jobs.h"
 #include "service/service.h"
 #include "users/users.h"
 
@@ -96,6 +97,7 @@ int service_metrics(http_req *r)
     metrics_write_requests(out);
     write_process(out, r->app);
     write_stores(out, r->app);
+    jobs_metrics_write(out, r->app);
     if (fclose(out) != 0) {
         free(text);
         return http_reply_err(r, APP_E_INTERNAL, NULL);

@@ -1,0 +1,15 @@
+/* SPDX-License-Identifier: MIT */
+/* Every kind of background job, in one table read top to bottom (like src/routes.c): its
+ * handler, how often it is tried, how long a claim holds it, how long one attempt may run,
+ * and the base of its retry delay. Jobs are enqueued with jobs_enqueue (src/jobs/jobs.h)
+ * inside the transaction that makes them necessary; workers run the kinds of this table.
+ * A job row keeps the attempts and lease of its kind as they were when it was enqueued. */
+#include "jobs/jobs.h"
+
+const struct jobs_kind jobs_kinds[] = {
+    /* name    handler         attempts lease s  timeout s  backoff s */
+    /* diagnostic: succeeds, or sleeps and/or fails as its payload says (jobs_noop_run) */
+    {"noop", jobs_noop_run, 3, 90, 60, 1},
+
+    {NULL, NULL, 0, 0, 0, 0},
+};
