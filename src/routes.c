@@ -51,6 +51,20 @@ const struct route app_routes[] = {
 
     /* the voice assistant */
     {"GET", "/vapi/assistants", vapi_http_assistants, HTTP_AUTH_BEARER},
+    {"POST", "/vapi/webhook", vapi_http_webhook, HTTP_AUTH_VAPI},
+    {"GET", "/agents", vapi_http_agents_list, HTTP_AUTH_BEARER},
+    {"POST", "/agents", vapi_http_agents_create, HTTP_AUTH_BEARER},
+    {"GET", "/agents/{id}", vapi_http_agents_get, HTTP_AUTH_BEARER},
+    {"PATCH", "/agents/{id}", vapi_http_agents_patch, HTTP_AUTH_BEARER},
+    {"DELETE", "/agents/{id}", vapi_http_agents_delete, HTTP_AUTH_BEARER},
+    {"POST", "/agents/{id}/rotate-secret", vapi_http_agents_rotate, HTTP_AUTH_BEARER},
+    {"POST", "/agents/{id}/sync", vapi_http_agents_sync, HTTP_AUTH_BEARER},
+    {"GET", "/agents/{id}/variables", vapi_http_variables_list, HTTP_AUTH_BEARER},
+    {"POST", "/agents/{id}/variables", vapi_http_variables_put, HTTP_AUTH_BEARER},
+    {"GET", "/agents/{id}/functions", vapi_http_functions_list, HTTP_AUTH_BEARER},
+    {"POST", "/agents/{id}/functions", vapi_http_functions_put, HTTP_AUTH_BEARER},
+    {"GET", "/calls", vapi_http_calls_list, HTTP_AUTH_BEARER},
+    {"GET", "/calls/{id}", vapi_http_calls_get, HTTP_AUTH_BEARER},
 
     /* background jobs */
     {"GET", "/jobs", jobs_http_list, HTTP_AUTH_BEARER},
@@ -61,4 +75,5 @@ const struct route app_routes[] = {
 
 const http_authenticator app_authenticators[HTTP_AUTH_COUNT] = {
     [HTTP_AUTH_BEARER] = users_http_authenticate,
+    [HTTP_AUTH_VAPI] = vapi_http_authenticate,
 };

@@ -444,6 +444,8 @@ static void on_completed(void *cls, struct MHD_Connection *mc, void **con_cls,
     if (!cs)
         return;
     http_conn_phase(mc, HTTP_PHASE_HEAD, mono_ms()); /* waiting for the next request */
+    if (cs->req.auth_data && cs->req.auth_data_free)
+        cs->req.auth_data_free(cs->req.auth_data);
     for (int i = 0; i < cs->req.nvars; i++)
         free(cs->req.vars[i]);
     if (cs->req.resp)

@@ -36,6 +36,10 @@ typedef struct http_req {
     int nvars;
     struct http_tenant tenant; /* set by the route's authenticator */
     struct auth_claims claims; /* the verified token's claims (bearer routes) */
+    /* What an authenticator found for its handler (a parsed webhook message, the agent...);
+     * freed with auth_data_free when the request ends. */
+    void *auth_data;
+    void (*auth_data_free)(void *auth_data);
     char request_id[24];
     const struct route *route; /* the matched row of the route table; NULL when none matched */
     /* response, set by the reply helpers */

@@ -240,7 +240,8 @@ int http_reply_text_owned(http_req *r, unsigned status, const char *ctype, char 
 
 int http_reply_json(http_req *r, unsigned status, const json_t *j_body)
 {
-    char *s = json_dumps(j_body, JSON_COMPACT | JSON_ENCODE_ANY);
+    /* 15 significant digits: a decimal like 0.1375 reads back as written */
+    char *s = json_dumps(j_body, JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(15));
     if (!s)
         return http_reply_error(r, 500, "internal_error", "The response could not be encoded.");
     struct MHD_Response *resp = MHD_create_response_from_buffer(strlen(s), s, MHD_RESPMEM_MUST_FREE);

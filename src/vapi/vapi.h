@@ -212,6 +212,8 @@ struct vapi_date vapi_date_from_days(int64_t days);
 /* Parses "YYYY-MM-DD" (a real calendar date); false when it is not one. */
 bool vapi_date_parse(const char *s, struct vapi_date *out);
 
+/* A count as said: "one" .. "ten", then "1,250"; 0 bytes for a negative n. */
+size_t vapi_speak_count(char *dst, size_t cap, int64_t n);
 /* "$1,250 a month" / "$1,250.50 a month" (cents only when not zero); monthly false drops
  * " a month". Writes "" when dollars is negative, not finite or above a trillion. */
 size_t vapi_speak_money(char *dst, size_t cap, double dollars, bool monthly);
@@ -326,6 +328,110 @@ json_t *vapi_tooldefs_assistant_body(const json_t *j_assistant, const char *publ
  * "Authorization: Bearer <secret>" (name may be NULL). New object; NULL without a secret. */
 json_t *vapi_tooldefs_credential(const char *secret, const char *name);
 
+/* ==== Agents and calls (vapi_agents.c; SQL in vapi_store.c) ==================================
+ * An agent is one Vapi assistant answering a tenant's phone. Its webhook secret is made at
+ * creation, sealed with the master key, shown once (and again only by rotating it). */
+
+#define VAPI_NAME_MAX 200
+#define VAPI_ASSISTANT_ID_MAX 100
+#define VAPI_CONFIG_MAX 16384 /* bytes of the config object, as JSON */
+
+struct vapi_agent {
+    int64_t id;
+    int64_t user_id;
+    char *vapi_assistant_id; /* NULL until linked to an assistant */
+    char *name;
+    bool is_active;
+    json_t *j_config;        /* an object; NULL means {} */
+    char *created_at, *updated_at;
+};
+struct vapi_agent_list {
+    struct vapi_agent *items;
+    int n;
+};
+void vapi_agent_cleanup(struct vapi_agent *a);
+void vapi_agent_list_cleanup(struct vapi_agent_list *l);
+
+/* What the webhook needs of the agent an assistant id names. */
+struct vapi_webhook_agent {
+    int64_t id;
+    int64_t user_id;
+    bool is_active;
+    json_t *j_config;    /* owned */
+    char *secret;        /* owned, opened; wiped by vapi_webhook_agent_cleanup */
+};
+void vapi_webhook_agent_cleanup(struct vapi_webhook_agent *a);
+
+struct app;
+struct vcheck;
+
+/* The agent JSON of SPEC §5 ({agent_id, user_id, vapi_assistant_id, agent_name, is_active,
+ * config, webhook_url, created_at, updated_at}); new reference. */
+json_t *vapi_agent_to_json(const struct app *a, const struct vapi_agent *ag);
+
+/* Creates an agent from a JSON body ({agent_name, vapi_assistant_id?, is_active?, config?});
+ * problems go to v (APP_E_VALIDATION); APP_E_CONFLICT when the assistant id is taken.
+ * *secret receives the new webhook secret (a new string the caller shows once and wipes). */
+app_err vapi_agent_create(struct app *a, int64_t tenant, const json_t *j_body, struct vcheck *v,
+                          struct vapi_agent *out, char **secret);
+app_err vapi_agent_get(struct app *a, int64_t tenant, int64_t id, struct vapi_agent *out);
+app_err vapi_agent_list(struct app *a, int64_t tenant, struct vapi_agent_list *out);
+/* Applies the present keys of j_body (as create's; null clears the assistant id or config). */
+app_err vapi_agent_patch(struct app *a, int64_t tenant, int64_t id, const json_t *j_body,
+                         struct vcheck *v, struct vapi_agent *out);
+app_err vapi_agent_delete(struct app *a, int64_t tenant, int64_t id);
+/* A new webhook secret for agent id (the old one stops working at once). */
+app_err vapi_agent_rotate(struct app *a, int64_t tenant, int64_t id, struct vapi_agent *out,
+                          char **secret);
+/* The agent's secret, opened (sync sends it to Vapi); a new string the caller wipes. */
+app_err vapi_agent_secret(struct app *a, int64_t tenant, int64_t id, char **secret);
+
+/* Variables ({name, value}) and functions ({name, description?, parameters?, is_enabled?}):
+ * POST adds or replaces by name. *j_out: {"variables":[...]} / {"variable":{...}} etc. */
+app_err vapi_variables(struct app *a, int64_t tenant, int64_t agent_id, json_t **j_out);
+app_err vapi_variable_put(struct app *a, int64_t tenant, int64_t agent_id, const json_t *j_body,
+                          struct vcheck *v, json_t **j_out);
+app_err vapi_functions(struct app *a, int64_t tenant, int64_t agent_id, json_t **j_out);
+app_err vapi_function_put(struct app *a, int64_t tenant, int64_t agent_id, const json_t *j_body,
+                          struct vcheck *v, json_t **j_out);
+
+/* The agent answering for assistant_id, with its secret opened (the webhook's
+ * authenticator). APP_E_NOTFOUND when none. */
+app_err vapi_agent_for_assistant(struct app *a, const char *assistant_id,
+                                 struct vapi_webhook_agent *out);
+/* Stores an end-of-call report once per call id. */
+app_err vapi_call_record(struct app *a, int64_t tenant, int64_t agent_id,
+                         const struct vapi_eoc *e);
+/* The call log, newest first: {"calls":[...],"next_cursor":...}; limit 1..100. */
+app_err vapi_calls(struct app *a, int64_t tenant, const char *cursor, int limit,
+                   json_t **j_out);
+app_err vapi_call_get(struct app *a, int64_t tenant, int64_t id, json_t **j_out);
+
+/* ==== Tools (vapi_tools.c) and the webhook (vapi_webhook.c) ================================== */
+
+/* Who a tool runs for: always the authenticated agent's tenant, never an argument. */
+struct vapi_tool_ctx {
+    struct app *app;
+    int64_t tenant;
+    int64_t agent_id;
+    const char *call_id; /* Vapi's call id, or NULL */
+};
+/* Bytes of one tool's spoken answer, terminator included. */
+#define VAPI_TOOL_ANSWER_MAX 2048
+/* Runs tool name with j_args (an object; borrowed) and writes its sentence into out.
+ * true: a result; false: an error entry for this call (unknown tool, bad arguments, a store
+ * failure), still with a sentence. */
+bool vapi_tool_run(const struct vapi_tool_ctx *ctx, const char *name, const json_t *j_args,
+                   char *out, size_t cap);
+
+struct http_req;
+/* HTTP_AUTH_VAPI: parses the webhook body, finds the agent and checks its secret; on success
+ * the request's tenant is the agent's and r->auth_data holds the message. On failure the
+ * reply (401, 400, 413, 503) is set and false returned. */
+bool vapi_http_authenticate(struct http_req *r);
+/* POST /vapi/webhook, after vapi_http_authenticate. */
+int vapi_http_webhook(struct http_req *r);
+
 /* ---- Vapi's API (vapi_api.c) and the routes that use it (vapi_http.c) ---- */
 
 struct app;
@@ -353,5 +459,21 @@ void vapi_api_call_free(struct vapi_api_call *call);
 /* GET /vapi/assistants: the assistants of the tenant's Vapi account. */
 struct http_req;
 int vapi_http_assistants(struct http_req *r);
+/* POST /agents/{id}/sync: creates or updates the agent's assistant at Vapi with our tools. */
+int vapi_http_agents_sync(struct http_req *r);
+
+/* /agents and /calls (vapi_agents_http.c). */
+int vapi_http_agents_list(struct http_req *r);
+int vapi_http_agents_create(struct http_req *r);
+int vapi_http_agents_get(struct http_req *r);
+int vapi_http_agents_patch(struct http_req *r);
+int vapi_http_agents_delete(struct http_req *r);
+int vapi_http_agents_rotate(struct http_req *r);
+int vapi_http_variables_list(struct http_req *r);
+int vapi_http_variables_put(struct http_req *r);
+int vapi_http_functions_list(struct http_req *r);
+int vapi_http_functions_put(struct http_req *r);
+int vapi_http_calls_list(struct http_req *r);
+int vapi_http_calls_get(struct http_req *r);
 
 #endif

@@ -101,6 +101,15 @@ static void put_count(struct sw *w, unsigned long long v)
         put_grouped(w, v);
 }
 
+size_t vapi_speak_count(char *dst, size_t cap, int64_t n)
+{
+    struct sw w;
+    sw_init(&w, dst, cap);
+    if (n >= 0)
+        put_count(&w, (unsigned long long)n);
+    return w.n;
+}
+
 size_t vapi_speak_money(char *dst, size_t cap, double dollars, bool monthly)
 {
     struct sw w;

@@ -2,7 +2,7 @@
 """GET /openapi.json and GET /docs (SPEC §5 Service): the description is complete and
 accurate. Every row of the route table (src/routes.c, parsed here) is an operation of the
 document and nothing else is; path parameters are declared with their types; security follows
-each row's authenticator (HTTP_AUTH_BEARER / HTTP_AUTH_PUBLIC). Real responses of the main endpoints, success and
+each row's authenticator (HTTP_AUTH_BEARER / HTTP_AUTH_VAPI / HTTP_AUTH_PUBLIC). Real responses of the main endpoints, success and
 error, are validated against the schema documented for their status code by the small
 OpenAPI 3.0 schema validator below (type, nullable, enum, required, properties,
 additionalProperties, items, bounds, pattern, $ref), and documented limits are probed at the
@@ -20,6 +20,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROUTES_C = os.path.normpath(os.path.join(HERE, "..", "..", "src", "routes.c"))
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 AUTH_SECURITY = [{"bearerAuth": []}, {"sessionCookie": []}]
+VAPI_SECURITY = [{"vapiSecret": []}, {"vapiBearer": []}, {"vapiSignature": []}]
 MAX_BODY = 16384
 
 _ROUTE_ROW = re.compile(r'\{\s*"([A-Z]+)"\s*,\s*"([^"]+)"\s*,\s*(\w+)\s*,\s*(HTTP_AUTH_\w+)\s*\}')
@@ -240,6 +241,11 @@ class Coverage(OpenApiBase):
                 if flag == "HTTP_AUTH_BEARER":
                     self.assertEqual(op["security"], AUTH_SECURITY)
                     self.assertIn("401", op["responses"])
+                elif flag == "HTTP_AUTH_VAPI":
+                    self.assertEqual(op["security"], VAPI_SECURITY)
+                    self.assertIn("401", op["responses"])
+                    self.assertEqual(schemes["vapiSecret"]["name"], "X-Vapi-Secret")
+                    self.assertEqual(schemes["vapiSignature"]["name"], "X-Vapi-Signature")
                 else:
                     self.assertEqual(flag, "HTTP_AUTH_PUBLIC")
                     self.assertEqual(op["security"], [])

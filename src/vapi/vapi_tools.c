@@ -1,0 +1,303 @@
+/* SPDX-License-Identifier: MIT */
+/* The five tools a caller reaches through the assistant (SPEC §6), run for the agent's
+ * tenant only: the tenant comes from the authenticated agent, never from an argument.
+ * Answers are short speakable sentences (vapi_speak.c). A tool's own trouble (a missing or
+ * wrong argument, a store error) is an error entry for that call alone; "nothing found" is
+ * an answer, not an error. */
+#include <ctype.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "core/app.h"
+#include "core/log.h"
+#include "core/mem.h"
+#include "core/tz.h"
+#include "users/users.h"
+#include "vapi/vapi.h"
+
+#define MATCHES_SPOKEN 5
+#define SEARCH_PAGE 200
+#define LISTINGS_MAX 2000 /* listings matched by address, in pages of SEARCH_PAGE */
+
+/* Writes a sentence into out; returns false (an error answer). */
+static bool fail(char *out, size_t cap, const char *sentence)
+{
+    snprintf(out, cap, "%s", sentence);
+    return false;
+}
+
+/* A number argument given as a number or a numeric string; 0: absent, 1: read, -1: wrong. */
+static int num_arg(const json_t *j_args, const char *key, double *out)
+{
+    const json_t *j = json_object_get(j_args, key);
+    if (!j || json_is_null(j))
+        return 0;
+    if (json_is_number(j)) {
+        *out = json_number_value(j);
+        return isfinite(*out) ? 1 : -1;
+    }
+    if (json_is_string(j)) {
+        const char *s = json_string_value(j);
+        char *end = NULL;
+        while (*s == '$' || *s == ' ')
+            s++;
+        *out = strtod(s, &end);
+        return end != s && *end == '\0' && isfinite(*out) ? 1 : -1;
+    }
+    return -1;
+}
+
+/* A string argument; NULL when absent or null; *bad when present but not a string. */
+static const char *str_arg(const json_t *j_args, const char *key, bool *bad)
+{
+    const json_t *j = json_object_get(j_args, key);
+    if (j && !json_is_null(j) && !json_is_string(j))
+        *bad = true;
+    return json_string_value(j);
+}
+
+/* The tenant's today in its zone, as a civil date. */
+static struct vapi_date tenant_today(struct app *a, int64_t tenant)
+{
+    struct user_settings s;
+    const char *zone = users_settings_get(a, tenant, &s) == APP_OK ? s.timezone : "UTC";
+    return vapi_date_from_days(tz_today(zone));
+}
+
+/* ---- search_rentals ------------------------------------------------------------------------ */
+
+struct scored {
+    const struct rental *r;
+    int score; /* lower is better */
+};
+
+static int by_score(const void *pa, const void *pb)
+{
+    const struct scored *a = pa, *b = pb;
+    if (a->score != b->score)
+        return a->score < b->score ? -1 : 1;
+    if (a->r->has_price != b->r->has_price)
+        return a->r->has_price ? -1 : 1;
+    if (a->r->has_price && a->r->price != b->r->price)
+        return a->r->price < b->r->price ? -1 : 1;
+    return a->r->id < b->r->id ? -1 : (a->r->id > b->r->id);
+}
+
+static bool mentions_pets(const struct rental *r)
+{
+    static const char *const words[] = {"pet", "dog", "cat"};
+    const char *texts[] = {r->description, r->amenities_text};
+    for (size_t t = 0; t < 2; t++)
+        for (size_t w = 0; texts[t] && w < 3; w++)
+            if (strcasestr(texts[t], words[w]))
+                return true;
+    return false;
+}
+
+/* The search's arguments into f (and the extra tests); false with an error sentence. */
+static bool search_filter(const json_t *j, struct rental_filter *f, int64_t *beds,
+                          const char **available_by, int *pets, char *out, size_t cap)
+{
+    double v;
+    bool bad = false;
+    memset(f, 0, sizeof *f);
+    f->has_available = f->available = true;
+    f->limit = SEARCH_PAGE;
+    if (num_arg(j, "bedrooms", &v) < 0 || v < 0 || v > 20 ||
+        (num_arg(j, "bedrooms", &v) > 0 && v != floor(v)))
+        return fail(out, cap, "The number of bedrooms must be a whole number.");
+    *beds = num_arg(j, "bedrooms", &v) > 0 ? (int64_t)v : -1;
+    if (*beds >= 0) {
+        f->has_min_bedrooms = true;
+        f->min_bedrooms = *beds;
+    }
+    int got = num_arg(j, "max_price", &v);
+    if (got < 0 || (got > 0 && v < 0))
+        return fail(out, cap, "The most a caller wants to pay must be an amount of dollars.");
+    if ((f->has_max_price = got > 0))
+        f->max_price = v;
+    got = num_arg(j, "min_price", &v);
+    if (got < 0 || (got > 0 && v < 0))
+        return fail(out, cap, "The least a caller wants to pay must be an amount of dollars.");
+    if ((f->has_min_price = got > 0))
+        f->min_price = v;
+    const char *loc = str_arg(j, "location", &bad);
+    *available_by = str_arg(j, "available_by", &bad);
+    if (bad)
+        return fail(out, cap, "The location and the date must be given as text.");
+    if (*available_by && !civil_parse_date(*available_by, NULL))
+        return fail(out, cap, "The move-in date must be a date like 2027-03-15.");
+    if (loc && *loc && strlen(loc) <= 200)
+        f->q = loc;
+    const json_t *jp = json_object_get(j, "pets");
+    *pets = json_is_boolean(jp) ? json_is_true(jp) : -1;
+    return true;
+}
+
+static bool search_rentals(const struct vapi_tool_ctx *ctx, const json_t *j, char *out,
+                           size_t cap)
+{
+    struct rental_filter f;
+    struct rental_list l = {0};
+    int64_t beds = -1;
+    const char *available_by = NULL;
+    int pets = -1;
+    if (!search_filter(j, &f, &beds, &available_by, &pets, out, cap))
+        return false;
+    app_err e = rentals_list(ctx->app, ctx->tenant, &f, &l);
+    if (e != APP_OK)
+        return fail(out, cap, "I can't look at the listings right now.");
+    struct scored *s = mem_zalloc((size_t)l.n + 1, sizeof *s);
+    int n = 0;
+    for (int i = 0; i < l.n; i++) {
+        const struct rental *r = &l.items[i];
+        if (available_by && r->available_date && strcmp(r->available_date, available_by) > 0)
+            continue;
+        if (pets == 1 && !mentions_pets(r))
+            continue;
+        s[n].r = r;
+        s[n].score = (beds >= 0 && r->has_bedrooms && r->bedrooms != beds) ? 1 : 0;
+        n++;
+    }
+    qsort(s, (size_t)n, sizeof *s, by_score);
+    struct vapi_date today = tenant_today(ctx->app, ctx->tenant);
+    if (n == 0) {
+        snprintf(out, cap, "I don't have anything available that matches that right now.");
+    } else {
+        char count[32];
+        vapi_speak_count(count, sizeof count, n);
+        size_t len = (size_t)snprintf(out, cap, "I have %s %s. ", count,
+                                      n == 1 ? "home that fits" : "homes that fit");
+        for (int i = 0; i < n && i < MATCHES_SPOKEN && len < cap; i++) {
+            char one[VAPI_SPEAK_MAX];
+            vapi_speak_rental(one, sizeof one, s[i].r, &today);
+            len += (size_t)snprintf(out + len, cap - len, "%s%s", i ? " " : "", one);
+        }
+        if (n > MATCHES_SPOKEN && len < cap)
+            snprintf(out + len, cap - len, " Those are the best %d.", MATCHES_SPOKEN);
+    }
+    free(s);
+    rental_list_cleanup(&l);
+    return true;
+}
+
+/* ---- get_rental_details ---------------------------------------------------------------- */
+
+/* Every listing of the tenant (up to LISTINGS_MAX) into *all; the caller cleans each page. */
+static app_err all_listings(const struct vapi_tool_ctx *ctx, struct rental_list *pages,
+                            int *npages, int maxpages)
+{
+    struct rental_filter f = {.limit = SEARCH_PAGE};
+    *npages = 0;
+    do {
+        app_err e = rentals_list(ctx->app, ctx->tenant, &f, &pages[*npages]);
+        if (e != APP_OK)
+            return e;
+        f.after_id = pages[*npages].next_after;
+        (*npages)++;
+    } while (f.after_id > 0 && *npages < maxpages);
+    return APP_OK;
+}
+
+static void details(const struct rental *r, const struct vapi_date *today, char *out,
+                    size_t cap)
+{
+    char one[VAPI_SPEAK_MAX], desc[600];
+    vapi_speak_rental(one, sizeof one, r, today);
+    size_t len = (size_t)snprintf(out, cap, "%s", one);
+    if (r->description && *r->description) {
+        vapi_speak_sanitize(desc, sizeof desc, r->description);
+        len += (size_t)snprintf(out + len, cap > len ? cap - len : 0, " %s", desc);
+    }
+    if (r->contact_info && *r->contact_info && len < cap) {
+        vapi_speak_sanitize(desc, sizeof desc, r->contact_info);
+        snprintf(out + len, cap - len, " For questions: %s.", desc);
+    }
+}
+
+static bool get_rental_details(const struct vapi_tool_ctx *ctx, const json_t *j, char *out,
+                               size_t cap)
+{
+    bool bad = false;
+    const char *addr = str_arg(j, "property_address", &bad);
+    if (bad || !addr || !*addr)
+        return fail(out, cap, "I need the address of the home to describe it.");
+    struct rental_list pages[LISTINGS_MAX / SEARCH_PAGE];
+    int np = 0;
+    memset(pages, 0, sizeof pages);
+    app_err e = all_listings(ctx, pages, &np, LISTINGS_MAX / SEARCH_PAGE);
+    size_t total = 0;
+    for (int p = 0; p < np; p++)
+        total += (size_t)pages[p].n;
+    const char **cands = mem_zalloc(total + 1, sizeof *cands);
+    const struct rental **rows = mem_zalloc(total + 1, sizeof *rows);
+    size_t k = 0;
+    for (int p = 0; p < np; p++)
+        for (int i = 0; i < pages[p].n; i++, k++) {
+            cands[k] = pages[p].items[i].address;
+            rows[k] = &pages[p].items[i];
+        }
+    struct vapi_match m;
+    bool ok = e == APP_OK;
+    if (!ok) {
+        fail(out, cap, "I can't look at the listings right now.");
+    } else {
+        struct vapi_date today = tenant_today(ctx->app, ctx->tenant);
+        vapi_match_address(addr, cands, total, &m);
+        if (m.kind == VAPI_MATCH_EXACT || m.kind == VAPI_MATCH_PARTIAL) {
+            details(rows[m.index], &today, out, cap);
+        } else if (m.kind == VAPI_MATCH_AMBIGUOUS) {
+            char spoken[VAPI_MATCH_MAX][160];
+            const char *items[VAPI_MATCH_MAX];
+            size_t shown = m.n < VAPI_MATCH_MAX ? m.n : VAPI_MATCH_MAX;
+            for (size_t i = 0; i < shown; i++) {
+                const struct rental *r = rows[m.idx[i]];
+                vapi_speak_address(spoken[i], sizeof spoken[i], r->address, r->unit, NULL);
+                items[i] = spoken[i];
+            }
+            char list[VAPI_SPEAK_MAX];
+            vapi_speak_join(list, sizeof list, items, shown);
+            snprintf(out, cap, "I have more than one home there: %s. Which one do you mean?",
+                     list);
+        } else {
+            char said[200];
+            vapi_speak_sanitize(said, sizeof said, addr);
+            snprintf(out, cap, "I couldn't find a listing at %s.", said);
+        }
+    }
+    free(cands);
+    free(rows);
+    for (int p = 0; p < np; p++)
+        rental_list_cleanup(&pages[p]);
+    return ok;
+}
+
+/* ---- dispatch ---------------------------------------------------------------------------- */
+
+typedef bool (*tool_fn)(const struct vapi_tool_ctx *ctx, const json_t *j_args, char *out,
+                        size_t cap);
+
+static const tool_fn tools[VAPI_TOOL_COUNT] = {
+    [VAPI_TOOL_SEARCH_RENTALS] = search_rentals,
+    [VAPI_TOOL_GET_RENTAL_DETAILS] = get_rental_details,
+};
+
+bool vapi_tool_run(const struct vapi_tool_ctx *ctx, const char *name, const json_t *j_args,
+                   char *out, size_t cap)
+{
+    enum vapi_tool t = vapi_tool_from_name(name);
+    bool ok;
+    if (t == VAPI_TOOL_UNKNOWN || !tools[t]) {
+        char said[80];
+        vapi_speak_sanitize(said, sizeof said, name ? name : "");
+        snprintf(out, cap, "There is no tool named %s.", said);
+        return false;
+    }
+    ok = tools[t](ctx, j_args, out, cap);
+    if (!ok)
+        LOG_I("tool %s answered an error: %s", name, out);
+    return ok;
+}
