@@ -14,6 +14,13 @@ standard library; slowhttptest from Debian for the first):
       then SIGCONT. Reported: the slowest answer during the freeze, p50/p99, statuses, and
       the time from SIGCONT to the first 200.
 
+  bench/edge.py held [--bin PATH] [--seconds 8] [--connections 64]
+      A Vapi stand-in (tests/standins/vapi_api.py) that answers after SECONDS + 0.5 s holds
+      CONNECTIONS GET /vapi/assistants requests (the outbound pool's work); wrk measures
+      GET /health for 5 s before they are sent and for SECONDS while they are all held.
+      SECONDS is at most 8, so that Vapi answers well within the client's 10 s timeout.
+      Reported: wrk's req/s, p50 and p99 in both phases, and the held requests' statuses.
+
 --bin defaults to build-bench/peterental (bench/run builds it) and then build/peterental."""
 
 import argparse
@@ -231,17 +238,89 @@ def frozen(args):
         "%.2f s" % (first_ok - t_cont) if first_ok else "none", warnings))
 
 
+def wrk(port, path, seconds):
+    """req/s, p50 ms, p99 ms and non-2xx count of wrk -t1 -c4 on path."""
+    out = subprocess.run(["wrk", "-t1", "-c4", "-d%ds" % seconds, "--latency",
+                          "http://127.0.0.1:%d%s" % (port, path)], capture_output=True,
+                         text=True, timeout=seconds + 60).stdout
+
+    def ms(label):
+        m = re.search(r"^\s*%s%%\s+([\d.]+)(us|ms|s)\s*$" % label, out, re.M)
+        if not m:
+            return float("nan")
+        return float(m.group(1)) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[m.group(2)]
+
+    rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
+    return (float(rps.group(1)) if rps else float("nan"), ms("50"), ms("99"),
+            int(bad.group(1)) if bad else 0)
+
+
+def held(args):
+    sys.path.insert(0, os.path.join(ROOT, "tests", "standins"))
+    from vapi_api import VapiStandin
+    api = VapiStandin(key="vk_bench").start()
+    args.seconds = min(args.seconds, 8)
+    api.delay = args.seconds + 0.5
+    api.assistants = {"a1": {"id": "a1", "name": "Front desk"}}
+    srv = Server(args.bin, {"VAPI_API_URL": api.url, "VAPI_API_KEY": "vk_bench",
+                            "OUTBOUND_THREADS": str(args.connections),
+                            "MAX_CONNECTIONS_PER_IP": str(args.connections + 64)})
+    tok = srv.token("bench-held")
+    before = wrk(srv.port, "/health", 5)
+    statuses = []
+
+    def one():
+        try:
+            statuses.append(srv.get("/vapi/assistants", token=tok,
+                                    timeout=args.seconds + 60)[0])
+        except OSError as e:
+            statuses.append(type(e).__name__)
+
+    threads = [threading.Thread(target=one) for _ in range(args.connections)]
+    for t in threads:
+        t.start()
+    for _ in range(200):  # at most 10 s for every request to reach the stand-in
+        if api.in_flight >= args.connections:
+            break
+        time.sleep(0.05)
+    reached = api.in_flight
+    during = wrk(srv.port, "/health", args.seconds)
+    still = api.in_flight
+    for t in threads:
+        t.join(timeout=args.seconds + 90)
+    srv.stop()
+    api.stop()
+    counts = {}
+    for s_ in statuses:
+        counts[s_] = counts.get(s_, 0) + 1
+    print("| %s | %d held (%d at the stand-in, %d still at the end) | %.0f / %.2f / %.2f | "
+          "%.0f / %.2f / %.2f | %d | %s |" % (
+              os.path.basename(os.path.dirname(os.path.abspath(args.bin))), args.connections,
+              reached, still, before[0], before[1], before[2], during[0], during[1], during[2],
+              before[3] + during[3], ", ".join("%s × %d" % kv for kv in sorted(counts.items(),
+                                                                               key=str))))
+
+
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument("scenario", choices=("slowloris", "frozen"))
+    p.add_argument("scenario", choices=("slowloris", "frozen", "held"))
     default = os.path.join(ROOT, "build-bench", "peterental")
     if not os.path.exists(default):
         default = os.path.join(ROOT, "build", "peterental")
     p.add_argument("--bin", default=default)
     p.add_argument("--seconds", type=int, default=30)
-    p.add_argument("--connections", type=int, default=4500)
+    p.add_argument("--connections", type=int, default=None)
     args = p.parse_args()
-    if args.scenario == "slowloris":
+    if args.scenario == "held":
+        args.seconds = 8 if args.seconds == 30 else args.seconds
+        args.connections = args.connections or 64
+        print("| build | requests held by Vapi | /health before: req/s / p50 ms / p99 ms | "
+              "while held: req/s / p50 ms / p99 ms | non-2xx | held statuses |")
+        print("|---|---|---|---|---|---|")
+        held(args)
+    elif args.scenario == "slowloris":
+        args.connections = args.connections or 4500
         print("| build | slow connections | probes | /health p50 ms | p99 ms | failed | "
               "slowhttptest at the end |")
         print("|---|---|---|---|---|---|---|")
