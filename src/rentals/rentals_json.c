@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core/jsonw.h"
+#include "core/mem.h"
 #include "rentals/rentals.h"
 
 void rental_init(struct rental *r)
@@ -38,7 +39,7 @@ void rental_cleanup(struct rental *r)
 
 void rental_set_str(char **dst, const char *src)
 {
-    char *copy = src ? strdup(src) : NULL;
+    char *copy = src ? mem_strdup(src) : NULL;
     free(*dst);
     *dst = copy;
 }

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/mem.h"
 #include "core/tz.h"
 #include "core/versions.h"
 #include "rentals/rentals.h"
@@ -198,11 +199,9 @@ static int avail_cmp(const void *pa, const void *pb)
 /* Computes days until available from today and reorders l by (days, price, id). */
 static void sort_available(struct rental_list *l, int64_t today)
 {
-    struct avail_key *keys = calloc((size_t)l->n + 1, sizeof *keys);
-    struct rental *items = calloc((size_t)l->n + 1, sizeof *items);
-    l->days = calloc((size_t)l->n + 1, sizeof *l->days);
-    if (!keys || !items || !l->days)
-        abort();
+    struct avail_key *keys = mem_zalloc((size_t)l->n, sizeof *keys);
+    struct rental *items = mem_zalloc((size_t)l->n, sizeof *items);
+    l->days = mem_zalloc((size_t)l->n, sizeof *l->days);
     for (int i = 0; i < l->n; i++) {
         const struct rental *r = &l->items[i];
         int64_t days = r->available_date ? civil_date_days(r->available_date) - today : 0;
@@ -288,9 +287,7 @@ char *rentals_cursor_encode(int64_t after_id)
     char raw[32];
     int n = snprintf(raw, sizeof raw, CURSOR_PREFIX "%lld", (long long)after_id);
     size_t cap = sodium_base64_ENCODED_LEN((size_t)n, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-    char *out = malloc(cap);
-    if (!out)
-        abort();
+    char *out = mem_alloc(cap);
     sodium_bin2base64(out, cap, (const unsigned char *)raw, (size_t)n,
                       sodium_base64_VARIANT_URLSAFE_NO_PADDING);
     return out;

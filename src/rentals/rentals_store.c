@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "core/log.h"
+#include "core/mem.h"
 #include "rentals/rentals.h"
 
 /* ---- statements ----------------------------------------------------------------------- */
@@ -233,19 +234,6 @@ static const char *pick(db_conn *c, const char *sqlite_sql, const char *pg_sql)
 
 /* ---- helpers ------------------------------------------------------------------------ */
 
-/* NULL for n == 0 (the lists' cleanup accepts it); aborts when memory runs out. */
-static void *xcalloc(size_t n, size_t size)
-{
-    if (n == 0)
-        return NULL;
-    void *p = calloc(n, size ? size : 1);
-    if (!p) {
-        fputs("out of memory\n", stderr);
-        abort();
-    }
-    return p;
-}
-
 static app_err fail(db_conn *c, db_err e, const char *what)
 {
     if (e != DB_E_UNIQUE)
@@ -256,7 +244,7 @@ static app_err fail(db_conn *c, db_err e, const char *what)
 static char *dup_cell(const db_res *res, int row, int col)
 {
     const char *s = db_res_text(res, row, col);
-    return s ? strdup(s) : NULL;
+    return s ? mem_strdup(s) : NULL;
 }
 
 static json_t *json_cell(const db_res *res, int row, int col)
@@ -302,7 +290,7 @@ static void row_to_rental(const db_res *res, int row, struct rental *out)
 static char *dump_or(const json_t *j_val, const char *dflt)
 {
     char *s = j_val ? json_dumps(j_val, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY) : NULL;
-    return s ? s : strdup(dflt);
+    return s ? s : mem_strdup(dflt);
 }
 
 /* The $4..$22 listing parameters; JSON columns are serialised into texts[0..2], which the
@@ -400,7 +388,7 @@ static void list_fill(db_res *res, int max, struct rental_list *out)
     int n = db_res_rows(res);
     if (max >= 0 && n > max)
         n = max;
-    out->items = xcalloc((size_t)n, sizeof *out->items);
+    out->items = mem_zalloc((size_t)n, sizeof *out->items);
     for (int i = 0; i < n; i++) {
         rental_init(&out->items[i]);
         row_view(res, i, &out->items[i]);
@@ -488,7 +476,7 @@ app_err rentals_store_delete(db_conn *c, int64_t user_id, int64_t id)
 static char *like_escape(const char *q)
 {
     size_t n = strlen(q);
-    char *out = xcalloc(2 * n + 1, 1); /* never 0 */
+    char *out = mem_zalloc(2 * n + 1, 1);
     char *w = out;
     for (const char *s = q; *s; s++) {
         if (*s == '%' || *s == '_' || *s == '\\')
@@ -567,7 +555,7 @@ app_err rentals_store_stats(db_conn *c, int64_t user_id, struct rental_stats *ou
     if (e != DB_OK)
         return fail(c, e, "rental websites");
     int n = db_res_rows(res);
-    out->sites = xcalloc((size_t)n, sizeof *out->sites);
+    out->sites = mem_zalloc((size_t)n, sizeof *out->sites);
     for (int i = 0; i < n; i++) {
         out->sites[i].website = dup_cell(res, i, 0);
         out->sites[i].rental_count = db_res_int(res, i, 1);
@@ -656,7 +644,7 @@ app_err rentals_store_source_list(db_conn *c, int64_t user_id, struct rental_sou
     if (e != DB_OK)
         return fail(c, e, "list sources");
     int n = db_res_rows(res);
-    out->items = xcalloc((size_t)n, sizeof *out->items);
+    out->items = mem_zalloc((size_t)n, sizeof *out->items);
     for (int i = 0; i < n; i++)
         row_to_source(res, i, &out->items[i]);
     out->n = n;

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "core/mem.h"
 #include "rentals/rentals.h"
 
 #define TEXT_SHORT 100
@@ -63,7 +64,7 @@ static char *trimmed(const char *s)
     size_t n = strlen(s);
     while (n > 0 && isspace((unsigned char)s[n - 1]))
         n--;
-    return n ? strndup(s, n) : NULL;
+    return n ? mem_strndup(s, n) : NULL;
 }
 
 static void lower(char *s)
@@ -163,7 +164,7 @@ char *rentals_url_host(const char *url)
     }
     if (n == 0)
         return NULL;
-    char *host = strndup(p, n);
+    char *host = mem_strndup(p, n);
     lower(host);
     return host;
 }
@@ -210,7 +211,7 @@ static void apply_text(struct vcheck *v, const json_t *j_body, const char *key, 
 
 static void apply_url(struct vcheck *v, const json_t *j_body, const char *key, char **dst)
 {
-    char *before = *dst ? strdup(*dst) : NULL;
+    char *before = *dst ? mem_strdup(*dst) : NULL;
     apply_text(v, j_body, key, dst, URL_MAX);
     if (*dst && (before == NULL || strcmp(before, *dst) != 0) && !is_http_url(*dst))
         vcheck_fail(v, key, "must be an http(s) URL");
@@ -258,7 +259,7 @@ static void apply_website(struct vcheck *v, const json_t *j_body, struct rental 
         return;
     }
     if (!t) {
-        t = strdup("manual");
+        t = mem_strdup("manual");
     } else if (strlen(t) > WEBSITE_MAX || has_ctl(t) || strchr(t, '/')) {
         vcheck_fail(v, "website", "must be a host name of at most 255 characters");
     }

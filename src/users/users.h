@@ -96,6 +96,15 @@ app_err users_get(struct app *a, int64_t user_id, struct users_user *out);
  * u->id 0 when there is no such user. */
 app_err users_lookup(db_conn *c, const char *issuer, const char *subject, struct users_user *u,
                      int64_t *deleted_at);
+/* For another domain's service that creates a user together with its own rows (built-in
+ * accounts): inside the caller's registry transaction c, creates the user (issuer, subject),
+ * or updates the profile of an existing one, and reads the stored row into *out. Strings may
+ * be NULL or "". */
+app_err users_create_in(db_conn *c, const char *issuer, const char *subject, const char *email,
+                        const char *first_name, const char *last_name, struct users_user *out);
+/* Reads user id into *out inside the caller's transaction c. APP_E_NOTFOUND when it does
+ * not exist. */
+app_err users_get_in(db_conn *c, int64_t user_id, struct users_user *out);
 
 /* Resolved-tenant cache (users_cache.c): entries live USERS_CACHE_MS at most, so other
  * instances see an erasure or profile change within that time; this instance clears the

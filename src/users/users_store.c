@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* All SQL of the users domain: the tenant registry (users), tombstones (deleted_users) and
- * user_settings. Statements that differ between dialects come in pairs indexed by
- * dialect(): SQLite stores times as RFC 3339 text, PostgreSQL as timestamptz (formatted
+ * user_settings. Statements that differ between dialects come in pairs (sl_*, pg_*) chosen
+ * with db_sql: SQLite stores times as RFC 3339 text, PostgreSQL as timestamptz (formatted
  * back to RFC 3339 UTC in the SELECT). Every statement binds its values. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,39 +23,39 @@ static const char sql_lookup[] =
     "u.id, (SELECT deleted_at FROM deleted_users WHERE issuer = $1 AND subject = $2),"      \
     " u.issuer, u.subject, u.email, u.first_name, u.last_name, u.full_name, " ts_created     \
     ", " ts_updated " FROM (SELECT 1) one LEFT JOIN users u ON u.issuer = $1 AND u.subject = $2"
-static const char *const sql_lookup_row[2] = {
-    "SELECT " USER_COLS("u.created_at", "u.updated_at"),
-    "SELECT " USER_COLS(PG_TS("u.created_at"), PG_TS("u.updated_at")),
-};
+static const char sl_lookup_row[] =
+    "SELECT " USER_COLS("u.created_at", "u.updated_at");
+static const char pg_lookup_row[] =
+    "SELECT " USER_COLS(PG_TS("u.created_at"), PG_TS("u.updated_at"));
 
-static const char *const sql_insert[2] = {
+static const char sl_insert[] =
     "INSERT INTO users (issuer, subject, email, first_name, last_name, full_name,"
     " created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7)"
-    " ON CONFLICT (issuer, subject) DO NOTHING",
+    " ON CONFLICT (issuer, subject) DO NOTHING";
+static const char pg_insert[] =
     "INSERT INTO users (issuer, subject, email, first_name, last_name, full_name,"
     " created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, CAST($7 AS timestamptz),"
-    " CAST($7 AS timestamptz)) ON CONFLICT (issuer, subject) DO NOTHING",
-};
+    " CAST($7 AS timestamptz)) ON CONFLICT (issuer, subject) DO NOTHING";
 
 #define UPSERT_TAIL                                                                        \
     " ON CONFLICT (issuer, subject) DO UPDATE SET email = excluded.email,"                 \
     " first_name = excluded.first_name, last_name = excluded.last_name,"                   \
     " full_name = excluded.full_name, updated_at = excluded.updated_at RETURNING id"
 
-static const char *const sql_upsert[2] = {
+static const char sl_upsert[] =
     "INSERT INTO users (issuer, subject, email, first_name, last_name, full_name,"
-    " created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7)" UPSERT_TAIL,
+    " created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7)" UPSERT_TAIL;
+static const char pg_upsert[] =
     "INSERT INTO users (issuer, subject, email, first_name, last_name, full_name,"
     " created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, CAST($7 AS timestamptz),"
-    " CAST($7 AS timestamptz))" UPSERT_TAIL,
-};
+    " CAST($7 AS timestamptz))" UPSERT_TAIL;
 
-static const char *const sql_get[2] = {
+static const char sl_get[] =
     "SELECT id, issuer, subject, email, first_name, last_name, full_name, created_at,"
-    " updated_at FROM users WHERE id = $1",
+    " updated_at FROM users WHERE id = $1";
+static const char pg_get[] =
     "SELECT id, issuer, subject, email, first_name, last_name, full_name, " PG_TS("created_at")
-    ", " PG_TS("updated_at") " FROM users WHERE id = $1",
-};
+    ", " PG_TS("updated_at") " FROM users WHERE id = $1";
 
 static const char sql_delete[] = "DELETE FROM users WHERE id = $1";
 
@@ -72,10 +72,10 @@ static const char sql_tombstone[] =
     " slot_minutes, buffer_minutes, min_notice_minutes, booking_horizon_days,"             \
     " vapi_api_key_sealed, vapi_api_key_last4, "
 
-static const char *const sql_settings_get[2] = {
-    "SELECT " SETTINGS_COLS "updated_at FROM user_settings WHERE user_id = $1",
-    "SELECT " SETTINGS_COLS PG_TS("updated_at") " FROM user_settings WHERE user_id = $1",
-};
+static const char sl_settings_get[] =
+    "SELECT " SETTINGS_COLS "updated_at FROM user_settings WHERE user_id = $1";
+static const char pg_settings_get[] =
+    "SELECT " SETTINGS_COLS PG_TS("updated_at") " FROM user_settings WHERE user_id = $1";
 
 /* The tenant's email and settings in one statement (GET /database/available needs both);
  * settings columns NULL when never saved. */
@@ -83,12 +83,12 @@ static const char *const sql_settings_get[2] = {
     "s.timezone, s.theme, s.notify_email, s.notify_sms, s.notification_email,"             \
     " s.business_hours, s.slot_minutes, s.buffer_minutes, s.min_notice_minutes,"           \
     " s.booking_horizon_days, s.vapi_api_key_sealed, s.vapi_api_key_last4, "
-static const char *const sql_email_settings[2] = {
+static const char sl_email_settings[] =
     "SELECT u.email, s.user_id, " S_COLS "s.updated_at FROM users u"
-    " LEFT JOIN user_settings s ON s.user_id = u.id WHERE u.id = $1",
+    " LEFT JOIN user_settings s ON s.user_id = u.id WHERE u.id = $1";
+static const char pg_email_settings[] =
     "SELECT u.email, s.user_id, " S_COLS PG_TS("s.updated_at") " FROM users u"
-    " LEFT JOIN user_settings s ON s.user_id = u.id WHERE u.id = $1",
-};
+    " LEFT JOIN user_settings s ON s.user_id = u.id WHERE u.id = $1";
 
 #define SETTINGS_UPSERT_TAIL                                                               \
     " ON CONFLICT (user_id) DO UPDATE SET timezone = excluded.timezone,"                   \
@@ -101,18 +101,13 @@ static const char *const sql_email_settings[2] = {
     " vapi_api_key_sealed = excluded.vapi_api_key_sealed,"                                 \
     " vapi_api_key_last4 = excluded.vapi_api_key_last4, updated_at = excluded.updated_at"
 
-static const char *const sql_settings_put[2] = {
+static const char sl_settings_put[] =
     "INSERT INTO user_settings (user_id, " SETTINGS_COLS "updated_at) VALUES ($1, $2, $3,"
-    " $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)" SETTINGS_UPSERT_TAIL,
+    " $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)" SETTINGS_UPSERT_TAIL;
+static const char pg_settings_put[] =
     "INSERT INTO user_settings (user_id, " SETTINGS_COLS "updated_at) VALUES ($1, $2, $3,"
     " $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, CAST($14 AS timestamptz))"
-    SETTINGS_UPSERT_TAIL,
-};
-
-static int dialect(const db_conn *c)
-{
-    return db_conn_dialect(c) == DB_POSTGRES ? 1 : 0;
-}
+    SETTINGS_UPSERT_TAIL;
 
 /* Copies a cell into a fixed buffer ("" for NULL), truncating at a character boundary:
  * half a UTF-8 sequence would make the JSON built from it fail. */
@@ -125,13 +120,6 @@ static void cell(const db_res *res, int row, int col, char *dst, size_t n)
 static const char *nz(const char *s)
 {
     return (s && *s) ? s : NULL;
-}
-
-static app_err fail(db_conn *c, db_err e, const char *what)
-{
-    if (e != DB_E_UNIQUE)
-        LOG_E("%s: %s", what, db_errmsg(c));
-    return db_app_err(e);
 }
 
 static void full_name(char out[260], const char *first, const char *last)
@@ -147,7 +135,7 @@ app_err users_store_lookup(db_conn *c, const char *issuer, const char *subject,
     db_res *res = NULL;
     db_err e = db_exec(c, sql_lookup, p, 2, &res);
     if (e != DB_OK)
-        return fail(c, e, "lookup");
+        return db_fail(c, e, "lookup");
     *user_id = db_res_rows(res) > 0 ? db_res_int(res, 0, 0) : 0;
     *deleted_at = db_res_rows(res) > 0 ? db_res_int(res, 0, 1) : 0;
     db_res_free(res);
@@ -159,9 +147,9 @@ app_err users_store_lookup_row(db_conn *c, const char *issuer, const char *subje
 {
     db_param p[] = {DB_TEXT(issuer), DB_TEXT(subject)};
     db_res *res = NULL;
-    db_err e = db_exec(c, sql_lookup_row[dialect(c)], p, 2, &res);
+    db_err e = db_exec(c, db_sql(c, sl_lookup_row, pg_lookup_row), p, 2, &res);
     if (e != DB_OK)
-        return fail(c, e, "lookup");
+        return db_fail(c, e, "lookup");
     bool found = db_res_rows(res) > 0 && !db_res_isnull(res, 0, 0);
     *deleted_at = db_res_rows(res) > 0 ? db_res_int(res, 0, 1) : 0;
     out->id = found ? db_res_int(res, 0, 0) : 0;
@@ -179,7 +167,8 @@ app_err users_store_lookup_row(db_conn *c, const char *issuer, const char *subje
     return APP_OK;
 }
 
-static app_err write_user(db_conn *c, const char *const sql[2], const char *issuer,
+/* Runs the insert or upsert sql (one dialect's text) for a user row. */
+static app_err write_user(db_conn *c, const char *sql, const char *issuer,
                           const char *subject, const char *email, const char *first,
                           const char *last, int64_t *user_id)
 {
@@ -190,9 +179,9 @@ static app_err write_user(db_conn *c, const char *const sql[2], const char *issu
     db_param p[] = {DB_TEXT(issuer), DB_TEXT(subject), DB_TEXT(nz(email)),
                     DB_TEXT(nz(first)), DB_TEXT(nz(last)), DB_TEXT(nz(full)), DB_TEXT(nowp)};
     db_res *res = NULL;
-    db_err e = db_exec(c, sql[dialect(c)], p, 7, user_id ? &res : NULL);
+    db_err e = db_exec(c, sql, p, 7, user_id ? &res : NULL);
     if (e != DB_OK)
-        return fail(c, e, "write user");
+        return db_fail(c, e, "write user");
     if (user_id) {
         if (db_res_rows(res) != 1) {
             db_res_free(res);
@@ -207,23 +196,23 @@ static app_err write_user(db_conn *c, const char *const sql[2], const char *issu
 app_err users_store_insert(db_conn *c, const char *issuer, const char *subject,
                            const char *email, const char *first, const char *last)
 {
-    return write_user(c, sql_insert, issuer, subject, email, first, last, NULL);
+    return write_user(c, db_sql(c, sl_insert, pg_insert), issuer, subject, email, first, last, NULL);
 }
 
 app_err users_store_upsert(db_conn *c, const char *issuer, const char *subject,
                            const char *email, const char *first, const char *last,
                            int64_t *user_id)
 {
-    return write_user(c, sql_upsert, issuer, subject, email, first, last, user_id);
+    return write_user(c, db_sql(c, sl_upsert, pg_upsert), issuer, subject, email, first, last, user_id);
 }
 
 app_err users_store_get(db_conn *c, int64_t user_id, struct users_user *out)
 {
     db_param p[] = {DB_INT(user_id)};
     db_res *res = NULL;
-    db_err e = db_exec(c, sql_get[dialect(c)], p, 1, &res);
+    db_err e = db_exec(c, db_sql(c, sl_get, pg_get), p, 1, &res);
     if (e != DB_OK)
-        return fail(c, e, "get user");
+        return db_fail(c, e, "get user");
     if (db_res_rows(res) != 1) {
         db_res_free(res);
         return APP_E_NOTFOUND;
@@ -245,14 +234,14 @@ app_err users_store_delete(db_conn *c, int64_t user_id)
 {
     db_param p[] = {DB_INT(user_id)};
     db_err e = db_exec(c, sql_delete, p, 1, NULL);
-    return e == DB_OK ? APP_OK : fail(c, e, "delete user");
+    return e == DB_OK ? APP_OK : db_fail(c, e, "delete user");
 }
 
 app_err users_store_tombstone(db_conn *c, const char *issuer, const char *subject, int64_t at)
 {
     db_param p[] = {DB_TEXT(issuer), DB_TEXT(subject), DB_INT(at)};
     db_err e = db_exec(c, sql_tombstone, p, 3, NULL);
-    return e == DB_OK ? APP_OK : fail(c, e, "tombstone");
+    return e == DB_OK ? APP_OK : db_fail(c, e, "tombstone");
 }
 
 /* Reads the settings columns of row 0 starting at column k into *out. */
@@ -285,9 +274,9 @@ app_err users_store_settings_get(db_conn *c, int64_t user_id, struct user_settin
 {
     db_param p[] = {DB_INT(user_id)};
     db_res *res = NULL;
-    db_err e = db_exec(c, sql_settings_get[dialect(c)], p, 1, &res);
+    db_err e = db_exec(c, db_sql(c, sl_settings_get, pg_settings_get), p, 1, &res);
     if (e != DB_OK)
-        return fail(c, e, "get settings");
+        return db_fail(c, e, "get settings");
     if (db_res_rows(res) != 1) {
         db_res_free(res);
         return APP_E_NOTFOUND;
@@ -302,9 +291,9 @@ app_err users_store_email_settings(db_conn *c, int64_t user_id, char *email, siz
 {
     db_param p[] = {DB_INT(user_id)};
     db_res *res = NULL;
-    db_err e = db_exec(c, sql_email_settings[dialect(c)], p, 1, &res);
+    db_err e = db_exec(c, db_sql(c, sl_email_settings, pg_email_settings), p, 1, &res);
     if (e != DB_OK)
-        return fail(c, e, "get email and settings");
+        return db_fail(c, e, "get email and settings");
     app_err ae = APP_OK;
     bool user = db_res_rows(res) == 1;
     if (user)
@@ -333,10 +322,10 @@ app_err users_store_settings_put(db_conn *c, int64_t user_id, struct user_settin
         DB_INT(s->slot_minutes), DB_INT(s->buffer_minutes), DB_INT(s->min_notice_minutes),
         DB_INT(s->booking_horizon_days), DB_TEXT(nz(s->vapi_key_sealed)),
         DB_TEXT(nz(s->vapi_key_last4)), DB_TEXT(nowp)};
-    db_err e = db_exec(c, sql_settings_put[dialect(c)], p, 14, NULL);
+    db_err e = db_exec(c, db_sql(c, sl_settings_put, pg_settings_put), p, 14, NULL);
     free(hours);
     if (e != DB_OK)
-        return fail(c, e, "put settings");
+        return db_fail(c, e, "put settings");
     snprintf(s->updated_at, sizeof s->updated_at, "%s", now);
     return APP_OK;
 }
