@@ -145,6 +145,19 @@ char *respcache_get(struct respcache *c, int64_t tenant, const char *key, int64_
     return body;
 }
 
+bool respcache_probe(struct respcache *c, int64_t tenant, const char *key)
+{
+    if (!c)
+        return false;
+    uint64_t h = hash_of(tenant, key);
+    pthread_mutex_lock(&c->lock);
+    bool held = *find(c, h, tenant, key) != NULL;
+    if (!held)
+        c->misses++;
+    pthread_mutex_unlock(&c->lock);
+    return held;
+}
+
 void respcache_put(struct respcache *c, int64_t tenant, const char *key, int64_t version,
                    const char *aux, const char *body, size_t len)
 {

@@ -45,12 +45,13 @@ app_err users_lookup(db_conn *c, const char *issuer, const char *subject, struct
     u->version = 0;
     if (e != APP_OK || u->id == 0)
         return e;
-    /* settings and counters are the tenant's rows: read under its row-level security */
+    /* settings and counters are the tenant's rows: read under its row-level security; the
+     * email again, in the same snapshot as the counter that describes it */
     db_err de = db_begin_tenant(c, u->id);
     if (de != DB_OK)
         return db_app_err(de);
     db_last_statement(c);
-    e = users_store_tenant_extras(c, u->id, u->zone, &u->version);
+    e = users_store_tenant_extras(c, u);
     de = db_commit(c);
     return e != APP_OK ? e : db_app_err(de);
 }
@@ -62,6 +63,25 @@ static void to_tenant(const struct users_user *u, struct http_tenant *out)
     memcpy(out->email, u->email, sizeof out->email);
     memcpy(out->zone, u->zone, sizeof out->zone);
     out->version = u->version;
+}
+
+const char *users_tenant_zone(const struct http_tenant *t)
+{
+    return t->zone[0] ? t->zone : USERS_DEFAULT_ZONE;
+}
+
+app_err users_tenant_reload(struct app *a, struct http_tenant *t)
+{
+    struct users_user u = {.id = t->id};
+    db_conn *c = NULL;
+    app_err e = db_tx_begin(a->db, t->id, false, &c);
+    if (e != APP_OK)
+        return e;
+    db_last_statement(c);
+    e = db_tx_end(c, users_store_tenant_extras(c, &u));
+    if (e == APP_OK)
+        to_tenant(&u, t);
+    return e;
 }
 
 /* A token issued at or before the tenant's erasure (or without iat) is stale. */

@@ -61,7 +61,8 @@ static const char sql_delete[] = "DELETE FROM users WHERE id = $1";
 
 static const char sql_extras[] =
     "SELECT (SELECT timezone FROM user_settings WHERE user_id = $1),"
-    " (SELECT version FROM tenant_versions WHERE user_id = $1 AND family = 'profile')";
+    " (SELECT version FROM tenant_versions WHERE user_id = $1 AND family = 'profile'),"
+    " (SELECT email FROM users WHERE id = $1)";
 
 static const char sql_tombstone[] =
     "INSERT INTO deleted_users (issuer, subject, deleted_at) VALUES ($1, $2, $3)"
@@ -76,19 +77,6 @@ static const char sl_settings_get[] =
     "SELECT " SETTINGS_COLS "updated_at FROM user_settings WHERE user_id = $1";
 static const char pg_settings_get[] =
     "SELECT " SETTINGS_COLS PG_TS("updated_at") " FROM user_settings WHERE user_id = $1";
-
-/* The tenant's email and settings in one statement (GET /database/available needs both);
- * settings columns NULL when never saved. */
-#define S_COLS                                                                             \
-    "s.timezone, s.theme, s.notify_email, s.notify_sms, s.notification_email,"             \
-    " s.business_hours, s.slot_minutes, s.buffer_minutes, s.min_notice_minutes,"           \
-    " s.booking_horizon_days, s.vapi_api_key_sealed, s.vapi_api_key_last4, "
-static const char sl_email_settings[] =
-    "SELECT u.email, s.user_id, " S_COLS "s.updated_at FROM users u"
-    " LEFT JOIN user_settings s ON s.user_id = u.id WHERE u.id = $1";
-static const char pg_email_settings[] =
-    "SELECT u.email, s.user_id, " S_COLS PG_TS("s.updated_at") " FROM users u"
-    " LEFT JOIN user_settings s ON s.user_id = u.id WHERE u.id = $1";
 
 #define SETTINGS_UPSERT_TAIL                                                               \
     " ON CONFLICT (user_id) DO UPDATE SET timezone = excluded.timezone,"                   \
@@ -196,14 +184,16 @@ static app_err write_user(db_conn *c, const char *sql, const char *issuer,
 app_err users_store_insert(db_conn *c, const char *issuer, const char *subject,
                            const char *email, const char *first, const char *last)
 {
-    return write_user(c, db_sql(c, sl_insert, pg_insert), issuer, subject, email, first, last, NULL);
+    return write_user(c, db_sql(c, sl_insert, pg_insert), issuer, subject, email, first, last,
+                      NULL);
 }
 
 app_err users_store_upsert(db_conn *c, const char *issuer, const char *subject,
                            const char *email, const char *first, const char *last,
                            int64_t *user_id)
 {
-    return write_user(c, db_sql(c, sl_upsert, pg_upsert), issuer, subject, email, first, last, user_id);
+    return write_user(c, db_sql(c, sl_upsert, pg_upsert), issuer, subject, email, first, last,
+                      user_id);
 }
 
 app_err users_store_get(db_conn *c, int64_t user_id, struct users_user *out)
@@ -244,29 +234,29 @@ app_err users_store_tombstone(db_conn *c, const char *issuer, const char *subjec
     return e == DB_OK ? APP_OK : db_fail(c, e, "tombstone");
 }
 
-/* Reads the settings columns of row 0 starting at column k into *out. */
-static app_err settings_from_row(const db_res *res, int k, int64_t user_id,
+/* Reads the settings columns of row 0 into *out. */
+static app_err settings_from_row(const db_res *res, int64_t user_id,
                                  struct user_settings *out)
 {
     app_err ae = APP_OK;
     users_settings_defaults(out);
-    cell(res, 0, k + 0, out->timezone, sizeof out->timezone);
-    cell(res, 0, k + 1, out->theme, sizeof out->theme);
-    out->notify_email = db_res_bool(res, 0, k + 2);
-    out->notify_sms = db_res_bool(res, 0, k + 3);
-    cell(res, 0, k + 4, out->notification_email, sizeof out->notification_email);
-    if (users_hours_load(out, db_res_text(res, 0, k + 5)) != 0) {
+    cell(res, 0, 0, out->timezone, sizeof out->timezone);
+    cell(res, 0, 1, out->theme, sizeof out->theme);
+    out->notify_email = db_res_bool(res, 0, 2);
+    out->notify_sms = db_res_bool(res, 0, 3);
+    cell(res, 0, 4, out->notification_email, sizeof out->notification_email);
+    if (users_hours_load(out, db_res_text(res, 0, 5)) != 0) {
         LOG_E("user %lld: stored business_hours unreadable", (long long)user_id);
         ae = APP_E_INTERNAL;
     }
-    out->slot_minutes = (int)db_res_int(res, 0, k + 6);
-    out->buffer_minutes = (int)db_res_int(res, 0, k + 7);
-    out->min_notice_minutes = (int)db_res_int(res, 0, k + 8);
-    out->booking_horizon_days = (int)db_res_int(res, 0, k + 9);
-    cell(res, 0, k + 10, out->vapi_key_sealed, sizeof out->vapi_key_sealed);
-    cell(res, 0, k + 11, out->vapi_key_last4, sizeof out->vapi_key_last4);
+    out->slot_minutes = (int)db_res_int(res, 0, 6);
+    out->buffer_minutes = (int)db_res_int(res, 0, 7);
+    out->min_notice_minutes = (int)db_res_int(res, 0, 8);
+    out->booking_horizon_days = (int)db_res_int(res, 0, 9);
+    cell(res, 0, 10, out->vapi_key_sealed, sizeof out->vapi_key_sealed);
+    cell(res, 0, 11, out->vapi_key_last4, sizeof out->vapi_key_last4);
     out->vapi_key_set = out->vapi_key_sealed[0] != '\0';
-    cell(res, 0, k + 12, out->updated_at, sizeof out->updated_at);
+    cell(res, 0, 12, out->updated_at, sizeof out->updated_at);
     return ae;
 }
 
@@ -281,29 +271,7 @@ app_err users_store_settings_get(db_conn *c, int64_t user_id, struct user_settin
         db_res_free(res);
         return APP_E_NOTFOUND;
     }
-    app_err ae = settings_from_row(res, 0, user_id, out);
-    db_res_free(res);
-    return ae;
-}
-
-app_err users_store_email_settings(db_conn *c, int64_t user_id, char *email, size_t email_len,
-                                   struct user_settings *out)
-{
-    db_param p[] = {DB_INT(user_id)};
-    db_res *res = NULL;
-    db_err e = db_exec(c, db_sql(c, sl_email_settings, pg_email_settings), p, 1, &res);
-    if (e != DB_OK)
-        return db_fail(c, e, "get email and settings");
-    app_err ae = APP_OK;
-    bool user = db_res_rows(res) == 1;
-    if (user)
-        cell(res, 0, 0, email, email_len);
-    else if (email_len > 0)
-        email[0] = '\0';
-    if (user && !db_res_isnull(res, 0, 1))
-        ae = settings_from_row(res, 2, user_id, out);
-    else
-        users_settings_defaults(out);
+    app_err ae = settings_from_row(res, user_id, out);
     db_res_free(res);
     return ae;
 }
@@ -330,15 +298,16 @@ app_err users_store_settings_put(db_conn *c, int64_t user_id, struct user_settin
     return APP_OK;
 }
 
-app_err users_store_tenant_extras(db_conn *c, int64_t user_id, char zone[64], int64_t *version)
+app_err users_store_tenant_extras(db_conn *c, struct users_user *u)
 {
-    db_param p[] = {DB_INT(user_id)};
+    db_param p[] = {DB_INT(u->id)};
     db_res *res = NULL;
     db_err e = db_exec(c, sql_extras, p, 1, &res);
     if (e != DB_OK)
         return db_fail(c, e, "read tenant zone and counter");
-    cell(res, 0, 0, zone, 64);
-    *version = db_res_int(res, 0, 1);
+    cell(res, 0, 0, u->zone, sizeof u->zone);
+    u->version = db_res_int(res, 0, 1);
+    cell(res, 0, 2, u->email, sizeof u->email);
     db_res_free(res);
     return APP_OK;
 }
