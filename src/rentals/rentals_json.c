@@ -148,6 +148,7 @@ static const char *const availability_keys[] = {"availability_status", "days_unt
 /* The Source JSON, in its order. */
 static const struct field source_fields[] = {
     S("id", K_INT, id),
+    S("user_id", K_INT, user_id),
     S("website", K_STR, website),
     S("url", K_STR, url),
     S("is_active", K_BOOL, is_active),

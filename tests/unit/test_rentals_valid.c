@@ -443,13 +443,13 @@ static void test_rental_json_stored_lists(void **state)
     rentals_cleanup(&r);
 }
 
-/* The Source JSON: every key in order. */
+/* The Source JSON: every key in order, the tenant's id included (SPEC §4). */
 static void test_source_json(void **state)
 {
     (void)state;
-    static const char *const keys[] = {"id", "website", "url", "is_active", "last_scraped_at",
-                                       "last_status", "last_error", "rental_count",
-                                       "created_at"};
+    static const char *const keys[] = {"id", "user_id", "website", "url", "is_active",
+                                       "last_scraped_at", "last_status", "last_error",
+                                       "rental_count", "created_at"};
     struct rental_source s = {.id = 4, .user_id = 9, .is_active = true, .rental_count = 2};
     struct jsonw w = {0};
     rentals_set_str(&s.website, "apts.example");
@@ -457,8 +457,8 @@ static void test_source_json(void **state)
     rentals_set_str(&s.created_at, "2026-03-02T15:30:00Z");
     rentals_source_write(&w, &s);
     json_t *j_doc = written(&w, keys, sizeof keys / sizeof keys[0]);
-    json_t *j_want = json_pack("{s:i, s:s, s:s, s:b, s:n, s:n, s:n, s:i, s:s}", "id", 4,
-                               "website", "apts.example", "url", "https://apts.example/",
+    json_t *j_want = json_pack("{s:i, s:i, s:s, s:s, s:b, s:n, s:n, s:n, s:i, s:s}", "id", 4,
+                               "user_id", 9, "website", "apts.example", "url", "https://apts.example/",
                                "is_active", 1, "last_scraped_at", "last_status", "last_error",
                                "rental_count", 2, "created_at", "2026-03-02T15:30:00Z");
     assert_true(json_equal(j_doc, j_want));
