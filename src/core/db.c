@@ -82,13 +82,8 @@ void db_res_push(db_res *r, const char *s, size_t len)
         r->off[r->ncells++] = -1;
         return;
     }
-    if (r->len + len + 1 > r->cap) {
-        size_t cap = r->cap ? r->cap : 256;
-        while (cap < r->len + len + 1)
-            cap *= 2;
-        r->buf = mem_realloc(r->buf, cap);
-        r->cap = cap;
-    }
+    if (r->len + len + 1 > r->cap)
+        r->buf = mem_grow(r->buf, &r->cap, r->len + len + 1, 256);
     memcpy(r->buf + r->len, s, len);
     r->buf[r->len + len] = '\0';
     r->off[r->ncells++] = (ptrdiff_t)r->len;

@@ -102,6 +102,20 @@ static int reply_rental(http_req *r, unsigned status, const struct rental *x)
     return http_reply_text_owned(r, status, JSON_CT, body, len);
 }
 
+/* Answers a create or a patch: the body's problems (400/422), the error, or the row x. */
+static int reply_saved(http_req *r, app_err e, struct vcheck *v, const struct rental *x,
+                       unsigned status)
+{
+    if (e == APP_E_VALIDATION)
+        return http_reply_vcheck(r, v), 0;
+    if (e == APP_E_CONFLICT)
+        return http_reply_err(r, e, "A rental with this property_address already exists for "
+                                    "this website.");
+    if (e != APP_OK)
+        return http_reply_err(r, e, e == APP_E_NOTFOUND ? NOT_FOUND_MSG : NULL);
+    return reply_rental(r, status, x);
+}
+
 /* Replies with a rendered page (the body is handed over). */
 static int reply_page(http_req *r, app_err e, struct rentals_page *page)
 {
@@ -131,15 +145,7 @@ int rentals_http_create(http_req *r)
     rentals_init(&out);
     app_err e = rentals_create(r->app, r->tenant.id, j_body, &v, &out);
     json_decref(j_body);
-    if (e == APP_E_VALIDATION)
-        http_reply_vcheck(r, &v);
-    else if (e == APP_E_CONFLICT)
-        http_reply_err(r, e, "A rental with this property_address already exists for this "
-                             "website.");
-    else if (e != APP_OK)
-        http_reply_err(r, e, NULL);
-    else
-        reply_rental(r, 201, &out);
+    reply_saved(r, e, &v, &out, 201);
     vcheck_cleanup(&v);
     rentals_cleanup(&out);
     return 0;
@@ -174,12 +180,7 @@ int rentals_http_patch(http_req *r)
     rentals_init(&out);
     app_err e = rentals_patch(r->app, r->tenant.id, id, j_body, &v, &out);
     json_decref(j_body);
-    if (e == APP_E_VALIDATION)
-        http_reply_vcheck(r, &v);
-    else if (e != APP_OK)
-        http_reply_err(r, e, e == APP_E_NOTFOUND ? NOT_FOUND_MSG : NULL);
-    else
-        reply_rental(r, 200, &out);
+    reply_saved(r, e, &v, &out, 200);
     vcheck_cleanup(&v);
     rentals_cleanup(&out);
     return 0;

@@ -42,6 +42,15 @@ static app_err begin_read1(struct app *a, int64_t user_id, db_conn **out)
     return rc;
 }
 
+/* Deletes the tenant's row id through the store's del, in one write transaction. */
+static app_err delete_with(struct app *a, int64_t user_id, int64_t id,
+                           app_err (*del)(db_conn *c, int64_t user_id, int64_t id))
+{
+    db_conn *c = NULL;
+    app_err rc = begin_write(a, user_id, &c);
+    return rc == APP_OK ? db_tx_end(c, del(c, user_id, id)) : rc;
+}
+
 /* ---- rentals ------------------------------------------------------------------------ */
 
 app_err rentals_create(struct app *a, int64_t user_id, const json_t *j_body, struct vcheck *v,
@@ -95,11 +104,7 @@ app_err rentals_patch(struct app *a, int64_t user_id, int64_t id, const json_t *
 
 app_err rentals_delete(struct app *a, int64_t user_id, int64_t id)
 {
-    db_conn *c = NULL;
-    app_err rc = begin_write(a, user_id, &c);
-    if (rc != APP_OK)
-        return rc;
-    return db_tx_end(c, rentals_store_delete(c, user_id, id));
+    return delete_with(a, user_id, id, rentals_store_delete);
 }
 
 app_err rentals_list(struct app *a, int64_t user_id, const struct rental_filter *f,
@@ -236,11 +241,7 @@ app_err rentals_source_add(struct app *a, int64_t user_id, const json_t *j_body,
 
 app_err rentals_source_delete(struct app *a, int64_t user_id, int64_t id)
 {
-    db_conn *c = NULL;
-    app_err rc = begin_write(a, user_id, &c);
-    if (rc != APP_OK)
-        return rc;
-    return db_tx_end(c, rentals_store_source_delete(c, user_id, id));
+    return delete_with(a, user_id, id, rentals_store_source_delete);
 }
 
 /* ---- cursors ------------------------------------------------------------------------ */

@@ -402,9 +402,24 @@ static void list_fill(db_res *res, int max, struct rental_list *out)
         row_view(res, i, &out->items[i]);
     }
     out->n = n;
+    /* a row past max means there is more: the next page starts after the last item */
+    out->next_after = n > 0 && db_res_rows(res) > n ? out->items[n - 1].id : 0;
     out->listings = db_res_rows(res) > 0 ? db_res_int(res, 0, 0) : -1;
     out->profile = db_res_rows(res) > 0 ? db_res_int(res, 0, 1) : -1;
     out->res = res;
+}
+
+/* Runs the list statement sql with p[0..n) and fills out with its first max rows (all when
+ * max < 0). */
+static app_err list_rows(db_conn *c, const char *sql, const db_param *p, int n, int max,
+                         const char *what, struct rental_list *out)
+{
+    db_res *res = NULL;
+    db_err e = db_exec(c, sql, p, n, &res);
+    if (e != DB_OK)
+        return db_fail(c, e, what);
+    list_fill(res, max, out);
+    return APP_OK;
 }
 
 /* ---- rentals ------------------------------------------------------------------------ */
@@ -513,38 +528,22 @@ app_err rentals_store_list(db_conn *c, int64_t user_id, const struct rental_filt
         DB_TEXT(q),
         DB_INT(f->limit + 1),
     };
-    db_res *res = NULL;
-    db_err e = db_exec(c, SQL(c, LIST), p, 10, &res);
+    app_err rc = list_rows(c, SQL(c, LIST), p, 10, f->limit, "list rentals", out);
     free(q);
-    if (e != DB_OK)
-        return db_fail(c, e, "list rentals");
-    bool more = db_res_rows(res) > f->limit;
-    list_fill(res, f->limit, out);
-    out->next_after = (more && out->n > 0) ? out->items[out->n - 1].id : 0;
-    return APP_OK;
+    return rc;
 }
 
 app_err rentals_store_by_website(db_conn *c, int64_t user_id, const char *website,
                                  struct rental_list *out)
 {
     db_param p[2] = {DB_INT(user_id), DB_TEXT(website)};
-    db_res *res = NULL;
-    db_err e = db_exec(c, SQL(c, BY_WEBSITE), p, 2, &res);
-    if (e != DB_OK)
-        return db_fail(c, e, "rentals by website");
-    list_fill(res, -1, out);
-    return APP_OK;
+    return list_rows(c, SQL(c, BY_WEBSITE), p, 2, -1, "rentals by website", out);
 }
 
 app_err rentals_store_available(db_conn *c, int64_t user_id, struct rental_list *out)
 {
     db_param p[1] = {DB_INT(user_id)};
-    db_res *res = NULL;
-    db_err e = db_exec(c, SQL(c, AVAILABLE), p, 1, &res);
-    if (e != DB_OK)
-        return db_fail(c, e, "available rentals");
-    list_fill(res, -1, out);
-    return APP_OK;
+    return list_rows(c, SQL(c, AVAILABLE), p, 1, -1, "available rentals", out);
 }
 
 app_err rentals_store_stats(db_conn *c, int64_t user_id, struct rental_stats *out)

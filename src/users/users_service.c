@@ -155,12 +155,12 @@ app_err users_get(struct app *a, int64_t user_id, struct users_user *out)
     struct users_user u;
     db_conn *conn = NULL;
     app_err e = db_tx_begin(a->db, user_id, false, &conn);
-    if (e != APP_OK)
-        return e;
-    db_last_statement(conn); /* one statement: PostgreSQL commits in its round trip */
-    e = db_tx_end(conn, users_store_get(conn, user_id, &u));
+    if (e == APP_OK) {
+        db_last_statement(conn); /* one statement: PostgreSQL commits in its round trip */
+        e = db_tx_end(conn, users_get_in(conn, user_id, &u));
+    }
     if (e == APP_OK)
-        *out = u;
+        *out = u; /* not before: the COMMIT may still fail */
     return e;
 }
 

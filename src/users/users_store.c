@@ -116,6 +116,35 @@ static void full_name(char out[260], const char *first, const char *last)
     snprintf(out, 260, "%s%s%s", f, (*f && *l) ? " " : "", l);
 }
 
+/* The users columns issuer .. updated_at of row 0, starting at column k, into *out. */
+static void user_from_row(const db_res *res, int k, struct users_user *out)
+{
+    cell(res, 0, k, out->issuer, sizeof out->issuer);
+    cell(res, 0, k + 1, out->subject, sizeof out->subject);
+    cell(res, 0, k + 2, out->email, sizeof out->email);
+    cell(res, 0, k + 3, out->first_name, sizeof out->first_name);
+    cell(res, 0, k + 4, out->last_name, sizeof out->last_name);
+    cell(res, 0, k + 5, out->full_name, sizeof out->full_name);
+    cell(res, 0, k + 6, out->created_at, sizeof out->created_at);
+    cell(res, 0, k + 7, out->updated_at, sizeof out->updated_at);
+}
+
+/* Runs sql with $1 = id, expecting one row into *res (the caller frees it): APP_E_NOTFOUND
+ * when there is none. */
+static app_err row_by_id(db_conn *c, const char *sql, int64_t id, const char *what,
+                         db_res **res)
+{
+    db_param p[] = {DB_INT(id)};
+    db_err e = db_exec(c, sql, p, 1, res);
+    if (e != DB_OK)
+        return db_fail(c, e, what);
+    if (db_res_rows(*res) == 1)
+        return APP_OK;
+    db_res_free(*res);
+    *res = NULL;
+    return APP_E_NOTFOUND;
+}
+
 app_err users_store_lookup(db_conn *c, const char *issuer, const char *subject,
                            int64_t *user_id, int64_t *deleted_at)
 {
@@ -141,16 +170,8 @@ app_err users_store_lookup_row(db_conn *c, const char *issuer, const char *subje
     bool found = db_res_rows(res) > 0 && !db_res_isnull(res, 0, 0);
     *deleted_at = db_res_rows(res) > 0 ? db_res_int(res, 0, 1) : 0;
     out->id = found ? db_res_int(res, 0, 0) : 0;
-    if (found) {
-        cell(res, 0, 2, out->issuer, sizeof out->issuer);
-        cell(res, 0, 3, out->subject, sizeof out->subject);
-        cell(res, 0, 4, out->email, sizeof out->email);
-        cell(res, 0, 5, out->first_name, sizeof out->first_name);
-        cell(res, 0, 6, out->last_name, sizeof out->last_name);
-        cell(res, 0, 7, out->full_name, sizeof out->full_name);
-        cell(res, 0, 8, out->created_at, sizeof out->created_at);
-        cell(res, 0, 9, out->updated_at, sizeof out->updated_at);
-    }
+    if (found)
+        user_from_row(res, 2, out);
     db_res_free(res);
     return APP_OK;
 }
@@ -198,24 +219,12 @@ app_err users_store_upsert(db_conn *c, const char *issuer, const char *subject,
 
 app_err users_store_get(db_conn *c, int64_t user_id, struct users_user *out)
 {
-    db_param p[] = {DB_INT(user_id)};
     db_res *res = NULL;
-    db_err e = db_exec(c, db_sql(c, sl_get, pg_get), p, 1, &res);
-    if (e != DB_OK)
-        return db_fail(c, e, "get user");
-    if (db_res_rows(res) != 1) {
-        db_res_free(res);
-        return APP_E_NOTFOUND;
-    }
+    app_err e = row_by_id(c, db_sql(c, sl_get, pg_get), user_id, "get user", &res);
+    if (e != APP_OK)
+        return e;
     out->id = db_res_int(res, 0, 0);
-    cell(res, 0, 1, out->issuer, sizeof out->issuer);
-    cell(res, 0, 2, out->subject, sizeof out->subject);
-    cell(res, 0, 3, out->email, sizeof out->email);
-    cell(res, 0, 4, out->first_name, sizeof out->first_name);
-    cell(res, 0, 5, out->last_name, sizeof out->last_name);
-    cell(res, 0, 6, out->full_name, sizeof out->full_name);
-    cell(res, 0, 7, out->created_at, sizeof out->created_at);
-    cell(res, 0, 8, out->updated_at, sizeof out->updated_at);
+    user_from_row(res, 1, out);
     db_res_free(res);
     return APP_OK;
 }
@@ -262,16 +271,12 @@ static app_err settings_from_row(const db_res *res, int64_t user_id,
 
 app_err users_store_settings_get(db_conn *c, int64_t user_id, struct user_settings *out)
 {
-    db_param p[] = {DB_INT(user_id)};
     db_res *res = NULL;
-    db_err e = db_exec(c, db_sql(c, sl_settings_get, pg_settings_get), p, 1, &res);
-    if (e != DB_OK)
-        return db_fail(c, e, "get settings");
-    if (db_res_rows(res) != 1) {
-        db_res_free(res);
-        return APP_E_NOTFOUND;
-    }
-    app_err ae = settings_from_row(res, user_id, out);
+    app_err ae = row_by_id(c, db_sql(c, sl_settings_get, pg_settings_get), user_id,
+                           "get settings", &res);
+    if (ae != APP_OK)
+        return ae;
+    ae = settings_from_row(res, user_id, out);
     db_res_free(res);
     return ae;
 }
