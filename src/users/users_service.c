@@ -284,19 +284,20 @@ app_err users_erase(struct app *a, const char *issuer, const char *subject)
 {
     db_conn *conn = NULL;
     int64_t id = 0, deleted_at = 0;
-    db_err de = db_acquire(a->db, &conn);
-    if (de != DB_OK)
-        return db_app_err(de);
-    app_err e = users_store_lookup(conn, issuer, subject, &id, &deleted_at);
+    app_err e = db_tx_begin(a->db, 0, false, &conn);
+    if (e == APP_OK) {
+        db_last_statement(conn);
+        e = db_tx_end(conn, users_store_lookup(conn, issuer, subject, &id, &deleted_at));
+    }
+    /* the tenant's rows go under its own row-level security (id 0: only the tombstone) */
     if (e == APP_OK)
-        e = db_app_err(id ? db_begin_tenant_write(conn, id) : db_begin(conn));
-    if (e == APP_OK && id)
-        e = users_store_delete(conn, id);
-    if (e == APP_OK)
-        e = users_store_tombstone(conn, issuer, subject, (int64_t)time(NULL));
-    if (e == APP_OK)
-        e = db_app_err(db_commit(conn));
-    db_release(conn);
+        e = db_tx_begin(a->db, id, true, &conn);
+    if (e == APP_OK) {
+        e = id ? users_store_delete(conn, id) : APP_OK;
+        if (e == APP_OK)
+            e = users_store_tombstone(conn, issuer, subject, (int64_t)time(NULL));
+        e = db_tx_end(conn, e);
+    }
     if (e == APP_OK) {
         users_cache_clear();
         auth_cache_clear(a->auth);
