@@ -11,6 +11,7 @@
 
 #include "accounts/accounts.h"
 #include "core/log.h"
+#include "core/mono.h"
 
 #define OVERLAP_S 30        /* re-read what was stored this long before the last read */
 #define PRUNE_EVERY_S 600
@@ -21,11 +22,11 @@ app_err accounts_logout(struct app *a, const char *token)
     db_conn *conn = NULL;
     if (!token || !*token || auth_verify(a->auth, token, &c) != APP_OK)
         return APP_OK;
-    db_err de = db_acquire(a->db, &conn);
-    if (de != DB_OK)
-        return db_app_err(de);
-    app_err e = accounts_store_revoke(conn, c.token_id, c.exp, (int64_t)time(NULL));
-    db_release(conn);
+    app_err e = db_tx_begin(a->db, 0, true, &conn);
+    if (e != APP_OK)
+        return e;
+    db_last_statement(conn);
+    e = db_tx_end(conn, accounts_store_revoke(conn, c.token_id, c.exp, (int64_t)time(NULL)));
     if (e == APP_OK)
         auth_revoke(a->auth, c.token_id, c.exp);
     return e;
@@ -45,9 +46,10 @@ static void read_since(struct app *a, int64_t *since, bool prune)
     db_conn *c = NULL;
     db_res *res = NULL;
     int64_t now = (int64_t)time(NULL);
-    if (db_acquire(a->db, &c) != DB_OK)
+    if (db_tx_begin(a->db, 0, prune, &c) != APP_OK)
         return; /* logged by the pool; tried again next second */
-    if (accounts_store_revocations(c, *since, now, &res) == APP_OK) {
+    app_err e = accounts_store_revocations(c, *since, now, &res);
+    if (e == APP_OK) {
         int64_t newest = *since;
         for (int i = 0; i < db_res_rows(res); i++) {
             auth_revoke(a->auth, db_res_text(res, i, 0), db_res_int(res, i, 1));
@@ -58,9 +60,9 @@ static void read_since(struct app *a, int64_t *since, bool prune)
         *since = (newest > now ? newest : now) - OVERLAP_S;
     }
     db_res_free(res);
-    if (prune)
-        accounts_store_revocations_prune(c, now);
-    db_release(c);
+    if (e == APP_OK && prune)
+        e = accounts_store_revocations_prune(c, now);
+    db_tx_end(c, e); /* a failed prune is logged and tried again next time */
 }
 
 static void *reader(void *arg)
@@ -76,14 +78,7 @@ static void *reader(void *arg)
         if (prune)
             last_prune = now;
         pthread_mutex_lock(&g.lock);
-        struct timespec until;
-        clock_gettime(CLOCK_MONOTONIC, &until);
-        until.tv_sec += ACCOUNTS_REVOKE_POLL_MS / 1000;
-        until.tv_nsec += (ACCOUNTS_REVOKE_POLL_MS % 1000) * 1000000L;
-        if (until.tv_nsec >= 1000000000L) {
-            until.tv_sec++;
-            until.tv_nsec -= 1000000000L;
-        }
+        struct timespec until = mono_deadline(ACCOUNTS_REVOKE_POLL_MS);
         while (!g.stop && pthread_cond_timedwait(&g.wake, &g.lock, &until) == 0)
             ;
     }
@@ -93,11 +88,7 @@ static void *reader(void *arg)
 
 void accounts_revocations_start(struct app *a)
 {
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&g.wake, &ca);
-    pthread_condattr_destroy(&ca);
+    mono_cond_init(&g.wake);
     g.stop = false;
     g.app = a;
     if (pthread_create(&g.thread, NULL, reader, a) == 0)

@@ -24,6 +24,7 @@
 
 #include "accounts/accounts.h"
 #include "core/log.h"
+#include "core/mono.h"
 #include "core/ratelimit.h"
 
 #define ARGON_OPSLIMIT 2
@@ -33,7 +34,7 @@
 
 static pthread_once_t slots_once = PTHREAD_ONCE_INIT;
 static pthread_mutex_t hash_mu = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t hash_cv; /* CLOCK_MONOTONIC, set up by slots_init */
+static pthread_cond_t hash_cv; /* timed on core/mono.h, set up by slots_init */
 static int hash_slots;
 static int hash_busy, admitted; /* under hash_mu */
 
@@ -43,12 +44,8 @@ static char dummy_hash[crypto_pwhash_STRBYTES];
 static void slots_init(void)
 {
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
-    pthread_condattr_t at;
     hash_slots = cores / 2 > 2 ? (int)(cores / 2) : 2;
-    pthread_condattr_init(&at);
-    pthread_condattr_setclock(&at, CLOCK_MONOTONIC);
-    pthread_cond_init(&hash_cv, &at);
-    pthread_condattr_destroy(&at);
+    mono_cond_init(&hash_cv);
 }
 
 /* Lets a sign-up or login in unless ADMIT_PER_SLOT per hashing slot (at most half of the
@@ -79,16 +76,9 @@ static void leave(void)
  * requests wait here, so the number of waiters is bounded too. */
 static bool slot_take(void)
 {
-    struct timespec until;
     bool ok;
     pthread_once(&slots_once, slots_init);
-    clock_gettime(CLOCK_MONOTONIC, &until);
-    until.tv_sec += HASH_WAIT_MS / 1000;
-    until.tv_nsec += (long)(HASH_WAIT_MS % 1000) * 1000000L;
-    if (until.tv_nsec >= 1000000000L) {
-        until.tv_sec++;
-        until.tv_nsec -= 1000000000L;
-    }
+    struct timespec until = mono_deadline(HASH_WAIT_MS);
     pthread_mutex_lock(&hash_mu);
     int rc = 0;
     while (hash_busy >= hash_slots && rc != ETIMEDOUT)
@@ -204,27 +194,19 @@ static app_err create_account(struct app *a, const struct accounts_signup_in *in
                               const char *email, const char *hash, struct users_user *u)
 {
     db_conn *c = NULL;
-    int64_t id = 0;
     char subject[64];
     char *tok = crypto_random_token(16);
     if (!tok)
         return APP_E_INTERNAL;
     snprintf(subject, sizeof subject, "usr_%s", tok);
     free(tok);
-    db_err de = db_acquire(a->db, &c);
-    if (de == DB_OK)
-        de = db_begin(c);
-    app_err e = db_app_err(de);
+    app_err e = db_tx_begin(a->db, 0, true, &c);
+    if (e != APP_OK)
+        return e;
+    e = users_create_in(c, a->issuer, subject, email, in->first_name, in->last_name, u);
     if (e == APP_OK)
-        e = users_store_upsert(c, a->issuer, subject, email, in->first_name, in->last_name, &id);
-    if (e == APP_OK)
-        e = accounts_store_create(c, id, email, hash);
-    if (e == APP_OK)
-        e = users_store_get(c, id, u);
-    if (e == APP_OK)
-        e = db_app_err(db_commit(c));
-    db_release(c);
-    return e;
+        e = accounts_store_create(c, u->id, email, hash);
+    return db_tx_end(c, e);
 }
 
 /* The rate-limit key of a client address: prefix + the IPv4 address, or + the IPv6 /64
@@ -250,13 +232,13 @@ static app_err signup_allowed(struct app *a, const char *ip, long *retry_after)
     int64_t now = (int64_t)time(NULL), count = 0, start = now;
     db_conn *c = NULL;
     ip_key("signup:ip:", ip, key, sizeof key);
-    db_err de = db_acquire(a->db, &c);
-    if (de != DB_OK)
-        return db_app_err(de);
-    app_err e = ratelimit_hit(c, key, now, ACCOUNTS_SIGNUP_WINDOW, &count, &start);
+    app_err e = db_tx_begin(a->db, 0, true, &c);
+    if (e != APP_OK)
+        return e;
+    e = ratelimit_hit(c, key, now, ACCOUNTS_SIGNUP_WINDOW, &count, &start);
     if (e == APP_OK && count == 1) /* a new window: a good moment to drop closed ones */
         e = ratelimit_prune(c, now - ACCOUNTS_SIGNUP_WINDOW);
-    db_release(c);
+    e = db_tx_end(c, e);
     if (e == APP_OK && count > ACCOUNTS_SIGNUP_MAX_IP) {
         long left = (long)(start + ACCOUNTS_SIGNUP_WINDOW - now);
         *retry_after = left > 0 ? left : 1;
@@ -326,16 +308,17 @@ static app_err login_lookup(struct app *a, const char *ekey, const char *ikey,
                             int64_t *user_id, char hash[ACCOUNTS_HASH_MAX])
 {
     db_conn *c = NULL;
-    db_err de = db_acquire(a->db, &c);
-    if (de != DB_OK)
-        return db_app_err(de);
-    app_err e = check_limit(c, ekey, ACCOUNTS_FAIL_MAX_EMAIL, now, retry_after);
+    app_err e = db_tx_begin(a->db, 0, false, &c);
+    if (e != APP_OK)
+        return e;
+    e = check_limit(c, ekey, ACCOUNTS_FAIL_MAX_EMAIL, now, retry_after);
     if (e == APP_OK)
         e = check_limit(c, ikey, ACCOUNTS_FAIL_MAX_IP, now, retry_after);
-    if (e == APP_OK)
+    if (e == APP_OK) {
+        db_last_statement(c);
         e = accounts_store_find(c, email, user_id, hash);
-    db_release(c);
-    return e;
+    }
+    return db_tx_end(c, e); /* reads only: ending it either way changes nothing */
 }
 
 /* After the password check: counts a failure, or clears the email's counter and loads u. */
@@ -343,25 +326,23 @@ static app_err login_finish(struct app *a, bool ok, const char *ekey, const char
                             int64_t now, int64_t user_id, struct users_user *u)
 {
     db_conn *c = NULL;
-    db_err de = db_acquire(a->db, &c);
-    if (de != DB_OK)
-        return db_app_err(de);
-    app_err e;
+    app_err e = db_tx_begin(a->db, 0, true, &c);
+    if (e != APP_OK)
+        return e;
     if (!ok) {
         e = ratelimit_hit(c, ekey, now, ACCOUNTS_FAIL_WINDOW, NULL, NULL);
         if (e == APP_OK)
             e = ratelimit_hit(c, ikey, now, ACCOUNTS_FAIL_WINDOW, NULL, NULL);
         if (e == APP_OK)
             e = ratelimit_prune(c, now - ACCOUNTS_SIGNUP_WINDOW);
-        if (e == APP_OK)
-            e = APP_E_AUTH;
-    } else {
-        e = ratelimit_clear(c, ekey);
-        if (e == APP_OK)
-            e = users_store_get(c, user_id, u);
+        /* the failure is counted (committed) and the answer is a refusal */
+        e = db_tx_end(c, e);
+        return e == APP_OK ? APP_E_AUTH : e;
     }
-    db_release(c);
-    return e;
+    e = ratelimit_clear(c, ekey);
+    if (e == APP_OK)
+        e = users_get_in(c, user_id, u);
+    return db_tx_end(c, e);
 }
 
 static app_err login(struct app *a, const char *email_in, const char *password,

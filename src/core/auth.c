@@ -21,6 +21,7 @@
 #include "core/auth_internal.h"
 #include "core/b64.h"
 #include "core/log.h"
+#include "core/mono.h"
 
 int64_t auth_now(const auth *a)
 {
@@ -29,10 +30,8 @@ int64_t auth_now(const auth *a)
 
 int64_t auth_mono(const auth *a)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
     /* +1 keeps a reading of 0 distinct from "never fetched" */
-    return (int64_t)ts.tv_sec + 1 + a->time_offset;
+    return mono_s() + 1 + a->time_offset;
 }
 
 /* ---- configuration ---------------------------------------------------------------- */

@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/mem.h"
+
 typedef enum { CFG_STR, CFG_INT, CFG_BOOL, CFG_LONG } cfg_type;
 
 struct cfg_def {
@@ -118,10 +120,8 @@ static int read_file(const char *path)
             fclose(f);
             return -1;
         }
-        char **grown = realloc(file_lines, (file_nlines + 1) * sizeof *grown);
-        if (!grown || !(grown[file_nlines] = strdup(s)))
-            abort();
-        file_lines = grown;
+        file_lines = mem_reallocarray(file_lines, file_nlines + 1, sizeof *file_lines);
+        file_lines[file_nlines] = mem_strdup(s);
         file_nlines++;
     }
     fclose(f);
@@ -134,7 +134,7 @@ static int set_value(struct config *cfg, const struct cfg_def *d, const char *v)
     if (d->type == CFG_STR) {
         char **dst = (char **)(void *)field;
         free(*dst);
-        *dst = (v && *v) ? strdup(v) : NULL;
+        *dst = (v && *v) ? mem_strdup(v) : NULL;
         return 0;
     }
     if (d->type == CFG_BOOL) {
@@ -174,18 +174,14 @@ static int derive(struct config *cfg)
     }
     if (!cfg->public_url) {
         size_t n = strlen(cfg->host) + 32;
-        cfg->public_url = malloc(n);
-        if (!cfg->public_url)
-            abort();
+        cfg->public_url = mem_alloc(n);
         snprintf(cfg->public_url, n, "http://%s:%d", cfg->host, cfg->port);
     }
     size_t pl = strlen(cfg->public_url);
     while (pl > 0 && cfg->public_url[pl - 1] == '/')
         cfg->public_url[--pl] = '\0';
     if (!cfg->frontend_url) {
-        cfg->frontend_url = malloc(pl + 5);
-        if (!cfg->frontend_url)
-            abort();
+        cfg->frontend_url = mem_alloc(pl + 5);
         snprintf(cfg->frontend_url, pl + 5, "%s/app", cfg->public_url);
     }
     for (const char *p = cfg->trusted_proxies; p && *p;) {

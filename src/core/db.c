@@ -13,6 +13,7 @@
 #include "core/app.h"
 #include "core/db_internal.h"
 #include "core/log.h"
+#include "core/mem.h"
 #include "core/mono.h"
 
 #define ACQUIRE_WAIT_MS 2000
@@ -31,35 +32,7 @@ static void warn_if_slow(int64_t t0, const char *what, const char *sql)
               sql ? sql : "", sql ? "\"" : "");
 }
 
-/* ---- allocation, errors ------------------------------------------------------------ */
-
-void *db_xalloc(size_t n)
-{
-    void *p = calloc(1, n ? n : 1);
-    if (!p) {
-        fputs("out of memory\n", stderr);
-        abort();
-    }
-    return p;
-}
-
-static void *xrealloc(void *p, size_t n)
-{
-    void *q = realloc(p, n ? n : 1);
-    if (!q) {
-        fputs("out of memory\n", stderr);
-        abort();
-    }
-    return q;
-}
-
-char *db_xstrdup(const char *s)
-{
-    size_t n = strlen(s) + 1;
-    char *p = db_xalloc(n);
-    memcpy(p, s, n);
-    return p;
-}
+/* ---- errors -------------------------------------------------------------------------- */
 
 void db_conn_seterr(db_conn *c, const char *fmt, ...)
 {
@@ -94,7 +67,7 @@ app_err db_app_err(db_err e)
 
 db_res *db_res_new(int ncols)
 {
-    db_res *r = db_xalloc(sizeof *r);
+    db_res *r = mem_zalloc(1, sizeof *r);
     r->ncols = ncols;
     return r;
 }
@@ -103,19 +76,14 @@ void db_res_push(db_res *r, const char *s, size_t len)
 {
     if (r->ncells == r->cells_cap) {
         r->cells_cap = r->cells_cap ? r->cells_cap * 2 : 16;
-        r->off = xrealloc(r->off, r->cells_cap * sizeof *r->off);
+        r->off = mem_realloc(r->off, r->cells_cap * sizeof *r->off);
     }
     if (!s) {
         r->off[r->ncells++] = -1;
         return;
     }
-    if (r->len + len + 1 > r->cap) {
-        size_t cap = r->cap ? r->cap : 256;
-        while (cap < r->len + len + 1)
-            cap *= 2;
-        r->buf = xrealloc(r->buf, cap);
-        r->cap = cap;
-    }
+    if (r->len + len + 1 > r->cap)
+        r->buf = mem_grow(r->buf, &r->cap, r->len + len + 1, 256);
     memcpy(r->buf + r->len, s, len);
     r->buf[r->len + len] = '\0';
     r->off[r->ncells++] = (ptrdiff_t)r->len;
@@ -183,13 +151,7 @@ static bool is_pg_url(const char *url)
 
 static int init_sync(db *d)
 {
-    pthread_condattr_t ca;
-    if (pthread_condattr_init(&ca))
-        return -1;
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    int rc = pthread_cond_init(&d->cv, &ca);
-    pthread_condattr_destroy(&ca);
-    if (rc)
+    if (mono_cond_init(&d->cv))
         return -1;
     if (pthread_mutex_init(&d->mu, NULL)) {
         pthread_cond_destroy(&d->cv);
@@ -218,18 +180,18 @@ db_err db_open(const char *url, const char *sqlite_path, int pool_size, db **out
         LOG_E("database pool size %d is out of range 1..%d", pool_size, POOL_MAX);
         return DB_E_OTHER;
     }
-    db *d = db_xalloc(sizeof *d);
+    db *d = mem_zalloc(1, sizeof *d);
     if (init_sync(d)) {
         free(d);
         LOG_E("cannot initialise the pool lock");
         return DB_E_OTHER;
     }
     d->drv = drv;
-    d->url = (url && *url) ? db_xstrdup(url) : NULL;
-    d->path = d->url ? NULL : db_xstrdup(sqlite_path);
+    d->url = (url && *url) ? mem_strdup(url) : NULL;
+    d->path = d->url ? NULL : mem_strdup(sqlite_path);
     d->size = d->nfree = pool_size;
     d->timeout_ms = DB_TIMEOUT_DEFAULT_MS;
-    d->conns = db_xalloc((size_t)pool_size * sizeof *d->conns);
+    d->conns = mem_zalloc((size_t)pool_size, sizeof *d->conns);
     for (int i = 0; i < pool_size; i++)
         d->conns[i].owner = d;
     *out = d;
@@ -316,19 +278,6 @@ static db_err prepare(db_conn *c)
     return DB_OK;
 }
 
-static struct timespec deadline_after(long ms)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    t.tv_sec += ms / 1000;
-    t.tv_nsec += (ms % 1000) * 1000000L;
-    if (t.tv_nsec >= 1000000000L) {
-        t.tv_sec++;
-        t.tv_nsec -= 1000000000L;
-    }
-    return t;
-}
-
 /* Under d->mu with nfree > 0: an open idle connection if any, else any idle one. */
 static db_conn *pick_idle(db *d)
 {
@@ -359,7 +308,7 @@ db_err db_acquire(db *d, db_conn **out)
 {
     int64_t t0 = mono_ms();
     long wait = d->timeout_ms < ACQUIRE_WAIT_MS ? d->timeout_ms : ACQUIRE_WAIT_MS;
-    struct timespec until = deadline_after(wait);
+    struct timespec until = mono_deadline(wait);
     pthread_mutex_lock(&d->mu);
     while (d->nfree == 0) {
         int rc = pthread_cond_timedwait(&d->cv, &d->mu, &until);
@@ -518,7 +467,7 @@ db_err db_restrict_role(db *d)
 
 void db_warm(db *d)
 {
-    db_conn **held = db_xalloc((size_t)d->size * sizeof *held);
+    db_conn **held = mem_zalloc((size_t)d->size, sizeof *held);
     int n = 0;
     while (n < d->size && db_acquire(d, &held[n]) == DB_OK)
         n++;

@@ -109,8 +109,4 @@ void db_pool_restrict(db *d);
 /* Formats c->errbuf. */
 void db_conn_seterr(db_conn *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* malloc/calloc/strdup that abort on exhaustion (the storage layer's one OOM policy). */
-void *db_xalloc(size_t n);
-char *db_xstrdup(const char *s);
-
 #endif

@@ -12,10 +12,11 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "core/db_internal.h"
 #include "core/log.h"
+#include "core/mem.h"
+#include "core/mono.h"
 
 #define PARAMS_ON_STACK 16
 #define NUM_TEXT 40
@@ -58,16 +59,12 @@ static struct pgc *state(db_conn *c) { return c->h; }
 
 static int64_t deadline_after(int ms)
 {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000 + ms;
+    return mono_ms() + ms;
 }
 
 static int64_t ms_left(int64_t deadline)
 {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return deadline - ((int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000);
+    return deadline - mono_ms();
 }
 
 /* The next result of the query in progress, as PQgetResult; NULL also when the deadline
@@ -187,7 +184,7 @@ static db_err pg_connect(db_conn *c)
         return DB_E_CONN;
     }
     PQsetNoticeProcessor(h, notice_to_log, NULL);
-    struct pgc *p = db_xalloc(sizeof *p);
+    struct pgc *p = mem_zalloc(1, sizeof *p);
     p->h = h;
     c->h = p;
     return DB_OK;
@@ -348,7 +345,7 @@ static int stmt_slot(struct pgc *p, const char *sql, bool reserve)
             free_slot = i;
     }
     if (reserve && free_slot >= 0) {
-        p->stmts[free_slot].sql = db_xstrdup(sql);
+        p->stmts[free_slot].sql = mem_strdup(sql);
         p->stmts[free_slot].hash = h;
         p->stmts[free_slot].ready = false;
     }
@@ -515,8 +512,8 @@ static db_err pg_exec(db_conn *c, const char *sql, const db_param *params, int n
     const char **vals = vals_stack;
     char(*num)[NUM_TEXT] = num_stack;
     if (nparams > PARAMS_ON_STACK) {
-        vals = db_xalloc((size_t)nparams * sizeof *vals);
-        num = db_xalloc((size_t)nparams * sizeof *num);
+        vals = mem_zalloc((size_t)nparams, sizeof *vals);
+        num = mem_zalloc((size_t)nparams, sizeof *num);
     }
     for (int i = 0; i < nparams; i++)
         vals[i] = param_text(&params[i], num[i]);

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 
 #include "core/db_internal.h"
+#include "core/mem.h"
 
 #define CACHE_SIZE 48
 
@@ -50,7 +51,7 @@ static db_err fail(db_conn *c)
 /* mkdir -p of the directory holding path (mode 0700 for what it creates). */
 static int make_parent_dirs(const char *path)
 {
-    char *p = db_xstrdup(path);
+    char *p = mem_strdup(path);
     char *slash = strrchr(p, '/');
     int rc = 0;
     if (slash && slash != p) {
@@ -97,7 +98,7 @@ static db_err sq_connect(db_conn *c)
         sqlite3_close(h);
         return DB_E_CONN;
     }
-    struct sq *s = db_xalloc(sizeof *s);
+    struct sq *s = mem_zalloc(1, sizeof *s);
     s->h = h;
     c->h = s;
     return DB_OK;
@@ -156,7 +157,7 @@ static db_err stmt_get(db_conn *c, const char *sql, sqlite3_stmt **out)
     }
     sqlite3_finalize(slot->st); /* evicts the least recently used entry when full */
     free(slot->sql);
-    slot->sql = db_xstrdup(sql);
+    slot->sql = mem_strdup(sql);
     slot->st = st;
     slot->used = ++s->tick;
     *out = st;

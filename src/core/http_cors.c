@@ -7,6 +7,7 @@
 #include <strings.h>
 
 #include "core/http_internal.h"
+#include "core/mem.h"
 
 #define MAX_ORIGINS 32
 
@@ -24,10 +25,7 @@ static void add_origin(const char *s, size_t len)
         len--;
     if (len == 0 || norigins == MAX_ORIGINS)
         return;
-    origins[norigins] = strndup(s, len);
-    if (!origins[norigins])
-        abort();
-    norigins++;
+    origins[norigins++] = mem_strndup(s, len);
 }
 
 int http_cors_setup(const struct config *cfg)
@@ -42,8 +40,8 @@ int http_cors_setup(const struct config *cfg)
     const char *u = cfg->public_url;
     const char *host = strstr(u, "://");
     const char *slash = host ? strchr(host + 3, '/') : NULL;
-    own_origin = slash ? strndup(u, (size_t)(slash - u)) : strdup(u);
-    return own_origin ? 0 : -1;
+    own_origin = slash ? mem_strndup(u, (size_t)(slash - u)) : mem_strdup(u);
+    return 0;
 }
 
 void http_cors_cleanup(void)

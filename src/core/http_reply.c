@@ -12,6 +12,7 @@
 
 #include "core/http.h"
 #include "core/log.h"
+#include "core/mem.h"
 #include "core/valid.h"
 
 #define JSON_CT "application/json; charset=utf-8"
@@ -220,7 +221,7 @@ static int reply_buffer(http_req *r, unsigned status, const char *ctype, void *b
 {
     struct MHD_Response *resp = MHD_create_response_from_buffer(len, body, mode);
     if (!resp)
-        abort();
+        mem_oom();
     if (ctype)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
     set_response(r, status, resp);
@@ -246,7 +247,7 @@ int http_reply_json(http_req *r, unsigned status, const json_t *j_body)
         return http_reply_error(r, 500, "internal_error", "The response could not be encoded.");
     struct MHD_Response *resp = MHD_create_response_from_buffer(strlen(s), s, MHD_RESPMEM_MUST_FREE);
     if (!resp)
-        abort();
+        mem_oom();
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, JSON_CT);
     set_response(r, status, resp);
     return 0;
@@ -264,7 +265,7 @@ int http_reply_empty(http_req *r, unsigned status)
 {
     struct MHD_Response *resp = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
     if (!resp)
-        abort();
+        mem_oom();
     set_response(r, status, resp);
     return 0;
 }

@@ -44,6 +44,20 @@ void *mem_reallocarray(void *p, size_t count, size_t size)
     return mem_realloc(p, count * size);
 }
 
+void *mem_grow(void *p, size_t *cap, size_t need, size_t first)
+{
+    size_t n = *cap ? *cap : (first ? first : 1);
+    while (n < need) {
+        if (n > SIZE_MAX / 2)
+            mem_oom();
+        n *= 2;
+    }
+    if (n == *cap)
+        return p;
+    *cap = n;
+    return mem_realloc(p, n);
+}
+
 char *mem_strdup(const char *s)
 {
     return mem_strndup(s, strlen(s));

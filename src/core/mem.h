@@ -18,6 +18,9 @@ void *mem_zalloc(size_t count, size_t size);
 void *mem_realloc(void *p, size_t n);
 /* realloc to count * size bytes, the product checked for overflow. */
 void *mem_reallocarray(void *p, size_t count, size_t size);
+/* Grows a byte buffer p of *cap bytes (NULL and 0 at first) to hold at least need bytes:
+ * *cap doubles, starting from first, and p is reallocated. Returns p, possibly moved. */
+void *mem_grow(void *p, size_t *cap, size_t need, size_t first);
 /* A copy of s (NUL-terminated). */
 char *mem_strdup(const char *s);
 /* A copy of at most n bytes of s, NUL-terminated. */

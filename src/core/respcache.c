@@ -10,6 +10,8 @@
 
 #include "core/respcache.h"
 
+#include "core/mem.h"
+
 #define BUCKETS 1024 /* power of two */
 
 struct entry {
@@ -29,20 +31,6 @@ struct respcache {
     uint64_t hits, misses, entries;
 };
 
-static void *xmalloc(size_t n)
-{
-    void *p = malloc(n ? n : 1);
-    if (!p)
-        abort();
-    return p;
-}
-
-static char *xstrdup(const char *s)
-{
-    size_t n = strlen(s) + 1;
-    return memcpy(xmalloc(n), s, n);
-}
-
 /* FNV-1a over the tenant id and the key. */
 static uint64_t hash_of(int64_t tenant, const char *key)
 {
@@ -58,9 +46,7 @@ struct respcache *respcache_new(size_t max_bytes)
 {
     if (max_bytes == 0)
         return NULL;
-    struct respcache *c = calloc(1, sizeof *c);
-    if (!c)
-        abort();
+    struct respcache *c = mem_zalloc(1, sizeof *c);
     pthread_mutex_init(&c->lock, NULL);
     c->max_bytes = max_bytes;
     return c;
@@ -139,7 +125,7 @@ char *respcache_get(struct respcache *c, int64_t tenant, const char *key, int64_
     struct entry **pp = find(c, h, tenant, key);
     if (*pp && (*pp)->version == version) {
         struct entry *e = *pp;
-        body = memcpy(xmalloc(e->len + 1), e->body, e->len + 1);
+        body = memcpy(mem_alloc(e->len + 1), e->body, e->len + 1);
         *len = e->len;
         if (aux && aux_len) {
             size_t n = e->aux ? strlen(e->aux) : 0;
@@ -159,6 +145,19 @@ char *respcache_get(struct respcache *c, int64_t tenant, const char *key, int64_
     return body;
 }
 
+bool respcache_probe(struct respcache *c, int64_t tenant, const char *key)
+{
+    if (!c)
+        return false;
+    uint64_t h = hash_of(tenant, key);
+    pthread_mutex_lock(&c->lock);
+    bool held = *find(c, h, tenant, key) != NULL;
+    if (!held)
+        c->misses++;
+    pthread_mutex_unlock(&c->lock);
+    return held;
+}
+
 void respcache_put(struct respcache *c, int64_t tenant, const char *key, int64_t version,
                    const char *aux, const char *body, size_t len)
 {
@@ -167,10 +166,10 @@ void respcache_put(struct respcache *c, int64_t tenant, const char *key, int64_t
     size_t cost = sizeof(struct entry) + len + 1 + strlen(key) + 1 + (aux ? strlen(aux) + 1 : 0);
     if (cost > c->max_bytes / 8)
         return;
-    struct entry *e = xmalloc(sizeof *e);
+    struct entry *e = mem_alloc(sizeof *e);
     *e = (struct entry){.hash = hash_of(tenant, key), .tenant = tenant, .version = version,
-                        .len = len, .cost = cost, .key = xstrdup(key),
-                        .aux = aux ? xstrdup(aux) : NULL, .body = xmalloc(len + 1)};
+                        .len = len, .cost = cost, .key = mem_strdup(key),
+                        .aux = aux ? mem_strdup(aux) : NULL, .body = mem_alloc(len + 1)};
     memcpy(e->body, body, len);
     e->body[len] = '\0';
     pthread_mutex_lock(&c->lock);

@@ -1,15 +1,13 @@
 /* SPDX-License-Identifier: MIT */
-/* /rentals handlers: parse the request, call the service, reply. A non-numeric, missing
- * and another tenant's id all get the same 404 body. */
+/* /rentals handlers: parse the request, call one service function, reply. A non-numeric,
+ * missing and another tenant's id all get the same 404 body. */
 #include <ctype.h>
 #include <errno.h>
-#include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/jsonw.h"
 #include "rentals/rentals.h"
 
 #define NOT_FOUND_MSG "Rental not found."
@@ -97,83 +95,59 @@ static bool parse_filter_or_reply(http_req *r, struct rental_filter *f, char *wb
 /* Replies with one rental (the same JSON as in lists). */
 static int reply_rental(http_req *r, unsigned status, const struct rental *x)
 {
-    struct jsonw b = {0};
-    rentals_write(&b, x, NULL, 0);
-    http_reply_text(r, status, JSON_CT, b.p, b.len);
-    jsonw_free(&b);
-    return 0;
+    struct jsonw w = {0};
+    rentals_write(&w, x, NULL, 0);
+    size_t len = 0;
+    char *body = jsonw_take(&w, &len);
+    return http_reply_text_owned(r, status, JSON_CT, body, len);
 }
 
-/* The cache key of a parsed filter: every field, so equal keys mean equal pages. false when
- * it does not fit (cut keys could collide): that page is then not cached. */
-static bool filter_key(const struct rental_filter *f, char *key, size_t len)
+/* Answers a create or a patch: the body's problems (400/422), the error, or the row x. */
+static int reply_saved(http_req *r, app_err e, struct vcheck *v, const struct rental *x,
+                       unsigned status)
 {
-    int n = snprintf(key, len, "list %d %" PRId64 " %d%d %d%.17g %d%.17g %d%" PRId64 " %d%" PRId64
-                       " w%zu:%s q%zu:%s",
-             f->limit, f->after_id, f->has_available, f->available, f->has_min_price,
-             f->min_price, f->has_max_price, f->max_price, f->has_bedrooms, f->bedrooms,
-             f->has_min_bedrooms, f->min_bedrooms, f->website ? strlen(f->website) : 0,
-             f->website ? f->website : "", f->q ? strlen(f->q) : 0, f->q ? f->q : "");
-    return n > 0 && (size_t)n < len;
+    if (e == APP_E_VALIDATION)
+        return http_reply_vcheck(r, v), 0;
+    if (e == APP_E_CONFLICT)
+        return http_reply_err(r, e, "A rental with this property_address already exists for "
+                                    "this website.");
+    if (e != APP_OK)
+        return http_reply_err(r, e, e == APP_E_NOTFOUND ? NOT_FOUND_MSG : NULL);
+    return reply_rental(r, status, x);
+}
+
+/* Replies with a rendered page (the body is handed over). */
+static int reply_page(http_req *r, app_err e, struct rentals_page *page)
+{
+    if (e != APP_OK)
+        return http_reply_err(r, e, NULL);
+    return http_reply_text_owned(r, 200, JSON_CT, page->body, page->len);
 }
 
 int rentals_http_list(http_req *r)
 {
     struct rental_filter f;
-    struct rental_list l = {0};
-    struct jsonw b = {0};
-    char website[256], key[720];
+    struct rentals_page page = {0};
+    char website[256];
     if (!parse_filter_or_reply(r, &f, website, sizeof website))
         return 0;
-    int64_t version = -1;
-    if (filter_key(&f, key, sizeof key) && rentals_cache_reply(r, key, false, &version))
-        return 0;
-    app_err e = rentals_list(r->app, r->tenant.id, &f, &l);
-    if (e != APP_OK)
-        return http_reply_err(r, e, NULL);
-    jsonw_reserve(&b, 64 + (size_t)l.n * RENTALS_JSON_ESTIMATE);
-    JSONW_LIT(&b, "{\"rentals\":[");
-    for (int i = 0; i < l.n; i++) {
-        if (i)
-            JSONW_LIT(&b, ",");
-        rentals_write(&b, &l.items[i], NULL, 0);
-    }
-    JSONW_LIT(&b, "],\"next_cursor\":");
-    char *cursor = l.next_after > 0 ? rentals_cursor_encode(l.next_after) : NULL;
-    jsonw_str(&b, cursor);
-    JSONW_LIT(&b, "}");
-    rentals_cache_keep(r, key, version, NULL, b.p, b.len);
-    http_reply_text_owned(r, 200, JSON_CT, b.p, b.len);
-    free(cursor);
-    rental_list_cleanup(&l);
-    return 0;
+    return reply_page(r, rentals_list_page(r->app, &r->tenant, &f, &page), &page);
 }
 
 int rentals_http_create(http_req *r)
 {
     struct vcheck v;
-    struct rental in, out;
+    struct rental out;
     json_t *j_body = http_body_object_or_reply(r);
     if (!j_body)
         return 0;
     vcheck_init(&v);
-    rental_init(&in);
-    rental_init(&out);
-    rentals_apply_json(&v, j_body, &in, false);
+    rentals_init(&out);
+    app_err e = rentals_create(r->app, r->tenant.id, j_body, &v, &out);
     json_decref(j_body);
-    if (!http_reply_vcheck(r, &v)) {
-        app_err e = rentals_create(r->app, r->tenant.id, &in, &out);
-        if (e == APP_E_CONFLICT)
-            http_reply_err(r, e, "A rental with this property_address already exists for "
-                                 "this website.");
-        else if (e != APP_OK)
-            http_reply_err(r, e, NULL);
-        else
-            reply_rental(r, 201, &out);
-    }
+    reply_saved(r, e, &v, &out, 201);
     vcheck_cleanup(&v);
-    rental_cleanup(&in);
-    rental_cleanup(&out);
+    rentals_cleanup(&out);
     return 0;
 }
 
@@ -183,12 +157,12 @@ int rentals_http_get(http_req *r)
     int64_t id = http_var_id(r, 0);
     if (id <= 0)
         return http_reply_err(r, APP_E_NOTFOUND, NOT_FOUND_MSG);
-    rental_init(&out);
+    rentals_init(&out);
     app_err e = rentals_get(r->app, r->tenant.id, id, &out);
     if (e != APP_OK)
         return http_reply_err(r, e, e == APP_E_NOTFOUND ? NOT_FOUND_MSG : NULL);
     reply_rental(r, 200, &out);
-    rental_cleanup(&out);
+    rentals_cleanup(&out);
     return 0;
 }
 
@@ -203,17 +177,12 @@ int rentals_http_patch(http_req *r)
     if (!j_body)
         return 0;
     vcheck_init(&v);
-    rental_init(&out);
+    rentals_init(&out);
     app_err e = rentals_patch(r->app, r->tenant.id, id, j_body, &v, &out);
     json_decref(j_body);
-    if (e == APP_E_VALIDATION)
-        http_reply_vcheck(r, &v);
-    else if (e != APP_OK)
-        http_reply_err(r, e, e == APP_E_NOTFOUND ? NOT_FOUND_MSG : NULL);
-    else
-        reply_rental(r, 200, &out);
+    reply_saved(r, e, &v, &out, 200);
     vcheck_cleanup(&v);
-    rental_cleanup(&out);
+    rentals_cleanup(&out);
     return 0;
 }
 

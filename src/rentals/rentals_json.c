@@ -1,21 +1,24 @@
 /* SPDX-License-Identifier: MIT */
-/* The rental and source structs' life cycle and their SPEC §5 JSON shapes: as Jansson trees
- * (single objects) and written directly into a buffer (the hot list responses). */
-#include <math.h>
-#include <stdio.h>
+/* The rental and source structs' life cycle and their SPEC §5 JSON. Each JSON shape is one
+ * field table (key, kind, where the value sits in the struct): the writer walks it, and the
+ * validators ask it which keys a client may send back (rentals_store.h). The responses are
+ * written straight into one buffer (core/jsonw.h): the list pages are the hot responses, and
+ * a Jansson tree costs thousands of small allocations per page. */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/jsonw.h"
-#include "rentals/rentals.h"
+#include "core/mem.h"
+#include "rentals/rentals_store.h"
 
-void rental_init(struct rental *r)
+void rentals_init(struct rental *r)
 {
     memset(r, 0, sizeof *r);
     r->available = true;
 }
 
-void rental_cleanup(struct rental *r)
+void rentals_cleanup(struct rental *r)
 {
     if (r->borrowed) { /* a list item: only the JSON values are its own */
         json_decref(r->j_amenities);
@@ -36,24 +39,24 @@ void rental_cleanup(struct rental *r)
     memset(r, 0, sizeof *r);
 }
 
-void rental_set_str(char **dst, const char *src)
+void rentals_set_str(char **dst, const char *src)
 {
-    char *copy = src ? strdup(src) : NULL;
+    char *copy = src ? mem_strdup(src) : NULL;
     free(*dst);
     *dst = copy;
 }
 
-void rental_list_cleanup(struct rental_list *l)
+void rentals_list_cleanup(struct rental_list *l)
 {
     for (int i = 0; i < l->n; i++)
-        rental_cleanup(&l->items[i]);
+        rentals_cleanup(&l->items[i]);
     free(l->items);
     free(l->days);
     db_res_free(l->res);
     memset(l, 0, sizeof *l);
 }
 
-void rental_source_cleanup(struct rental_source *s)
+void rentals_source_cleanup(struct rental_source *s)
 {
     free(s->website);
     free(s->url);
@@ -64,15 +67,15 @@ void rental_source_cleanup(struct rental_source *s)
     memset(s, 0, sizeof *s);
 }
 
-void rental_source_list_cleanup(struct rental_source_list *l)
+void rentals_source_list_cleanup(struct rental_source_list *l)
 {
     for (int i = 0; i < l->n; i++)
-        rental_source_cleanup(&l->items[i]);
+        rentals_source_cleanup(&l->items[i]);
     free(l->items);
     memset(l, 0, sizeof *l);
 }
 
-void rental_stats_cleanup(struct rental_stats *s)
+void rentals_stats_cleanup(struct rental_stats *s)
 {
     for (int i = 0; i < s->nsites; i++) {
         free(s->sites[i].website);
@@ -83,100 +86,118 @@ void rental_stats_cleanup(struct rental_stats *s)
     memset(s, 0, sizeof *s);
 }
 
-static json_t *str_or_null(const char *s)
+/* ---- field tables ------------------------------------------------------------------------ */
+
+enum kind {
+    K_INT,  /* int64_t; with has: null unless the bool at has is set */
+    K_NUM,  /* double; likewise */
+    K_STR,  /* char *, NULL: null */
+    K_BOOL, /* bool */
+    K_LIST  /* json_t * array of strings (NULL: []); has: the stored text of a list item */
+};
+
+#define NO_HAS ((size_t)-1)
+
+struct field {
+    const char *key;
+    const char *lit; /* ,"key": */
+    size_t lit_len;
+    enum kind kind;
+    size_t off;      /* the value in the struct */
+    size_t has;      /* see enum kind; NO_HAS when unused */
+};
+
+#define FIELD(T, key, kind, member, has)                                                    \
+    {key, ",\"" key "\":", sizeof(",\"" key "\":") - 1, kind, offsetof(T, member), has}
+#define R(key, kind, member) FIELD(struct rental, key, kind, member, NO_HAS)
+#define R_OPT(key, kind, member, has) \
+    FIELD(struct rental, key, kind, member, offsetof(struct rental, has))
+#define S(key, kind, member) FIELD(struct rental_source, key, kind, member, NO_HAS)
+
+/* The Rental JSON (SPEC §5), in its order. */
+static const struct field rental_fields[] = {
+    R("id", K_INT, id),
+    R("user_id", K_INT, user_id),
+    R("property_address", K_STR, address),
+    R("unit", K_STR, unit),
+    R("city", K_STR, city),
+    R("state", K_STR, state),
+    R("zip", K_STR, zip),
+    R_OPT("price", K_NUM, price, has_price),
+    R_OPT("bedrooms", K_INT, bedrooms, has_bedrooms),
+    R_OPT("bathrooms", K_NUM, bathrooms, has_bathrooms),
+    R_OPT("square_feet", K_INT, square_feet, has_square_feet),
+    R("property_type", K_STR, property_type),
+    R("available_date", K_STR, available_date),
+    R("available", K_BOOL, available),
+    R("description", K_STR, description),
+    R("contact_info", K_STR, contact_info),
+    R_OPT("amenities", K_LIST, j_amenities, amenities_text),
+    R_OPT("images", K_LIST, j_images, images_text),
+    R("website", K_STR, website),
+    R("url", K_STR, source_url),
+    R("source_type", K_STR, source_type),
+    R("created_at", K_STR, created_at),
+    R("updated_at", K_STR, updated_at),
+    R("scraped_at", K_STR, scraped_at),
+};
+
+/* What GET /database/available adds to each rental (rentals_write's status and days). */
+static const char *const availability_keys[] = {"availability_status", "days_until_available"};
+
+/* The Source JSON, in its order. */
+static const struct field source_fields[] = {
+    S("id", K_INT, id),
+    S("user_id", K_INT, user_id),
+    S("website", K_STR, website),
+    S("url", K_STR, url),
+    S("is_active", K_BOOL, is_active),
+    S("last_scraped_at", K_STR, last_scraped_at),
+    S("last_status", K_STR, last_status),
+    S("last_error", K_STR, last_error),
+    S("rental_count", K_INT, rental_count),
+    S("created_at", K_STR, created_at),
+};
+
+#define NFIELDS(t) (sizeof(t) / sizeof(t)[0])
+
+static bool in_table(const struct field *f, size_t n, const char *key)
 {
-    return s ? json_string(s) : json_null();
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(f[i].key, key) == 0)
+            return true;
+    return false;
 }
 
-static json_t *list_or_empty(const json_t *j_list)
+bool rentals_json_rental_key(const char *key)
 {
-    return json_is_array(j_list) ? json_deep_copy(j_list) : json_array();
+    return in_table(rental_fields, NFIELDS(rental_fields), key) ||
+           strcmp(key, availability_keys[0]) == 0 || strcmp(key, availability_keys[1]) == 0;
 }
 
-json_t *rentals_to_json(const struct rental *r)
+bool rentals_json_source_key(const char *key)
 {
-    json_t *j_out = json_object();
-    json_object_set_new(j_out, "id", json_integer(r->id));
-    json_object_set_new(j_out, "user_id", json_integer(r->user_id));
-    json_object_set_new(j_out, "property_address", str_or_null(r->address));
-    json_object_set_new(j_out, "unit", str_or_null(r->unit));
-    json_object_set_new(j_out, "city", str_or_null(r->city));
-    json_object_set_new(j_out, "state", str_or_null(r->state));
-    json_object_set_new(j_out, "zip", str_or_null(r->zip));
-    json_object_set_new(j_out, "price", r->has_price ? json_real(r->price) : json_null());
-    json_object_set_new(j_out, "bedrooms", r->has_bedrooms ? json_integer(r->bedrooms) : json_null());
-    json_object_set_new(j_out, "bathrooms", r->has_bathrooms ? json_real(r->bathrooms) : json_null());
-    json_object_set_new(j_out, "square_feet",
-                        r->has_square_feet ? json_integer(r->square_feet) : json_null());
-    json_object_set_new(j_out, "property_type", str_or_null(r->property_type));
-    json_object_set_new(j_out, "available_date", str_or_null(r->available_date));
-    json_object_set_new(j_out, "available", json_boolean(r->available));
-    json_object_set_new(j_out, "description", str_or_null(r->description));
-    json_object_set_new(j_out, "contact_info", str_or_null(r->contact_info));
-    json_object_set_new(j_out, "amenities", list_or_empty(r->j_amenities));
-    json_object_set_new(j_out, "images", list_or_empty(r->j_images));
-    json_object_set_new(j_out, "website", str_or_null(r->website));
-    json_object_set_new(j_out, "url", str_or_null(r->source_url));
-    json_object_set_new(j_out, "source_type", str_or_null(r->source_type));
-    json_object_set_new(j_out, "created_at", str_or_null(r->created_at));
-    json_object_set_new(j_out, "updated_at", str_or_null(r->updated_at));
-    json_object_set_new(j_out, "scraped_at", str_or_null(r->scraped_at));
-    return j_out;
+    return in_table(source_fields, NFIELDS(source_fields), key);
 }
 
-json_t *rentals_source_to_json(const struct rental_source *s)
-{
-    json_t *j_out = json_object();
-    json_object_set_new(j_out, "id", json_integer(s->id));
-    json_object_set_new(j_out, "website", str_or_null(s->website));
-    json_object_set_new(j_out, "url", str_or_null(s->url));
-    json_object_set_new(j_out, "is_active", json_boolean(s->is_active));
-    json_object_set_new(j_out, "last_scraped_at", str_or_null(s->last_scraped_at));
-    json_object_set_new(j_out, "last_status", str_or_null(s->last_status));
-    json_object_set_new(j_out, "last_error", str_or_null(s->last_error));
-    json_object_set_new(j_out, "rental_count", json_integer(s->rental_count));
-    json_object_set_new(j_out, "created_at", str_or_null(s->created_at));
-    return j_out;
-}
-
-/* ---- direct writer ---------------------------------------------------------------------
- * Lists of rentals are the hot responses (GET /rentals, /database/...): writing them straight
- * into one buffer costs a fraction of building and dumping a Jansson tree (thousands of small
- * allocations per page). The output is the same document rentals_to_json describes. */
-
-/* Appends a string literal (length known at compile time). */
-#define LIT(b, lit) JSONW_LIT((b), lit)
-
-static void add_int(struct jsonw *b, bool has, int64_t v)
-{
-    if (has)
-        jsonw_int(b, v);
-    else
-        jsonw_null(b);
-}
-
-static void add_num(struct jsonw *b, bool has, double v)
-{
-    if (has)
-        jsonw_num(b, v);
-    else
-        jsonw_null(b);
-}
+/* ---- the writer ------------------------------------------------------------------------
+ * Amenities and images of a list item are the stored JSON text: copied through when it is
+ * the plain array of string literals it should be, else parsed (add_stored_list). */
 
 /* A JSON array of strings (NULL or not an array: []). */
 static void add_list(struct jsonw *b, const json_t *j_list)
 {
     size_t i;
     const json_t *j_item;
-    LIT(b, "[");
+    JSONW_LIT(b, "[");
     if (json_is_array(j_list)) {
         json_array_foreach(j_list, i, j_item) {
             if (i)
-                LIT(b, ",");
+                JSONW_LIT(b, ",");
             jsonw_str(b, json_string_value(j_item));
         }
     }
-    LIT(b, "]");
+    JSONW_LIT(b, "]");
 }
 
 /* End of the JSON string literal starting at s (after its closing quote), or NULL when it
@@ -218,7 +239,7 @@ static void add_stored_list(struct jsonw *b, const char *text)
     if (*p != '[')
         goto slow;
     p++;
-    LIT(b, "[");
+    JSONW_LIT(b, "[");
     WS(p);
     while (*p != ']') {
         if (!first) {
@@ -226,7 +247,7 @@ static void add_stored_list(struct jsonw *b, const char *text)
                 goto slow;
             p++;
             WS(p);
-            LIT(b, ",");
+            JSONW_LIT(b, ",");
         }
         const char *end = *p == '"' ? literal_end(p) : NULL;
         if (!end)
@@ -240,7 +261,7 @@ static void add_stored_list(struct jsonw *b, const char *text)
     WS(p);
     if (*p)
         goto slow;
-    LIT(b, "]");
+    JSONW_LIT(b, "]");
     return;
 slow:
 #undef WS
@@ -258,63 +279,62 @@ static void write_list(struct jsonw *b, const json_t *j_list, const char *text)
         add_list(b, j_list);
 }
 
-void rentals_write(struct jsonw *b, const struct rental *r, const char *status, int days)
+/* Writes the value of field f of the struct at obj. */
+static void write_value(struct jsonw *w, const char *obj, const struct field *f)
 {
-    LIT(b, "{\"id\":");
-    add_int(b, true, r->id);
-    LIT(b, ",\"user_id\":");
-    add_int(b, true, r->user_id);
-    LIT(b, ",\"property_address\":");
-    jsonw_str(b, r->address);
-    LIT(b, ",\"unit\":");
-    jsonw_str(b, r->unit);
-    LIT(b, ",\"city\":");
-    jsonw_str(b, r->city);
-    LIT(b, ",\"state\":");
-    jsonw_str(b, r->state);
-    LIT(b, ",\"zip\":");
-    jsonw_str(b, r->zip);
-    LIT(b, ",\"price\":");
-    add_num(b, r->has_price, r->price);
-    LIT(b, ",\"bedrooms\":");
-    add_int(b, r->has_bedrooms, r->bedrooms);
-    LIT(b, ",\"bathrooms\":");
-    add_num(b, r->has_bathrooms, r->bathrooms);
-    LIT(b, ",\"square_feet\":");
-    add_int(b, r->has_square_feet, r->square_feet);
-    LIT(b, ",\"property_type\":");
-    jsonw_str(b, r->property_type);
-    LIT(b, ",\"available_date\":");
-    jsonw_str(b, r->available_date);
-    if (r->available)
-        LIT(b, ",\"available\":true");
-    else
-        LIT(b, ",\"available\":false");
-    LIT(b, ",\"description\":");
-    jsonw_str(b, r->description);
-    LIT(b, ",\"contact_info\":");
-    jsonw_str(b, r->contact_info);
-    LIT(b, ",\"amenities\":");
-    write_list(b, r->j_amenities, r->amenities_text);
-    LIT(b, ",\"images\":");
-    write_list(b, r->j_images, r->images_text);
-    LIT(b, ",\"website\":");
-    jsonw_str(b, r->website);
-    LIT(b, ",\"url\":");
-    jsonw_str(b, r->source_url);
-    LIT(b, ",\"source_type\":");
-    jsonw_str(b, r->source_type);
-    LIT(b, ",\"created_at\":");
-    jsonw_str(b, r->created_at);
-    LIT(b, ",\"updated_at\":");
-    jsonw_str(b, r->updated_at);
-    LIT(b, ",\"scraped_at\":");
-    jsonw_str(b, r->scraped_at);
-    if (status) {
-        LIT(b, ",\"availability_status\":");
-        jsonw_str(b, status);
-        LIT(b, ",\"days_until_available\":");
-        add_int(b, true, days);
+    const void *at = obj + f->off;
+    bool given = f->has == NO_HAS || f->kind == K_LIST || *(const bool *)(obj + f->has);
+    switch (f->kind) {
+    case K_INT:
+        if (given)
+            jsonw_int(w, *(const int64_t *)at);
+        else
+            jsonw_null(w);
+        break;
+    case K_NUM:
+        if (given)
+            jsonw_num(w, *(const double *)at);
+        else
+            jsonw_null(w);
+        break;
+    case K_STR:
+        jsonw_str(w, *(const char *const *)at);
+        break;
+    case K_BOOL:
+        jsonw_bool(w, *(const bool *)at);
+        break;
+    case K_LIST:
+        write_list(w, *(const json_t *const *)at,
+                   f->has == NO_HAS ? NULL : *(const char *const *)(obj + f->has));
+        break;
     }
-    LIT(b, "}");
+}
+
+/* Writes the members of the struct at obj that table f[0..n) lists, after '{' (the first
+ * without its comma); the caller closes the object. */
+static void write_fields(struct jsonw *w, const void *obj, const struct field *f, size_t n)
+{
+    JSONW_LIT(w, "{");
+    for (size_t i = 0; i < n; i++) {
+        jsonw_raw(w, f[i].lit + (i == 0), f[i].lit_len - (i == 0));
+        write_value(w, obj, &f[i]);
+    }
+}
+
+void rentals_write(struct jsonw *w, const struct rental *r, const char *status, int days)
+{
+    write_fields(w, r, rental_fields, NFIELDS(rental_fields));
+    if (status) {
+        JSONW_LIT(w, ",\"availability_status\":");
+        jsonw_str(w, status);
+        JSONW_LIT(w, ",\"days_until_available\":");
+        jsonw_int(w, days);
+    }
+    JSONW_LIT(w, "}");
+}
+
+void rentals_source_write(struct jsonw *w, const struct rental_source *s)
+{
+    write_fields(w, s, source_fields, NFIELDS(source_fields));
+    JSONW_LIT(w, "}");
 }

@@ -1,17 +1,19 @@
 /* SPDX-License-Identifier: MIT */
-/* All SQL for rentals and rental_sources, in both dialects. Every statement is a static
- * string with bound parameters and filters on the tenant's user_id; optional filters are
- * "(param IS NULL OR ...)" terms of one fixed statement, never SQL built from input.
- * PostgreSQL statements cast every parameter explicitly so the meaning does not depend on
- * how the driver types its parameters, and format times as RFC 3339 UTC text (SQLite
- * stores that text already). The caller holds a tenant transaction on the connection. */
+/* All SQL for rentals and rental_sources, in both dialects (SL_* and PG_* pairs chosen with
+ * db_sql). Every statement is a static string with bound parameters and filters on the
+ * tenant's user_id; optional filters are "(param IS NULL OR ...)" terms of one fixed
+ * statement, never SQL built from input. PostgreSQL statements cast every parameter
+ * explicitly so the meaning does not depend on how the driver types its parameters, and
+ * format times as RFC 3339 UTC text (SQLite stores that text already). The caller holds a
+ * tenant transaction on the connection. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/log.h"
-#include "rentals/rentals.h"
+#include "core/mem.h"
+#include "core/versions.h"
+#include "rentals/rentals_store.h"
 
 /* ---- statements ----------------------------------------------------------------------- */
 
@@ -30,6 +32,19 @@
     "to_char(available_date, 'YYYY-MM-DD'), available, amenities::text, images::text, "   \
     "description, contact_info, source_type, extra_data::text, " PG_TS("scraped_at") ", " \
     PG_TS("created_at") ", " PG_TS("updated_at")
+
+/* The tenant's change counters (core/versions.h; 0 for a family never changed), read in the
+ * same statement as the rows they describe: the first two columns of every list statement
+ * (rentals_page.c stamps what it renders with them), and the profile counter last in the
+ * totals. Uncorrelated, so both dialects evaluate each once per statement. */
+#define COUNTER(uid, family)                                                              \
+    "COALESCE((SELECT version FROM tenant_versions WHERE user_id = " uid                  \
+    " AND family = '" family "'), 0)"
+#define SL_COUNTERS COUNTER("$1", VERSIONS_LISTINGS) ", " COUNTER("$1", VERSIONS_PROFILE) ", "
+#define PG_UID "CAST($1 AS bigint)"
+#define PG_COUNTERS                                                                       \
+    COUNTER(PG_UID, VERSIONS_LISTINGS) ", " COUNTER(PG_UID, VERSIONS_PROFILE) ", "
+#define LIST_COL0 2 /* the rental columns of a list statement start here */
 
 /* Parameter layout shared by insert, update and upsert: $1 user_id, $2 website or id,
  * $3 address, $4..$22 the listing columns below. */
@@ -96,7 +111,7 @@ static const char PG_DELETE[] =
 /* $1 user, $2 after id, $3 available, $4 min price, $5 max price, $6 bedrooms,
  * $7 min bedrooms, $8 website, $9 q with LIKE metacharacters escaped by '\', $10 limit. */
 static const char SL_LIST[] =
-    "SELECT " SL_COLS " FROM rentals WHERE user_id = $1 AND id > $2 "
+    "SELECT " SL_COUNTERS SL_COLS " FROM rentals WHERE user_id = $1 AND id > $2 "
     "AND ($3 IS NULL OR available = $3) "
     "AND ($4 IS NULL OR price >= $4) AND ($5 IS NULL OR price <= $5) "
     "AND ($6 IS NULL OR bedrooms = $6) AND ($7 IS NULL OR bedrooms >= $7) "
@@ -106,7 +121,7 @@ static const char SL_LIST[] =
     "OR lower(description) LIKE '%' || lower($9) || '%' ESCAPE '\\') "
     "ORDER BY id LIMIT $10";
 static const char PG_LIST[] =
-    "SELECT " PG_COLS " FROM rentals WHERE user_id = CAST($1 AS bigint) "
+    "SELECT " PG_COUNTERS PG_COLS " FROM rentals WHERE user_id = CAST($1 AS bigint) "
     "AND id > CAST($2 AS bigint) "
     "AND (CAST($3 AS boolean) IS NULL OR available = CAST($3 AS boolean)) "
     "AND (CAST($4 AS numeric) IS NULL OR price >= CAST($4 AS numeric)) "
@@ -121,23 +136,25 @@ static const char PG_LIST[] =
     "ORDER BY id LIMIT CAST($10 AS integer)";
 
 static const char SL_BY_WEBSITE[] =
-    "SELECT " SL_COLS " FROM rentals WHERE user_id = $1 AND website = $2 ORDER BY id";
+    "SELECT " SL_COUNTERS SL_COLS " FROM rentals WHERE user_id = $1 AND website = $2 "
+    "ORDER BY id";
 static const char PG_BY_WEBSITE[] =
-    "SELECT " PG_COLS " FROM rentals WHERE user_id = CAST($1 AS bigint) "
+    "SELECT " PG_COUNTERS PG_COLS " FROM rentals WHERE user_id = CAST($1 AS bigint) "
     "AND website = CAST($2 AS text) ORDER BY id";
 
 static const char SL_AVAILABLE[] =
-    "SELECT " SL_COLS " FROM rentals WHERE user_id = $1 AND available = 1 ORDER BY id";
-static const char PG_AVAILABLE[] =
-    "SELECT " PG_COLS " FROM rentals WHERE user_id = CAST($1 AS bigint) AND available "
+    "SELECT " SL_COUNTERS SL_COLS " FROM rentals WHERE user_id = $1 AND available = 1 "
     "ORDER BY id";
+static const char PG_AVAILABLE[] =
+    "SELECT " PG_COUNTERS PG_COLS " FROM rentals WHERE user_id = CAST($1 AS bigint) "
+    "AND available ORDER BY id";
 
 static const char SL_TOTALS[] =
-    "SELECT count(*), coalesce(sum(available), 0), max(updated_at) FROM rentals "
-    "WHERE user_id = $1";
+    "SELECT count(*), coalesce(sum(available), 0), max(updated_at), "
+    COUNTER("$1", VERSIONS_PROFILE) " FROM rentals WHERE user_id = $1";
 static const char PG_TOTALS[] =
-    "SELECT count(*), count(*) FILTER (WHERE available), " PG_TS("max(updated_at)") " "
-    "FROM rentals WHERE user_id = CAST($1 AS bigint)";
+    "SELECT count(*), count(*) FILTER (WHERE available), " PG_TS("max(updated_at)") ", "
+    COUNTER(PG_UID, VERSIONS_PROFILE) " FROM rentals WHERE user_id = CAST($1 AS bigint)";
 
 /* Websites seen in rentals or sources: count of rentals, latest scrape of either. */
 static const char SL_SITES[] =
@@ -225,38 +242,14 @@ static const char PG_SRC_RECORD[] =
     "last_error = CAST($4 AS text), rental_count = CAST($5 AS integer), updated_at = now() "
     "WHERE user_id = CAST($1 AS bigint) AND id = CAST($2 AS bigint)";
 
-static const char *pick(db_conn *c, const char *sqlite_sql, const char *pg_sql)
-{
-    return db_conn_dialect(c) == DB_POSTGRES ? pg_sql : sqlite_sql;
-}
-#define SQL(c, name) pick((c), SL_##name, PG_##name)
+#define SQL(c, name) db_sql((c), SL_##name, PG_##name)
 
 /* ---- helpers ------------------------------------------------------------------------ */
-
-/* NULL for n == 0 (the lists' cleanup accepts it); aborts when memory runs out. */
-static void *xcalloc(size_t n, size_t size)
-{
-    if (n == 0)
-        return NULL;
-    void *p = calloc(n, size ? size : 1);
-    if (!p) {
-        fputs("out of memory\n", stderr);
-        abort();
-    }
-    return p;
-}
-
-static app_err fail(db_conn *c, db_err e, const char *what)
-{
-    if (e != DB_E_UNIQUE)
-        LOG_E("%s: %s", what, db_errmsg(c));
-    return db_app_err(e);
-}
 
 static char *dup_cell(const db_res *res, int row, int col)
 {
     const char *s = db_res_text(res, row, col);
-    return s ? strdup(s) : NULL;
+    return s ? mem_strdup(s) : NULL;
 }
 
 static json_t *json_cell(const db_res *res, int row, int col)
@@ -302,7 +295,7 @@ static void row_to_rental(const db_res *res, int row, struct rental *out)
 static char *dump_or(const json_t *j_val, const char *dflt)
 {
     char *s = j_val ? json_dumps(j_val, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY) : NULL;
-    return s ? s : strdup(dflt);
+    return s ? s : mem_strdup(dflt);
 }
 
 /* The $4..$22 listing parameters; JSON columns are serialised into texts[0..2], which the
@@ -357,13 +350,15 @@ static db_err exec_data(db_conn *c, const char *sql, int64_t user_id, db_param s
 
 /* A list item viewing row of res (see struct rental: borrowed strings, JSON lists as
  * stored text, no extra_data): lists are the hot reads, and copying every cell and
- * parsing three JSON columns per row cost more than the query. */
+ * parsing three JSON columns per row cost more than the query. The rental's columns start at
+ * LIST_COL0. */
 static void row_view(const db_res *res, int row, struct rental *out)
 {
-#define VIEW(col) ((char *)db_res_text(res, row, (col)))
+#define COL(n) (LIST_COL0 + (n))
+#define VIEW(n) ((char *)db_res_text(res, row, COL(n)))
     out->borrowed = true;
-    out->id = db_res_int(res, row, 0);
-    out->user_id = db_res_int(res, row, 1);
+    out->id = db_res_int(res, row, COL(0));
+    out->user_id = db_res_int(res, row, COL(1));
     out->website = VIEW(2);
     out->source_url = VIEW(3);
     out->rental_id = VIEW(4);
@@ -372,25 +367,26 @@ static void row_view(const db_res *res, int row, struct rental *out)
     out->city = VIEW(7);
     out->state = VIEW(8);
     out->zip = VIEW(9);
-    out->has_bedrooms = !db_res_isnull(res, row, 10);
-    out->bedrooms = db_res_int(res, row, 10);
-    out->has_bathrooms = !db_res_isnull(res, row, 11);
-    out->bathrooms = db_res_double(res, row, 11);
-    out->has_square_feet = !db_res_isnull(res, row, 12);
-    out->square_feet = db_res_int(res, row, 12);
-    out->has_price = !db_res_isnull(res, row, 13);
-    out->price = db_res_double(res, row, 13);
+    out->has_bedrooms = !db_res_isnull(res, row, COL(10));
+    out->bedrooms = db_res_int(res, row, COL(10));
+    out->has_bathrooms = !db_res_isnull(res, row, COL(11));
+    out->bathrooms = db_res_double(res, row, COL(11));
+    out->has_square_feet = !db_res_isnull(res, row, COL(12));
+    out->square_feet = db_res_int(res, row, COL(12));
+    out->has_price = !db_res_isnull(res, row, COL(13));
+    out->price = db_res_double(res, row, COL(13));
     out->property_type = VIEW(14);
     out->available_date = VIEW(15);
-    out->available = db_res_bool(res, row, 16);
-    out->amenities_text = db_res_text(res, row, 17);
-    out->images_text = db_res_text(res, row, 18);
+    out->available = db_res_bool(res, row, COL(16));
+    out->amenities_text = db_res_text(res, row, COL(17));
+    out->images_text = db_res_text(res, row, COL(18));
     out->description = VIEW(19);
     out->contact_info = VIEW(20);
     out->source_type = VIEW(21);
     out->scraped_at = VIEW(23);
     out->created_at = VIEW(24);
     out->updated_at = VIEW(25);
+#undef COL
 #undef VIEW
 }
 
@@ -400,13 +396,30 @@ static void list_fill(db_res *res, int max, struct rental_list *out)
     int n = db_res_rows(res);
     if (max >= 0 && n > max)
         n = max;
-    out->items = xcalloc((size_t)n, sizeof *out->items);
+    out->items = mem_zalloc((size_t)n, sizeof *out->items);
     for (int i = 0; i < n; i++) {
-        rental_init(&out->items[i]);
+        rentals_init(&out->items[i]);
         row_view(res, i, &out->items[i]);
     }
     out->n = n;
+    /* a row past max means there is more: the next page starts after the last item */
+    out->next_after = n > 0 && db_res_rows(res) > n ? out->items[n - 1].id : 0;
+    out->listings = db_res_rows(res) > 0 ? db_res_int(res, 0, 0) : -1;
+    out->profile = db_res_rows(res) > 0 ? db_res_int(res, 0, 1) : -1;
     out->res = res;
+}
+
+/* Runs the list statement sql with p[0..n) and fills out with its first max rows (all when
+ * max < 0). */
+static app_err list_rows(db_conn *c, const char *sql, const db_param *p, int n, int max,
+                         const char *what, struct rental_list *out)
+{
+    db_res *res = NULL;
+    db_err e = db_exec(c, sql, p, n, &res);
+    if (e != DB_OK)
+        return db_fail(c, e, what);
+    list_fill(res, max, out);
+    return APP_OK;
 }
 
 /* ---- rentals ------------------------------------------------------------------------ */
@@ -446,7 +459,7 @@ static app_err by_id(db_conn *c, const char *sql, int64_t user_id, int64_t id, c
     db_res *res = NULL;
     db_err e = db_exec(c, sql, p, 2, &res);
     if (e != DB_OK)
-        return fail(c, e, what);
+        return db_fail(c, e, what);
     if (fill)
         return single(res, APP_E_NOTFOUND, fill, out);
     app_err rc = db_res_affected(res) > 0 ? APP_OK : APP_E_NOTFOUND;
@@ -460,7 +473,7 @@ app_err rentals_store_insert(db_conn *c, int64_t user_id, const struct rental *i
     db_res *res = NULL;
     db_err e = exec_data(c, SQL(c, INSERT), user_id, DB_TEXT(in->website), in, &res);
     if (e != DB_OK)
-        return fail(c, e, "insert rental");
+        return db_fail(c, e, "insert rental");
     return single(res, APP_E_CONFLICT, fill_rental, out);
 }
 
@@ -475,7 +488,7 @@ app_err rentals_store_update(db_conn *c, int64_t user_id, const struct rental *i
     db_res *res = NULL;
     db_err e = exec_data(c, SQL(c, UPDATE), user_id, DB_INT(in->id), in, &res);
     if (e != DB_OK)
-        return fail(c, e, "update rental");
+        return db_fail(c, e, "update rental");
     return single(res, APP_E_NOTFOUND, fill_rental, out);
 }
 
@@ -488,7 +501,7 @@ app_err rentals_store_delete(db_conn *c, int64_t user_id, int64_t id)
 static char *like_escape(const char *q)
 {
     size_t n = strlen(q);
-    char *out = xcalloc(2 * n + 1, 1); /* never 0 */
+    char *out = mem_zalloc(2 * n + 1, 1);
     char *w = out;
     for (const char *s = q; *s; s++) {
         if (*s == '%' || *s == '_' || *s == '\\')
@@ -515,38 +528,22 @@ app_err rentals_store_list(db_conn *c, int64_t user_id, const struct rental_filt
         DB_TEXT(q),
         DB_INT(f->limit + 1),
     };
-    db_res *res = NULL;
-    db_err e = db_exec(c, SQL(c, LIST), p, 10, &res);
+    app_err rc = list_rows(c, SQL(c, LIST), p, 10, f->limit, "list rentals", out);
     free(q);
-    if (e != DB_OK)
-        return fail(c, e, "list rentals");
-    bool more = db_res_rows(res) > f->limit;
-    list_fill(res, f->limit, out);
-    out->next_after = (more && out->n > 0) ? out->items[out->n - 1].id : 0;
-    return APP_OK;
+    return rc;
 }
 
 app_err rentals_store_by_website(db_conn *c, int64_t user_id, const char *website,
                                  struct rental_list *out)
 {
     db_param p[2] = {DB_INT(user_id), DB_TEXT(website)};
-    db_res *res = NULL;
-    db_err e = db_exec(c, SQL(c, BY_WEBSITE), p, 2, &res);
-    if (e != DB_OK)
-        return fail(c, e, "rentals by website");
-    list_fill(res, -1, out);
-    return APP_OK;
+    return list_rows(c, SQL(c, BY_WEBSITE), p, 2, -1, "rentals by website", out);
 }
 
 app_err rentals_store_available(db_conn *c, int64_t user_id, struct rental_list *out)
 {
     db_param p[1] = {DB_INT(user_id)};
-    db_res *res = NULL;
-    db_err e = db_exec(c, SQL(c, AVAILABLE), p, 1, &res);
-    if (e != DB_OK)
-        return fail(c, e, "available rentals");
-    list_fill(res, -1, out);
-    return APP_OK;
+    return list_rows(c, SQL(c, AVAILABLE), p, 1, -1, "available rentals", out);
 }
 
 app_err rentals_store_stats(db_conn *c, int64_t user_id, struct rental_stats *out)
@@ -555,19 +552,20 @@ app_err rentals_store_stats(db_conn *c, int64_t user_id, struct rental_stats *ou
     db_res *res = NULL;
     db_err e = db_exec(c, SQL(c, TOTALS), p, 1, &res);
     if (e != DB_OK)
-        return fail(c, e, "rental totals");
+        return db_fail(c, e, "rental totals");
     if (db_res_rows(res) == 1) {
         out->total_rentals = db_res_int(res, 0, 0);
         out->available_rentals = db_res_int(res, 0, 1);
         out->last_updated = dup_cell(res, 0, 2);
+        out->profile = db_res_int(res, 0, 3);
     }
     db_res_free(res);
     res = NULL;
     e = db_exec(c, SQL(c, SITES), p, 1, &res);
     if (e != DB_OK)
-        return fail(c, e, "rental websites");
+        return db_fail(c, e, "rental websites");
     int n = db_res_rows(res);
-    out->sites = xcalloc((size_t)n, sizeof *out->sites);
+    out->sites = mem_zalloc((size_t)n, sizeof *out->sites);
     for (int i = 0; i < n; i++) {
         out->sites[i].website = dup_cell(res, i, 0);
         out->sites[i].rental_count = db_res_int(res, i, 1);
@@ -606,7 +604,7 @@ app_err rentals_store_upsert(db_conn *c, int64_t user_id, const struct rental *i
         int64_t id = 0;
         db_err e = upsert_step(c, steps[i], i == 2, user_id, in, &id);
         if (e != DB_OK)
-            return fail(c, e, "upsert rental");
+            return db_fail(c, e, "upsert rental");
         if (id > 0) {
             *id_out = id;
             *result = outcome[i];
@@ -640,7 +638,7 @@ app_err rentals_store_source_insert(db_conn *c, int64_t user_id, const char *web
     db_res *res = NULL;
     db_err e = db_exec(c, SQL(c, SRC_INSERT), p, 3, &res);
     if (e != DB_OK)
-        return fail(c, e, "insert source");
+        return db_fail(c, e, "insert source");
     int64_t id = db_res_rows(res) == 1 ? db_res_int(res, 0, 0) : 0;
     db_res_free(res);
     if (id == 0)
@@ -654,9 +652,9 @@ app_err rentals_store_source_list(db_conn *c, int64_t user_id, struct rental_sou
     db_res *res = NULL;
     db_err e = db_exec(c, SQL(c, SRC_LIST), p, 1, &res);
     if (e != DB_OK)
-        return fail(c, e, "list sources");
+        return db_fail(c, e, "list sources");
     int n = db_res_rows(res);
-    out->items = xcalloc((size_t)n, sizeof *out->items);
+    out->items = mem_zalloc((size_t)n, sizeof *out->items);
     for (int i = 0; i < n; i++)
         row_to_source(res, i, &out->items[i]);
     out->n = n;
@@ -682,7 +680,7 @@ app_err rentals_store_clock(db_conn *c, char out[32])
     db_res *res = NULL;
     db_err e = db_exec(c, SQL(c, CLOCK), NULL, 0, &res);
     if (e != DB_OK)
-        return fail(c, e, "clock");
+        return db_fail(c, e, "clock");
     const char *t = db_res_rows(res) == 1 ? db_res_text(res, 0, 0) : NULL;
     snprintf(out, 32, "%s", t ? t : "");
     db_res_free(res);
@@ -696,7 +694,7 @@ app_err rentals_store_mark_vanished(db_conn *c, int64_t user_id, const char *web
     db_res *res = NULL;
     db_err e = db_exec(c, SQL(c, VANISHED), p, 3, &res);
     if (e != DB_OK)
-        return fail(c, e, "mark vanished rentals");
+        return db_fail(c, e, "mark vanished rentals");
     *marked = db_res_affected(res);
     db_res_free(res);
     return APP_OK;
@@ -710,7 +708,7 @@ app_err rentals_store_source_record(db_conn *c, int64_t user_id, int64_t id, con
     db_res *res = NULL;
     db_err e = db_exec(c, SQL(c, SRC_RECORD), p, 5, &res);
     if (e != DB_OK)
-        return fail(c, e, "record source scrape");
+        return db_fail(c, e, "record source scrape");
     app_err rc = db_res_affected(res) > 0 ? APP_OK : APP_E_NOTFOUND;
     db_res_free(res);
     return rc;

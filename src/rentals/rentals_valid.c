@@ -9,7 +9,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include "rentals/rentals.h"
+#include "core/mem.h"
+#include "rentals/rentals_store.h"
 
 #define TEXT_SHORT 100
 #define URL_MAX 2048
@@ -23,22 +24,10 @@
 #define BATHROOMS_MAX 20.0
 #define SQFT_MAX 10000000.0
 
-/* Every key of the Rental JSON (SPEC §5). The first group is applied; the second is
- * read-only output a client may send back unchanged (GET, edit, PATCH the whole object) and
- * is ignored, together with the two keys GET /database/available adds. Any other key is a
- * rule error (a typo such as "bedroom" must not be dropped silently). */
-static const char *const rental_keys[] = {
-    "property_address", "website", "unit", "city", "state", "zip", "price", "bedrooms",
-    "bathrooms", "square_feet", "property_type", "available_date", "available",
-    "description", "contact_info", "url", "amenities", "images",
-    "id", "user_id", "source_type", "created_at", "updated_at", "scraped_at",
-    "availability_status", "days_until_available", NULL};
-
-/* Every key of the Source JSON: the first two are applied, the rest is read-only output,
- * ignored when sent back; any other key is a rule error, as for rentals. */
-static const char *const source_keys[] = {"url", "website", "id", "is_active",
-                                          "last_scraped_at", "last_status", "last_error",
-                                          "rental_count", "created_at", NULL};
+/* The keys a body may hold are those of the JSON the server writes (rentals_json.c): the
+ * applied ones, and read-only output a client may send back unchanged (GET, edit, PATCH the
+ * whole object), which is ignored. Any other key is a rule error (a typo such as "bedroom"
+ * must not be dropped silently). */
 
 static const char *const property_types[] = {"apartment", "house", "condo", "townhouse",
                                              "duplex", "studio", "room", "other", NULL};
@@ -63,7 +52,7 @@ static char *trimmed(const char *s)
     size_t n = strlen(s);
     while (n > 0 && isspace((unsigned char)s[n - 1]))
         n--;
-    return n ? strndup(s, n) : NULL;
+    return n ? mem_strndup(s, n) : NULL;
 }
 
 static void lower(char *s)
@@ -163,7 +152,7 @@ char *rentals_url_host(const char *url)
     }
     if (n == 0)
         return NULL;
-    char *host = strndup(p, n);
+    char *host = mem_strndup(p, n);
     lower(host);
     return host;
 }
@@ -210,7 +199,7 @@ static void apply_text(struct vcheck *v, const json_t *j_body, const char *key, 
 
 static void apply_url(struct vcheck *v, const json_t *j_body, const char *key, char **dst)
 {
-    char *before = *dst ? strdup(*dst) : NULL;
+    char *before = *dst ? mem_strdup(*dst) : NULL;
     apply_text(v, j_body, key, dst, URL_MAX);
     if (*dst && (before == NULL || strcmp(before, *dst) != 0) && !is_http_url(*dst))
         vcheck_fail(v, key, "must be an http(s) URL");
@@ -258,7 +247,7 @@ static void apply_website(struct vcheck *v, const json_t *j_body, struct rental 
         return;
     }
     if (!t) {
-        t = strdup("manual");
+        t = mem_strdup("manual");
     } else if (strlen(t) > WEBSITE_MAX || has_ctl(t) || strchr(t, '/')) {
         vcheck_fail(v, "website", "must be a host name of at most 255 characters");
     }
@@ -403,19 +392,17 @@ static void apply_list(struct vcheck *v, const json_t *j_body, const char *key, 
     *dst = j_out;
 }
 
-/* A rule error for every key of j_body not in keys (what names the kind of object). */
+/* A rule error for every key of j_body that known() refuses (what names the kind of
+ * object). */
 static void reject_unknown_keys(struct vcheck *v, const json_t *j_body,
-                                const char *const *keys, const char *what)
+                                bool (*known)(const char *key), const char *what)
 {
     char msg[64];
     snprintf(msg, sizeof msg, "is not a %s field", what);
     const char *key;
     const json_t *j_val;
     json_object_foreach((json_t *)j_body, key, j_val) {
-        bool known = false;
-        for (int i = 0; keys[i] && !known; i++)
-            known = strcmp(keys[i], key) == 0;
-        if (!known)
+        if (!known(key))
             vcheck_fail(v, key, msg);
     }
 }
@@ -435,9 +422,9 @@ void rentals_apply_json(struct vcheck *v, const json_t *j_body, struct rental *r
     apply_url(v, j_body, "url", &r->source_url);
     apply_list(v, j_body, "amenities", &r->j_amenities, false);
     apply_list(v, j_body, "images", &r->j_images, true);
-    reject_unknown_keys(v, j_body, rental_keys, "rental");
+    reject_unknown_keys(v, j_body, rentals_json_rental_key, "rental");
     if (!patch)
-        rental_set_str(&r->source_type, "manual");
+        rentals_set_str(&r->source_type, "manual");
 }
 
 void rentals_source_from_json(struct vcheck *v, const json_t *j_body, char **website, char **url)
@@ -445,7 +432,7 @@ void rentals_source_from_json(struct vcheck *v, const json_t *j_body, char **web
     const char *s = NULL;
     *website = NULL;
     *url = NULL;
-    reject_unknown_keys(v, j_body, source_keys, "source");
+    reject_unknown_keys(v, j_body, rentals_json_source_key, "source");
     if (vget_str(v, j_body, "url", &s))
         *url = trimmed(s);
     if (!*url) {

@@ -37,6 +37,7 @@ struct users_user {
 };
 
 #define USERS_MAX_RANGES 12 /* per weekday */
+#define USERS_DEFAULT_ZONE "America/Chicago" /* the settings' time zone until one is saved */
 #define USERS_KEY_SEALED_MAX 512
 
 /* Minutes since local midnight: start < end, end <= 1440. */
@@ -78,8 +79,17 @@ extern const char *const users_day_names[7];
  * first sight (race-safe), into *out. APP_E_AUTH when a tombstone exists and the token was
  * issued at or before the deletion (or carries no iat). Answered from the tenant cache while
  * it holds the tenant (USERS_CACHE_MS); otherwise two round trips (the registry row, then
- * the zone and profile counter inside the tenant's transaction). */
+ * the email, zone and profile counter, one snapshot, inside the tenant's transaction). */
 app_err users_resolve(struct app *a, const struct auth_claims *c, struct http_tenant *out);
+
+/* The tenant's time zone: its settings' zone, or USERS_DEFAULT_ZONE while it never saved
+ * one. Borrowed from t. */
+const char *users_tenant_zone(const struct http_tenant *t);
+/* Reads t->id's email, zone and profile counter afresh into t (one statement, in a tenant
+ * transaction of its own), for another domain's read that found t's profile counter older
+ * than the one it read with its rows (another instance or an operator changed the profile
+ * since the authenticator resolved t). */
+app_err users_tenant_reload(struct app *a, struct http_tenant *t);
 
 /* The bearer authenticator (core/http.h, HTTP_AUTH_BEARER): the token or session cookie is
  * verified, the tenant resolved into r->tenant; refusals are answered and logged. */
@@ -96,6 +106,15 @@ app_err users_get(struct app *a, int64_t user_id, struct users_user *out);
  * u->id 0 when there is no such user. */
 app_err users_lookup(db_conn *c, const char *issuer, const char *subject, struct users_user *u,
                      int64_t *deleted_at);
+/* For another domain's service that creates a user together with its own rows (built-in
+ * accounts): inside the caller's registry transaction c, creates the user (issuer, subject),
+ * or updates the profile of an existing one, and reads the stored row into *out. Strings may
+ * be NULL or "". */
+app_err users_create_in(db_conn *c, const char *issuer, const char *subject, const char *email,
+                        const char *first_name, const char *last_name, struct users_user *out);
+/* Reads user id into *out inside the caller's transaction c. APP_E_NOTFOUND when it does
+ * not exist. */
+app_err users_get_in(db_conn *c, int64_t user_id, struct users_user *out);
 
 /* Resolved-tenant cache (users_cache.c): entries live USERS_CACHE_MS at most, so other
  * instances see an erasure or profile change within that time; this instance clears the
@@ -192,18 +211,15 @@ app_err users_store_upsert(db_conn *c, const char *issuer, const char *subject,
                            const char *email, const char *first, const char *last,
                            int64_t *user_id);
 app_err users_store_get(db_conn *c, int64_t user_id, struct users_user *out);
-/* The tenant's zone ("" when settings were never saved) and profile counter (0 when never
- * moved), in one statement inside the tenant's transaction. */
-app_err users_store_tenant_extras(db_conn *c, int64_t user_id, char zone[64], int64_t *version);
+/* u->id's email, zone ("" when settings were never saved) and profile counter (0 when never
+ * moved) into u, in one statement inside the tenant's transaction: a profile counter and
+ * the email and zone it describes, as one snapshot. */
+app_err users_store_tenant_extras(db_conn *c, struct users_user *u);
 /* Deletes the user row (cascading); APP_OK even when absent. */
 app_err users_store_delete(db_conn *c, int64_t user_id);
 app_err users_store_tombstone(db_conn *c, const char *issuer, const char *subject, int64_t at);
 /* APP_E_NOTFOUND when the tenant never saved settings (caller uses defaults). */
 app_err users_store_settings_get(db_conn *c, int64_t user_id, struct user_settings *out);
-/* The tenant's email ("" when unknown or no such user) into email and its settings
- * (defaults when never saved) into *out, in one statement. */
-app_err users_store_email_settings(db_conn *c, int64_t user_id, char *email, size_t email_len,
-                                   struct user_settings *out);
 /* Insert or replace the settings row; s->updated_at is set to the stored time. */
 app_err users_store_settings_put(db_conn *c, int64_t user_id, struct user_settings *s);
 

@@ -19,8 +19,8 @@
 #include <stdatomic.h>
 #include <sodium.h>
 #include <string.h>
-#include <time.h>
 
+#include "core/mono.h"
 #include "users/users.h"
 
 #define SETS 128
@@ -47,13 +47,6 @@ static pthread_mutex_t locks[STRIPES] = {
     PTHREAD_MUTEX_INITIALIZER, PTHREAD_MUTEX_INITIALIZER, PTHREAD_MUTEX_INITIALIZER,
     PTHREAD_MUTEX_INITIALIZER, PTHREAD_MUTEX_INITIALIZER, PTHREAD_MUTEX_INITIALIZER,
     PTHREAD_MUTEX_INITIALIZER};
-
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static unsigned key_of(const char *issuer, const char *subject, unsigned char key[16])
 {
@@ -86,7 +79,7 @@ bool users_cache_get(const char *issuer, const char *subject, struct users_user 
     unsigned char key[16];
     unsigned i = key_of(issuer, subject, key);
     bool hit = false;
-    int64_t now = now_ms();
+    int64_t now = mono_ms();
     *refresh = false;
     pthread_mutex_lock(&locks[i % STRIPES]);
     struct entry *e = way(i, key, now, false);
@@ -118,7 +111,7 @@ unsigned users_cache_generation(void)
 
 int64_t users_cache_clock(void)
 {
-    return now_ms();
+    return mono_ms();
 }
 
 /* Stores the entry when gen is still current (or always, when check is false), for the rest
@@ -128,7 +121,7 @@ static void put(const char *issuer, const char *subject, const struct users_user
 {
     unsigned char key[16];
     unsigned i = key_of(issuer, subject, key);
-    int64_t now = now_ms();
+    int64_t now = mono_ms();
     if (read_at > now)
         read_at = now;
     if (read_at + USERS_CACHE_MS <= now)
@@ -170,7 +163,7 @@ void users_cache_drop(const char *issuer, const char *subject)
     unsigned char key[16];
     unsigned i = key_of(issuer, subject, key);
     pthread_mutex_lock(&locks[i % STRIPES]);
-    struct entry *e = way(i, key, now_ms(), false);
+    struct entry *e = way(i, key, mono_ms(), false);
     if (e)
         e->expires_ms = 0;
     pthread_mutex_unlock(&locks[i % STRIPES]);

@@ -45,12 +45,13 @@ app_err users_lookup(db_conn *c, const char *issuer, const char *subject, struct
     u->version = 0;
     if (e != APP_OK || u->id == 0)
         return e;
-    /* settings and counters are the tenant's rows: read under its row-level security */
+    /* settings and counters are the tenant's rows: read under its row-level security; the
+     * email again, in the same snapshot as the counter that describes it */
     db_err de = db_begin_tenant(c, u->id);
     if (de != DB_OK)
         return db_app_err(de);
     db_last_statement(c);
-    e = users_store_tenant_extras(c, u->id, u->zone, &u->version);
+    e = users_store_tenant_extras(c, u);
     de = db_commit(c);
     return e != APP_OK ? e : db_app_err(de);
 }
@@ -62,6 +63,25 @@ static void to_tenant(const struct users_user *u, struct http_tenant *out)
     memcpy(out->email, u->email, sizeof out->email);
     memcpy(out->zone, u->zone, sizeof out->zone);
     out->version = u->version;
+}
+
+const char *users_tenant_zone(const struct http_tenant *t)
+{
+    return t->zone[0] ? t->zone : USERS_DEFAULT_ZONE;
+}
+
+app_err users_tenant_reload(struct app *a, struct http_tenant *t)
+{
+    struct users_user u = {.id = t->id};
+    db_conn *c = NULL;
+    app_err e = db_tx_begin(a->db, t->id, false, &c);
+    if (e != APP_OK)
+        return e;
+    db_last_statement(c);
+    e = db_tx_end(c, users_store_tenant_extras(c, &u));
+    if (e == APP_OK)
+        to_tenant(&u, t);
+    return e;
 }
 
 /* A token issued at or before the tenant's erasure (or without iat) is stale. */
@@ -132,13 +152,29 @@ app_err users_me(struct app *a, const struct auth_claims *c, int64_t user_id,
 
 app_err users_get(struct app *a, int64_t user_id, struct users_user *out)
 {
+    struct users_user u;
     db_conn *conn = NULL;
-    db_err de = db_acquire(a->db, &conn);
-    if (de != DB_OK)
-        return db_app_err(de);
-    app_err e = users_store_get(conn, user_id, out);
-    db_release(conn);
+    app_err e = db_tx_begin(a->db, user_id, false, &conn);
+    if (e == APP_OK) {
+        db_last_statement(conn); /* one statement: PostgreSQL commits in its round trip */
+        e = db_tx_end(conn, users_get_in(conn, user_id, &u));
+    }
+    if (e == APP_OK)
+        *out = u; /* not before: the COMMIT may still fail */
     return e;
+}
+
+app_err users_create_in(db_conn *c, const char *issuer, const char *subject, const char *email,
+                        const char *first_name, const char *last_name, struct users_user *out)
+{
+    int64_t id = 0;
+    app_err e = users_store_upsert(c, issuer, subject, email, first_name, last_name, &id);
+    return e == APP_OK ? users_store_get(c, id, out) : e;
+}
+
+app_err users_get_in(db_conn *c, int64_t user_id, struct users_user *out)
+{
+    return users_store_get(c, user_id, out);
 }
 
 /* Reads the settings inside an open tenant transaction; defaults when none are stored. */
@@ -156,17 +192,11 @@ app_err users_settings_get(struct app *a, int64_t user_id, struct user_settings 
 {
     db_conn *conn = NULL;
     struct user_settings s;
-    db_err de = db_acquire(a->db, &conn);
-    if (de == DB_OK)
-        de = db_begin_tenant(conn, user_id);
-    app_err e = db_app_err(de);
-    if (e == APP_OK) {
-        db_last_statement(conn); /* one statement: PostgreSQL commits in its round trip */
-        e = load_settings(conn, user_id, &s);
-    }
-    if (e == APP_OK)
-        e = db_app_err(db_commit(conn));
-    db_release(conn);
+    app_err e = db_tx_begin(a->db, user_id, false, &conn);
+    if (e != APP_OK)
+        return e;
+    db_last_statement(conn); /* one statement: PostgreSQL commits in its round trip */
+    e = db_tx_end(conn, load_settings(conn, user_id, &s));
     if (e == APP_OK)
         *out = s;
     return e;
@@ -217,12 +247,10 @@ app_err users_settings_save(struct app *a, int64_t user_id, const json_t *j_body
     db_conn *conn = NULL;
     struct user_settings s, keep;
     const char *vapi_key = NULL;
-    db_err de = db_acquire(a->db, &conn);
-    if (de == DB_OK)
-        de = db_begin_tenant_write(conn, user_id);
-    app_err e = db_app_err(de);
-    if (e == APP_OK)
-        e = load_settings(conn, user_id, &s);
+    app_err e = db_tx_begin(a->db, user_id, true, &conn);
+    if (e != APP_OK)
+        return e;
+    e = load_settings(conn, user_id, &s);
     if (e != APP_OK)
         goto out;
     if (replace) {
@@ -243,10 +271,8 @@ app_err users_settings_save(struct app *a, int64_t user_id, const json_t *j_body
         e = set_vapi_key(a, &s, vapi_key);
     if (e == APP_OK)
         e = users_store_settings_put(conn, user_id, &s);
-    if (e == APP_OK)
-        e = db_app_err(db_commit(conn));
 out:
-    db_release(conn);
+    e = db_tx_end(conn, e);
     if (e == APP_OK) {
         users_cache_clear(); /* the zone on r->tenant comes from there */
         *out = s;
@@ -258,19 +284,20 @@ app_err users_erase(struct app *a, const char *issuer, const char *subject)
 {
     db_conn *conn = NULL;
     int64_t id = 0, deleted_at = 0;
-    db_err de = db_acquire(a->db, &conn);
-    if (de != DB_OK)
-        return db_app_err(de);
-    app_err e = users_store_lookup(conn, issuer, subject, &id, &deleted_at);
+    app_err e = db_tx_begin(a->db, 0, false, &conn);
+    if (e == APP_OK) {
+        db_last_statement(conn);
+        e = db_tx_end(conn, users_store_lookup(conn, issuer, subject, &id, &deleted_at));
+    }
+    /* the tenant's rows go under its own row-level security (id 0: only the tombstone) */
     if (e == APP_OK)
-        e = db_app_err(id ? db_begin_tenant_write(conn, id) : db_begin(conn));
-    if (e == APP_OK && id)
-        e = users_store_delete(conn, id);
-    if (e == APP_OK)
-        e = users_store_tombstone(conn, issuer, subject, (int64_t)time(NULL));
-    if (e == APP_OK)
-        e = db_app_err(db_commit(conn));
-    db_release(conn);
+        e = db_tx_begin(a->db, id, true, &conn);
+    if (e == APP_OK) {
+        e = id ? users_store_delete(conn, id) : APP_OK;
+        if (e == APP_OK)
+            e = users_store_tombstone(conn, issuer, subject, (int64_t)time(NULL));
+        e = db_tx_end(conn, e);
+    }
     if (e == APP_OK) {
         users_cache_clear();
         auth_cache_clear(a->auth);
@@ -295,14 +322,14 @@ app_err users_upsert_profile(struct app *a, const char *issuer, const char *subj
         email = NULL;
     first_name = first;
     last_name = last;
-    db_err de = db_acquire(a->db, &conn);
-    if (de != DB_OK)
-        return db_app_err(de);
-    app_err e = users_store_lookup(conn, issuer, subject, &id, &deleted_at);
+    app_err e = db_tx_begin(a->db, 0, true, &conn);
+    if (e != APP_OK)
+        return e;
+    e = users_store_lookup(conn, issuer, subject, &id, &deleted_at);
     /* A late update for an erased identity must not bring the tenant back. */
     if (e == APP_OK && (id != 0 || deleted_at == 0))
         e = users_store_upsert(conn, issuer, subject, email, first_name, last_name, &id);
-    db_release(conn);
+    e = db_tx_end(conn, e);
     users_cache_clear();
     return e;
 }

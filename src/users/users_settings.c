@@ -19,7 +19,7 @@ const char *const users_day_names[7] = {"monday", "tuesday", "wednesday", "thurs
 void users_settings_defaults(struct user_settings *s)
 {
     memset(s, 0, sizeof *s);
-    snprintf(s->timezone, sizeof s->timezone, "America/Chicago");
+    snprintf(s->timezone, sizeof s->timezone, "%s", USERS_DEFAULT_ZONE);
     snprintf(s->theme, sizeof s->theme, "system");
     s->notify_email = true;
     s->notify_sms = false;
@@ -254,7 +254,7 @@ static bool apply_int(const char *key, const json_t *j, struct user_settings *s,
 static void apply_timezone(const json_t *j, struct user_settings *s, struct vcheck *v)
 {
     if (json_is_null(j))
-        snprintf(s->timezone, sizeof s->timezone, "America/Chicago");
+        snprintf(s->timezone, sizeof s->timezone, "%s", USERS_DEFAULT_ZONE);
     else if (!json_is_string(j))
         type_err(v, "timezone", "a string");
     else if (!tz_valid(json_string_value(j)))

@@ -8,11 +8,9 @@
 app_err clerk_delivery(struct app *a, const char *id, bool claim, bool *fresh)
 {
     db_conn *c = NULL;
-    db_err de = db_acquire(a->db, &c);
-    if (de != DB_OK)
-        return db_app_err(de);
-    app_err e = claim ? clerk_store_claim(c, id, (int64_t)time(NULL), fresh)
-                      : clerk_store_forget(c, id);
-    db_release(c);
-    return e;
+    app_err e = db_tx_begin(a->db, 0, true, &c);
+    if (e != APP_OK)
+        return e;
+    e = claim ? clerk_store_claim(c, id, (int64_t)time(NULL), fresh) : clerk_store_forget(c, id);
+    return db_tx_end(c, e);
 }

@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* All SQL of the Clerk webhook: the Svix deliveries already applied (webhook_deliveries,
  * migration 0004), kept for the signature window so a replay is recognised. */
-#include "core/log.h"
 #include "webhooks/clerk.h"
 
 static const char sql_prune[] = "DELETE FROM webhook_deliveries WHERE received_at < $1";
@@ -12,12 +11,6 @@ static const char sql_claim[] =
 
 static const char sql_forget[] = "DELETE FROM webhook_deliveries WHERE delivery_id = $1";
 
-static app_err fail(db_conn *c, db_err e, const char *what)
-{
-    LOG_E("%s: %s", what, db_errmsg(c));
-    return db_app_err(e);
-}
-
 app_err clerk_store_claim(db_conn *c, const char *id, int64_t now, bool *fresh)
 {
     db_param prune[] = {DB_INT(now - 2 * SVIX_TOLERANCE_SECONDS)};
@@ -27,7 +20,7 @@ app_err clerk_store_claim(db_conn *c, const char *id, int64_t now, bool *fresh)
     if (e == DB_OK)
         e = db_exec(c, sql_claim, p, 2, &res);
     if (e != DB_OK)
-        return fail(c, e, "claim webhook delivery");
+        return db_fail(c, e, "claim webhook delivery");
     *fresh = db_res_rows(res) == 1;
     db_res_free(res);
     return APP_OK;
@@ -37,5 +30,5 @@ app_err clerk_store_forget(db_conn *c, const char *id)
 {
     db_param p[] = {DB_TEXT(id)};
     db_err e = db_exec(c, sql_forget, p, 1, NULL);
-    return e == DB_OK ? APP_OK : fail(c, e, "forget webhook delivery");
+    return e == DB_OK ? APP_OK : db_fail(c, e, "forget webhook delivery");
 }

@@ -21,8 +21,8 @@ RENTAL_KEYS = {"id", "user_id", "property_address", "unit", "city", "state", "zi
                "bedrooms", "bathrooms", "square_feet", "property_type", "available_date",
                "available", "description", "contact_info", "amenities", "images", "website",
                "url", "source_type", "created_at", "updated_at", "scraped_at"}
-SOURCE_KEYS = {"id", "website", "url", "is_active", "last_scraped_at", "last_status",
-               "last_error", "rental_count", "created_at"}
+SOURCE_KEYS = {"id", "user_id", "website", "url", "is_active", "last_scraped_at",
+               "last_status", "last_error", "rental_count", "created_at"}
 MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August",
           "September", "October", "November", "December"]
 
@@ -441,6 +441,8 @@ class Sources(RentalsBase):
         self.assertEqual(r.status, 201, r.body)
         s = r.json()
         self.assertEqual(set(s), SOURCE_KEYS)
+        me = self.get("/users/me", token=self.tok).json()["user_id"]
+        self.assertEqual(s["user_id"], me)
         self.assertEqual((s["website"], s["url"], s["is_active"], s["rental_count"]),
                          ("apts.example", "https://www.Apts.Example/austin?page=1", True, 0))
         self.assertEqual((s["last_scraped_at"], s["last_status"], s["last_error"]),
@@ -453,8 +455,8 @@ class Sources(RentalsBase):
         self.create(property_address="1 Src St", website="apts.example")
         lst = self.get("/database/sources", token=self.tok)
         self.assertEqual(lst.status, 200)
-        self.assertEqual([(x["id"], x["rental_count"]) for x in lst.json()],
-                         [(s["id"], 1), (named.json()["id"], 0)])
+        self.assertEqual([(x["id"], x["user_id"], x["rental_count"]) for x in lst.json()],
+                         [(s["id"], me, 1), (named.json()["id"], me, 0)])
         dup = self.post("/database/sources", token=self.tok,
                         body={"url": "https://www.Apts.Example/austin?page=1"})
         assert_error(self, dup, 409)
@@ -478,13 +480,15 @@ class Sources(RentalsBase):
 
     def test_source_read_only_keys_sent_back_are_ignored(self):
         # a client may post back what it read; the output-only keys change nothing
-        body = {"url": "https://echo.example/list", "id": 999999, "is_active": False,
+        body = {"url": "https://echo.example/list", "id": 999999, "user_id": 999999,
+                "is_active": False,
                 "rental_count": 7, "last_status": "ok", "last_error": None,
                 "last_scraped_at": "2026-01-01T00:00:00Z", "created_at": "2020-01-01T00:00:00Z"}
         r = self.post("/database/sources", token=self.tok, body=body)
         self.assertEqual(r.status, 201, r.body)
         j = r.json()
         self.assertNotEqual(j["id"], 999999)
+        self.assertEqual(j["user_id"], self.get("/users/me", token=self.tok).json()["user_id"])
         self.assertEqual((j["is_active"], j["rental_count"], j["last_status"]), (True, 0, None))
         self.assertNotEqual(j["created_at"], "2020-01-01T00:00:00Z")
         self.assertEqual(self.delete("/database/sources/%d" % j["id"], token=self.tok).status, 204)

@@ -2,8 +2,9 @@
 /* The rentals store and service on the backend named by PETE_BACKEND (sqlite or postgres,
  * serving as the unprivileged role after db_restrict_role): CRUD, every GET /rentals filter,
  * keyset pages that stay stable while rows are inserted, the scraper upsert's
- * created/changed/unchanged outcomes, status figures, sources, available ordering, and that
- * tenant B never reaches tenant A's rows. */
+ * created/changed/unchanged outcomes, status figures, sources, available ordering, the
+ * change counters read with a list and the rendered pages behind the response cache, and
+ * that tenant B never reaches tenant A's rows. */
 #include "testutil.h"
 
 #include <stdio.h>
@@ -12,8 +13,9 @@
 #include <time.h>
 
 #include "core/migrate.h"
+#include "core/respcache.h"
 #include "core/tz.h"
-#include "rentals/rentals.h"
+#include "rentals/rentals_store.h"
 #include "users/users.h"
 
 struct fx {
@@ -63,12 +65,12 @@ static void done(db_conn *c)
 static void fill(struct rental *r, const char *website, const char *address, double price,
                  int64_t beds, const char *city, const char *desc)
 {
-    rental_init(r);
-    rental_set_str(&r->website, website);
-    rental_set_str(&r->address, address);
-    rental_set_str(&r->city, city);
-    rental_set_str(&r->description, desc);
-    rental_set_str(&r->source_type, "manual");
+    rentals_init(r);
+    rentals_set_str(&r->website, website);
+    rentals_set_str(&r->address, address);
+    rentals_set_str(&r->city, city);
+    rentals_set_str(&r->description, desc);
+    rentals_set_str(&r->source_type, "manual");
     r->has_price = price >= 0;
     r->price = price;
     r->has_bedrooms = beds >= 0;
@@ -80,14 +82,14 @@ static int64_t add(struct fx *f, int64_t user, const char *website, const char *
 {
     struct rental in, out;
     fill(&in, website, address, price, beds, city, desc);
-    rental_init(&out);
+    rentals_init(&out);
     db_conn *c = tx(f, user);
     assert_int_equal(rentals_store_insert(c, user, &in, &out), APP_OK);
     done(c);
     int64_t id = out.id;
     assert_int_equal(out.user_id, user);
-    rental_cleanup(&in);
-    rental_cleanup(&out);
+    rentals_cleanup(&in);
+    rentals_cleanup(&out);
     return id;
 }
 
@@ -98,10 +100,10 @@ static void test_crud_and_isolation(void **state)
     fill(&in, "manual", "12 Oak Ave", 1250.5, 2, "Austin", NULL);
     in.has_bathrooms = true;
     in.bathrooms = 1.5;
-    rental_set_str(&in.available_date, "2026-03-02");
+    rentals_set_str(&in.available_date, "2026-03-02");
     in.j_amenities = json_pack("[s]", "pool");
-    rental_init(&out);
-    rental_init(&got);
+    rentals_init(&out);
+    rentals_init(&got);
     db_conn *c = tx(f, f->a);
     assert_int_equal(rentals_store_insert(c, f->a, &in, &out), APP_OK);
     assert_int_equal(rentals_store_insert(c, f->a, &in, &got), APP_E_CONFLICT);
@@ -122,22 +124,22 @@ static void test_crud_and_isolation(void **state)
     assert_int_equal(rentals_store_delete(c, f->b, out.id), APP_E_NOTFOUND);
     assert_int_equal(rentals_store_insert(c, f->b, &in, &got), APP_OK);
     assert_int_equal(got.user_id, f->b);
-    rental_cleanup(&got);
+    rentals_cleanup(&got);
     done(c);
 
     c = tx(f, f->a);
     assert_int_equal(rentals_store_get(c, f->a, out.id, &got), APP_OK);
     assert_true(got.price == 1250.5); /* untouched by B */
-    rental_cleanup(&got);
+    rentals_cleanup(&got);
     in.price = 1300;
     assert_int_equal(rentals_store_update(c, f->a, &in, &got), APP_OK);
     assert_true(got.price == 1300.0);
-    rental_cleanup(&got);
+    rentals_cleanup(&got);
     assert_int_equal(rentals_store_delete(c, f->a, out.id), APP_OK);
     assert_int_equal(rentals_store_get(c, f->a, out.id, &got), APP_E_NOTFOUND);
     done(c);
-    rental_cleanup(&in);
-    rental_cleanup(&out);
+    rentals_cleanup(&in);
+    rentals_cleanup(&out);
 }
 
 /* Ids of a page joined as text, e.g. "3,5". */
@@ -155,7 +157,7 @@ static void list_ids(struct fx *f, int64_t user, const struct rental_filter *flt
     struct rental_list l = {0};
     assert_int_equal(rentals_list(&f->app, user, flt, &l), APP_OK);
     page_ids(&l, buf, len);
-    rental_list_cleanup(&l);
+    rentals_list_cleanup(&l);
 }
 
 static void test_filters(void **state)
@@ -214,15 +216,15 @@ static void test_filters(void **state)
 
     /* available=false, after marking one unavailable */
     struct rental cur, upd;
-    rental_init(&cur);
-    rental_init(&upd);
+    rentals_init(&cur);
+    rentals_init(&upd);
     db_conn *c = tx(f, f->a);
     assert_int_equal(rentals_store_get(c, f->a, id[2], &cur), APP_OK);
     cur.available = false;
     assert_int_equal(rentals_store_update(c, f->a, &cur, &upd), APP_OK);
     done(c);
-    rental_cleanup(&cur);
-    rental_cleanup(&upd);
+    rentals_cleanup(&cur);
+    rentals_cleanup(&upd);
     struct rental_filter av = {.limit = 50, .has_available = true, .available = false};
     list_ids(f, f->a, &av, got, sizeof got);
     snprintf(want, sizeof want, "%lld", (long long)id[2]);
@@ -250,7 +252,7 @@ static void test_keyset_pages_are_stable(void **state)
     assert_int_equal(l.n, 3);
     assert_int_equal(l.next_after, ids[2]);
     flt.after_id = l.next_after;
-    rental_list_cleanup(&l);
+    rentals_list_cleanup(&l);
 
     /* rows inserted while paging appear once, at the end */
     ids[7] = add(f, f->a, "manual", "7 Page St", 5, 1, NULL, NULL);
@@ -264,7 +266,7 @@ static void test_keyset_pages_are_stable(void **state)
             seen[nseen++] = l.items[i].id;
         }
         flt.after_id = l.next_after;
-        rental_list_cleanup(&l);
+        rentals_list_cleanup(&l);
     }
     assert_int_equal(nseen, 9);
     for (int i = 3; i < 9; i++)
@@ -278,9 +280,9 @@ static void test_upsert_outcomes(void **state)
     int64_t id1 = 0, id2 = 0;
     enum rentals_upsert_result res = 0;
     fill(&in, "example.com", "9 Scrape Ct", 1500, 2, "Austin", "desc");
-    rental_set_str(&in.source_type, "scraped");
+    rentals_set_str(&in.source_type, "scraped");
     in.j_images = json_pack("[s]", "https://example.com/a.jpg");
-    rental_init(&got);
+    rentals_init(&got);
     db_conn *c = tx(f, f->a);
     assert_int_equal(rentals_store_upsert(c, f->a, &in, &id1, &res), APP_OK);
     assert_int_equal(res, RENTALS_CREATED);
@@ -302,7 +304,7 @@ static void test_upsert_outcomes(void **state)
     assert_non_null(got.scraped_at);
     assert_int_equal(json_array_size(got.j_images), 2);
     done(c);
-    rental_cleanup(&got);
+    rentals_cleanup(&got);
 
     /* the same listing for tenant B is a separate row */
     c = tx(f, f->b);
@@ -310,7 +312,7 @@ static void test_upsert_outcomes(void **state)
     assert_int_equal(res, RENTALS_CREATED);
     assert_true(id2 != id1);
     done(c);
-    rental_cleanup(&in);
+    rentals_cleanup(&in);
 }
 
 static void test_stats_and_sources(void **state)
@@ -319,7 +321,6 @@ static void test_stats_and_sources(void **state)
     struct rental_stats st = {0};
     struct rental_source src = {0}, other = {0};
     struct rental_source_list sl = {0};
-    char email[256];
     add(f, f->a, "manual", "1 A St", 100, 1, NULL, NULL);
     add(f, f->a, "foo.com", "2 A St", 100, 1, NULL, NULL);
     add(f, f->a, "foo.com", "3 A St", 100, 1, NULL, NULL);
@@ -335,18 +336,18 @@ static void test_stats_and_sources(void **state)
                      APP_E_CONFLICT);
     assert_int_equal(rentals_store_source_insert(c, f->a, "baz.org", "https://baz.org/", &other),
                      APP_OK);
-    rental_source_cleanup(&other);
+    rentals_source_cleanup(&other);
     done(c);
 
     c = tx(f, f->b);
     assert_int_equal(rentals_store_source_list(c, f->b, &sl), APP_OK);
     assert_int_equal(sl.n, 0);
-    rental_source_list_cleanup(&sl);
+    rentals_source_list_cleanup(&sl);
     assert_int_equal(rentals_store_source_delete(c, f->b, src.id), APP_E_NOTFOUND);
     assert_int_equal(rentals_store_source_get(c, f->b, src.id, &other), APP_E_NOTFOUND);
     done(c);
 
-    assert_int_equal(rentals_stats(&f->app, f->a, &st, email, sizeof email), APP_OK);
+    assert_int_equal(rentals_stats(&f->app, f->a, &st), APP_OK);
     assert_int_equal(st.total_rentals, 3);
     assert_int_equal(st.available_rentals, 3);
     assert_non_null(st.last_updated);
@@ -355,20 +356,20 @@ static void test_stats_and_sources(void **state)
     assert_int_equal(st.sites[0].rental_count, 0);
     assert_string_equal(st.sites[1].website, "foo.com");
     assert_int_equal(st.sites[1].rental_count, 2);
-    rental_stats_cleanup(&st);
+    rentals_stats_cleanup(&st);
 
     assert_int_equal(rentals_sources_list(&f->app, f->a, &sl), APP_OK);
     assert_int_equal(sl.n, 2);
-    rental_source_list_cleanup(&sl);
+    rentals_source_list_cleanup(&sl);
     assert_int_equal(rentals_source_delete(&f->app, f->a, src.id), APP_OK);
     assert_int_equal(rentals_source_delete(&f->app, f->a, src.id), APP_E_NOTFOUND);
-    rental_source_cleanup(&src);
+    rentals_source_cleanup(&src);
 
-    assert_int_equal(rentals_stats(&f->app, f->b, &st, email, sizeof email), APP_OK);
+    assert_int_equal(rentals_stats(&f->app, f->b, &st), APP_OK);
     assert_int_equal(st.total_rentals, 1);
     assert_int_equal(st.nsites, 1);
     assert_string_equal(st.sites[0].website, "bar.com");
-    rental_stats_cleanup(&st);
+    rentals_stats_cleanup(&st);
 }
 
 static void upsert(db_conn *c, int64_t user, const char *address, double price,
@@ -378,10 +379,10 @@ static void upsert(db_conn *c, int64_t user, const char *address, double price,
     int64_t id = 0;
     enum rentals_upsert_result res = 0;
     fill(&in, "site.example", address, price, 1, NULL, NULL);
-    rental_set_str(&in.source_type, "scraped");
+    rentals_set_str(&in.source_type, "scraped");
     assert_int_equal(rentals_store_upsert(c, user, &in, &id, &res), APP_OK);
     assert_int_equal(res, want);
-    rental_cleanup(&in);
+    rentals_cleanup(&in);
 }
 
 static bool is_available(struct fx *f, int64_t user, const char *address)
@@ -391,7 +392,7 @@ static bool is_available(struct fx *f, int64_t user, const char *address)
     assert_int_equal(rentals_list(&f->app, user, &flt, &l), APP_OK);
     assert_int_equal(l.n, 1);
     bool av = l.items[0].available;
-    rental_list_cleanup(&l);
+    rentals_list_cleanup(&l);
     return av;
 }
 
@@ -442,7 +443,7 @@ static void test_scrape_sync_marks_vanished(void **state)
                      APP_E_NOTFOUND);
     done(c);
     int64_t src_id = src.id;
-    rental_source_cleanup(&src);
+    rentals_source_cleanup(&src);
     c = tx(f, f->a);
     assert_int_equal(rentals_store_source_get(c, f->a, src_id, &src), APP_OK);
     done(c);
@@ -450,7 +451,7 @@ static void test_scrape_sync_marks_vanished(void **state)
     assert_null(src.last_error);
     assert_non_null(src.last_scraped_at);
     assert_int_equal(src.rental_count, 4); /* live: every rental of the website */
-    rental_source_cleanup(&src);
+    rentals_source_cleanup(&src);
 }
 
 static void date_in(int64_t days, char buf[16])
@@ -475,7 +476,7 @@ static void test_available_order(void **state)
 {
     struct fx *f = *state;
     struct rental in, out;
-    char date[16], email[256];
+    char date[16];
     /* default zone of a tenant without settings */
     int64_t today = tz_today("America/Chicago");
     struct { int64_t offset; double price; bool has_date; bool available; } rows[] = {
@@ -490,20 +491,21 @@ static void test_available_order(void **state)
         in.available = rows[i].available;
         if (rows[i].has_date) {
             date_in(today + rows[i].offset, date);
-            rental_set_str(&in.available_date, date);
+            rentals_set_str(&in.available_date, date);
         }
-        rental_init(&out);
+        rentals_init(&out);
         db_conn *c = tx(f, f->a);
         assert_int_equal(rentals_store_insert(c, f->a, &in, &out), APP_OK);
         done(c);
         ids[i] = out.id;
-        rental_cleanup(&in);
-        rental_cleanup(&out);
+        rentals_cleanup(&in);
+        rentals_cleanup(&out);
     }
     add(f, f->b, "manual", "B Avail St", 1, 1, NULL, NULL);
     struct rental_list l = {0};
     struct rentals_today seen;
-    assert_int_equal(rentals_available(&f->app, f->a, &l, &seen, email, sizeof email), APP_OK);
+    struct http_tenant t = {.id = f->a}; /* as resolved: no zone saved */
+    assert_int_equal(rentals_available(&f->app, f->a, users_tenant_zone(&t), &l, &seen), APP_OK);
     /* days 0: #3 (no date, 800), #2 (past, 900); day 1: #4; day 5: #1 (400), #0 (500) */
     int64_t want_ids[5] = {ids[3], ids[2], ids[4], ids[1], ids[0]};
     int want_days[5] = {0, 0, 1, 5, 5};
@@ -514,7 +516,83 @@ static void test_available_order(void **state)
     }
     assert_int_equal(seen.day, today);
     assert_string_equal(seen.zone, "America/Chicago"); /* no settings saved */
-    rental_list_cleanup(&l);
+    rentals_list_cleanup(&l);
+}
+
+/* The counters a list read carries describe its rows: they move with a write and are
+ * unknown for no rows. */
+static void test_list_counters(void **state)
+{
+    struct fx *f = *state;
+    struct rental_filter flt = {.limit = 50};
+    struct rental_list l = {0};
+    assert_int_equal(rentals_list(&f->app, f->a, &flt, &l), APP_OK);
+    assert_int_equal(l.n, 0);
+    assert_int_equal(l.listings, -1);
+    rentals_list_cleanup(&l);
+    add(f, f->a, "manual", "1 Count St", 100, 1, NULL, NULL);
+    assert_int_equal(rentals_list(&f->app, f->a, &flt, &l), APP_OK);
+    int64_t first = l.listings;
+    assert_true(first > 0);
+    assert_true(l.profile >= 0);
+    rentals_list_cleanup(&l);
+    add(f, f->a, "manual", "2 Count St", 100, 1, NULL, NULL);
+    assert_int_equal(rentals_list(&f->app, f->a, &flt, &l), APP_OK);
+    assert_true(l.listings > first);
+    rentals_list_cleanup(&l);
+}
+
+/* Rendered pages behind the cache: a repeat is served from it, a write is seen at once, and
+ * a page shows the tenant's current email even when the request's tenant (as resolved
+ * before the change) is outdated; a page of no rows is not kept. */
+static void test_pages_are_current(void **state)
+{
+    struct fx *f = *state;
+    struct rentals_page p1 = {0}, p2 = {0};
+    struct respcache_stats st;
+    struct rental_filter flt = {.limit = 50};
+    struct http_tenant t = {.id = f->a};
+    f->app.cache = respcache_new(1 << 20);
+    assert_int_equal(users_tenant_reload(&f->app, &t), APP_OK);
+    add(f, f->a, "manual", "1 Page St", 100, 1, NULL, NULL);
+
+    assert_int_equal(rentals_list_page(&f->app, &t, &flt, &p1), APP_OK);
+    assert_int_equal(rentals_list_page(&f->app, &t, &flt, &p2), APP_OK);
+    assert_int_equal(p1.len, p2.len);
+    assert_memory_equal(p1.body, p2.body, p1.len);
+    respcache_get_stats(f->app.cache, &st);
+    assert_int_equal(st.misses, 1);
+    assert_int_equal(st.hits, 1);
+    free(p2.body);
+    add(f, f->a, "manual", "2 Page St", 100, 1, NULL, NULL);
+    assert_int_equal(rentals_list_page(&f->app, &t, &flt, &p2), APP_OK);
+    assert_non_null(strstr(p2.body, "2 Page St"));
+    assert_null(strstr(p1.body, "2 Page St"));
+    free(p1.body);
+    free(p2.body);
+
+    /* the profile changes after t was resolved: the page reads it afresh, then keeps it */
+    assert_int_equal(users_upsert_profile(&f->app, "https://issuer.test", "tenant-a",
+                                          "renamed@example.com", "Ann", "Lee"),
+                     APP_OK);
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(rentals_website_page(&f->app, &t, "manual", &p1), APP_OK);
+        assert_non_null(strstr(p1.body, "\"user_email\":\"renamed@example.com\""));
+        assert_non_null(strstr(p1.body, "\"rental_count\":2"));
+        free(p1.body);
+        assert_int_equal(rentals_status_page(&f->app, &t, &p1), APP_OK);
+        assert_non_null(strstr(p1.body, "\"user_email\":\"renamed@example.com\""));
+        free(p1.body);
+    }
+    respcache_get_stats(f->app.cache, &st);
+    uint64_t entries = st.entries;
+    assert_int_equal(rentals_website_page(&f->app, &t, "none.example", &p1), APP_OK);
+    assert_non_null(strstr(p1.body, "\"rental_count\":0"));
+    free(p1.body);
+    respcache_get_stats(f->app.cache, &st);
+    assert_int_equal(st.entries, entries);
+    respcache_free(f->app.cache);
+    f->app.cache = NULL;
 }
 
 int main(void)
@@ -528,6 +606,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_stats_and_sources, setup, teardown),
         cmocka_unit_test_setup_teardown(test_available_order, setup, teardown),
         cmocka_unit_test_setup_teardown(test_scrape_sync_marks_vanished, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_list_counters, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_pages_are_current, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* Rental body rules (one 422 listing every bad field, 400 for a wrong JSON type), PATCH
- * semantics, source bodies, URL hosts, calendar dates and keyset cursors. No database.
- * (Day arithmetic and time zones: test_tz.c.) */
+ * semantics, source bodies, URL hosts, calendar dates, the Rental and Source JSON the
+ * server writes (SPEC §5: every key, in order, with its value) and keyset cursors. No
+ * database. (Day arithmetic and time zones: test_tz.c.) */
 #include "testutil.h"
 
 #include <math.h>
@@ -9,7 +10,7 @@
 #include <string.h>
 
 #include "core/jsonw.h"
-#include "rentals/rentals.h"
+#include "rentals/rentals_store.h"
 
 #define LABELS "llllllllllllllllllllllllllllllllllllllllllllllllllllllllllllllllllllll"
 
@@ -26,7 +27,7 @@ static json_t *parse(const char *text)
 static char *apply_new(const char *text, struct rental *r, struct vcheck *v)
 {
     json_t *j = parse(text);
-    rental_init(r);
+    rentals_init(r);
     vcheck_init(v);
     rentals_apply_json(v, j, r, false);
     json_decref(j);
@@ -69,7 +70,7 @@ static void test_create_defaults_and_trimming(void **state)
     assert_string_equal(json_string_value(json_array_get(r.j_amenities, 0)), "pool");
     free(bad);
     vcheck_cleanup(&v);
-    rental_cleanup(&r);
+    rentals_cleanup(&r);
 }
 
 static void test_create_lists_every_bad_field(void **state)
@@ -88,7 +89,7 @@ static void test_create_lists_every_bad_field(void **state)
     assert_int_equal(v.type_field[0], '\0'); /* all rule failures: one 422 */
     free(bad);
     vcheck_cleanup(&v);
-    rental_cleanup(&r);
+    rentals_cleanup(&r);
 }
 
 static void test_bounds_accept_edges(void **state)
@@ -104,32 +105,32 @@ static void test_bounds_accept_edges(void **state)
     assert_false(r.available);
     free(bad);
     vcheck_cleanup(&v);
-    rental_cleanup(&r);
+    rentals_cleanup(&r);
     /* the price is checked after rounding to cents, the value the column stores */
     bad = apply_new("{\"property_address\":\"1 A St\",\"price\":999999.996}", &r, &v);
     assert_string_equal(bad, "price");
     free(bad);
     vcheck_cleanup(&v);
-    rental_cleanup(&r);
+    rentals_cleanup(&r);
     bad = apply_new("{\"property_address\":\"1 A St\",\"price\":999999.994}", &r, &v);
     assert_string_equal(bad, "");
     assert_true(r.price == 999999.99);
     free(bad);
     vcheck_cleanup(&v);
-    rental_cleanup(&r);
+    rentals_cleanup(&r);
     bad = apply_new("{\"property_address\":\"1 A St\",\"price\":-0.004}", &r, &v);
     assert_string_equal(bad, "");
     assert_true(r.price == 0.0 && !signbit(r.price));
     free(bad);
     vcheck_cleanup(&v);
-    rental_cleanup(&r);
+    rentals_cleanup(&r);
     bad = apply_new("{\"property_address\":\"1 A St\",\"price\":999999.99,\"bedrooms\":-1,"
                     "\"bathrooms\":-0.5,\"square_feet\":-3}",
                     &r, &v);
     assert_string_equal(bad, "bedrooms,bathrooms,square_feet");
     free(bad);
     vcheck_cleanup(&v);
-    rental_cleanup(&r);
+    rentals_cleanup(&r);
 }
 
 static void test_address_length_and_type_errors(void **state)
@@ -146,33 +147,33 @@ static void test_address_length_and_type_errors(void **state)
     assert_string_equal(bad, "property_address");
     free(bad);
     vcheck_cleanup(&v);
-    rental_cleanup(&r);
+    rentals_cleanup(&r);
     addr[300] = '\0'; /* exactly 300 is fine */
     snprintf(body, sizeof body, "{\"property_address\":\"%s\"}", addr);
     bad = apply_new(body, &r, &v);
     assert_string_equal(bad, "");
     free(bad);
     vcheck_cleanup(&v);
-    rental_cleanup(&r);
+    rentals_cleanup(&r);
     /* a wrong JSON type is a 400 naming the field */
     bad = apply_new("{\"property_address\":\"1 A St\",\"price\":\"cheap\"}", &r, &v);
     assert_string_equal(v.type_field, "price");
     free(bad);
     vcheck_cleanup(&v);
-    rental_cleanup(&r);
+    rentals_cleanup(&r);
     /* lists: anything but an array of strings is a type error too */
     bad = apply_new("{\"property_address\":\"1 A St\",\"amenities\":\"pool\"}", &r, &v);
     assert_string_equal(v.type_field, "amenities");
     assert_string_equal(bad, "");
     free(bad);
     vcheck_cleanup(&v);
-    rental_cleanup(&r);
+    rentals_cleanup(&r);
     bad = apply_new("{\"property_address\":\"1 A St\",\"images\":[1]}", &r, &v);
     assert_string_equal(v.type_field, "images");
     assert_string_equal(bad, "");
     free(bad);
     vcheck_cleanup(&v);
-    rental_cleanup(&r);
+    rentals_cleanup(&r);
 }
 
 static void test_unknown_keys(void **state)
@@ -197,7 +198,7 @@ static void test_unknown_keys(void **state)
                                                           "field")),
                         "bathroom");
     vcheck_cleanup(&v);
-    rental_cleanup(&r);
+    rentals_cleanup(&r);
 }
 
 static void test_url_host_limits(void **state)
@@ -239,12 +240,12 @@ static void test_url_host_limits(void **state)
         free(website);
         free(url);
         struct rental r;
-        rental_init(&r);
+        rentals_init(&r);
         vcheck_init(&v);
         rentals_apply_json(&v, j, &r, false);
         assert_int_equal(json_array_size(v.j_errors), 1); /* url */
         vcheck_cleanup(&v);
-        rental_cleanup(&r);
+        rentals_cleanup(&r);
         json_decref(j);
     }
 }
@@ -277,7 +278,7 @@ static void test_patch_semantics(void **state)
     assert_int_equal(json_array_size(v.j_errors), 3);
     assert_string_equal(r.address, "1 A St");
     vcheck_cleanup(&v);
-    rental_cleanup(&r);
+    rentals_cleanup(&r);
 }
 
 static void test_source_bodies(void **state)
@@ -344,52 +345,127 @@ static void test_dates(void **state)
     assert_false(rentals_valid_date("tomorrow"));
 }
 
-/* The direct writer produces the document rentals_to_json describes, escapes what JSON
- * requires and never emits invalid UTF-8. */
-static void test_writer_matches_tree(void **state)
+/* Parses w's text (it must be JSON), checks that its keys are keys[0..n) in that order,
+ * and returns it (json_decref). */
+static json_t *written(struct jsonw *w, const char *const *keys, size_t n)
+{
+    json_error_t err;
+    json_t *j_doc = json_loads(w->p, JSON_REJECT_DUPLICATES, &err);
+    if (!j_doc)
+        fail_msg("writer output is not JSON: %s: %s", err.text, w->p);
+    assert_int_equal(json_object_size(j_doc), n);
+    size_t i = 0;
+    const char *key;
+    json_t *j_val;
+    json_object_foreach(j_doc, key, j_val) {
+        (void)j_val;
+        assert_string_equal(key, keys[i]);
+        i++;
+    }
+    return j_doc;
+}
+
+/* The Rental JSON of SPEC §5: every key in order, null for what is not set, [] for absent
+ * lists, strings escaped and never invalid UTF-8; the availability pair on request. */
+static void test_rental_json(void **state)
 {
     (void)state;
+    static const char *const keys[] = {
+        "id", "user_id", "property_address", "unit", "city", "state", "zip", "price",
+        "bedrooms", "bathrooms", "square_feet", "property_type", "available_date",
+        "available", "description", "contact_info", "amenities", "images", "website", "url",
+        "source_type", "created_at", "updated_at", "scraped_at", "availability_status",
+        "days_until_available"};
     struct rental r;
-    struct jsonw b = {0};
-    rental_init(&r);
+    struct jsonw w = {0};
+    rentals_init(&r);
     r.id = 7;
     r.user_id = 3;
-    rental_set_str(&r.address, "12 \"Oak\" Ave\\ \u00e9\u6771 \t\n");
-    rental_set_str(&r.website, "manual");
-    rental_set_str(&r.source_type, "manual");
-    rental_set_str(&r.created_at, "2026-03-02T15:30:00Z");
+    rentals_set_str(&r.address, "12 \"Oak\" Ave\\ \u00e9\u6771 \t\n");
+    rentals_set_str(&r.website, "manual");
+    rentals_set_str(&r.source_type, "manual");
+    rentals_set_str(&r.created_at, "2026-03-02T15:30:00Z");
     r.has_price = r.has_bathrooms = r.has_bedrooms = true;
     r.price = 1250.55;
     r.bathrooms = 1.5;
     r.bedrooms = 2;
     r.j_amenities = json_pack("[s,s]", "pool", "a\"b");
-    rentals_write(&b, &r, NULL, 0);
-    json_error_t err;
-    json_t *j_direct = json_loads(b.p, 0, &err);
-    if (!j_direct)
-        fail_msg("writer output is not JSON: %s: %s", err.text, b.p);
-    json_t *j_tree = rentals_to_json(&r);
-    assert_true(json_equal(j_direct, j_tree));
-    json_decref(j_direct);
-    json_decref(j_tree);
-    jsonw_free(&b);
+    rentals_write(&w, &r, NULL, 0);
+    json_t *j_doc = written(&w, keys, 24);
+    json_t *j_want = json_pack(
+        "{s:i, s:i, s:s, s:n, s:n, s:n, s:n, s:f, s:i, s:f, s:n, s:n, s:n, s:b, s:n, s:n,"
+        " s:[s,s], s:[], s:s, s:n, s:s, s:s, s:n, s:n}",
+        "id", 7, "user_id", 3, "property_address", "12 \"Oak\" Ave\\ \u00e9\u6771 \t\n",
+        "unit", "city", "state", "zip", "price", 1250.55, "bedrooms", 2, "bathrooms", 1.5,
+        "square_feet", "property_type", "available_date", "available", 1, "description",
+        "contact_info", "amenities", "pool", "a\"b", "images", "website", "manual", "url",
+        "source_type", "manual", "created_at", "2026-03-02T15:30:00Z", "updated_at",
+        "scraped_at");
+    assert_non_null(j_want);
+    assert_true(json_equal(j_doc, j_want));
+    json_decref(j_doc);
+    json_decref(j_want);
+    jsonw_free(&w);
 
     /* whole prices are plain numbers; status fields appended on request */
     r.price = 900;
-    rental_set_str(&r.description, "bad \xff byte \x01 ctl");
-    rentals_write(&b, &r, "Available Now", 0);
-    j_direct = json_loads(b.p, 0, &err);
-    assert_non_null(j_direct);
-    assert_true(json_number_value(json_object_get(j_direct, "price")) == 900.0);
-    assert_string_equal(json_string_value(json_object_get(j_direct, "description")),
+    r.available = false;
+    rentals_set_str(&r.description, "bad \xff byte \x01 ctl");
+    rentals_write(&w, &r, "Available Now", 0);
+    j_doc = written(&w, keys, 26);
+    assert_non_null(strstr(w.p, "\"price\":900,"));
+    assert_true(json_is_false(json_object_get(j_doc, "available")));
+    assert_string_equal(json_string_value(json_object_get(j_doc, "description")),
                         "bad \xef\xbf\xbd byte \x01 ctl");
-    assert_string_equal(json_string_value(json_object_get(j_direct, "availability_status")),
+    assert_string_equal(json_string_value(json_object_get(j_doc, "availability_status")),
                         "Available Now");
-    assert_int_equal(json_integer_value(json_object_get(j_direct, "days_until_available")), 0);
-    assert_int_equal(json_object_size(j_direct), 26);
-    json_decref(j_direct);
-    jsonw_free(&b);
-    rental_cleanup(&r);
+    assert_int_equal(json_integer_value(json_object_get(j_doc, "days_until_available")), 0);
+    json_decref(j_doc);
+    jsonw_free(&w);
+    rentals_cleanup(&r);
+}
+
+/* A list item's amenities and images are its stored JSON text: written through when they
+ * are plain arrays of strings, [] when not arrays. */
+static void test_rental_json_stored_lists(void **state)
+{
+    (void)state;
+    struct rental r;
+    struct jsonw w = {0};
+    rentals_init(&r);
+    r.borrowed = true;
+    r.amenities_text = "[ \"pool\" , \"gym \\u00e9\" ]";
+    r.images_text = "{\"not\": \"a list\"}";
+    rentals_write(&w, &r, NULL, 0);
+    assert_non_null(strstr(w.p, "\"amenities\":[\"pool\",\"gym \\u00e9\"]"));
+    assert_non_null(strstr(w.p, "\"images\":[]"));
+    jsonw_free(&w);
+    rentals_cleanup(&r);
+}
+
+/* The Source JSON: every key in order, the tenant's id included (SPEC §4). */
+static void test_source_json(void **state)
+{
+    (void)state;
+    static const char *const keys[] = {"id", "user_id", "website", "url", "is_active",
+                                       "last_scraped_at", "last_status", "last_error",
+                                       "rental_count", "created_at"};
+    struct rental_source s = {.id = 4, .user_id = 9, .is_active = true, .rental_count = 2};
+    struct jsonw w = {0};
+    rentals_set_str(&s.website, "apts.example");
+    rentals_set_str(&s.url, "https://apts.example/");
+    rentals_set_str(&s.created_at, "2026-03-02T15:30:00Z");
+    rentals_source_write(&w, &s);
+    json_t *j_doc = written(&w, keys, sizeof keys / sizeof keys[0]);
+    json_t *j_want = json_pack("{s:i, s:i, s:s, s:s, s:b, s:n, s:n, s:n, s:i, s:s}", "id", 4,
+                               "user_id", 9, "website", "apts.example", "url", "https://apts.example/",
+                               "is_active", 1, "last_scraped_at", "last_status", "last_error",
+                               "rental_count", 2, "created_at", "2026-03-02T15:30:00Z");
+    assert_true(json_equal(j_doc, j_want));
+    json_decref(j_doc);
+    json_decref(j_want);
+    jsonw_free(&w);
+    rentals_source_cleanup(&s);
 }
 
 static void test_cursors(void **state)
@@ -420,7 +496,9 @@ int main(void)
         cmocka_unit_test(test_source_bodies),
         cmocka_unit_test(test_url_host),
         cmocka_unit_test(test_dates),
-        cmocka_unit_test(test_writer_matches_tree),
+        cmocka_unit_test(test_rental_json),
+        cmocka_unit_test(test_rental_json_stored_lists),
+        cmocka_unit_test(test_source_json),
         cmocka_unit_test(test_cursors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

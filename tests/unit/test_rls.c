@@ -19,7 +19,7 @@
 
 #include "accounts/accounts.h"
 #include "core/migrate.h"
-#include "rentals/rentals.h"
+#include "rentals/rentals_store.h"
 #include "users/users.h"
 
 struct fx {
@@ -42,22 +42,22 @@ static void seed(db *d, int64_t user, int n, int64_t *last_rental, int64_t *sour
         struct rental in, out;
         char addr[32];
         snprintf(addr, sizeof addr, "%d Tenant St", i);
-        rental_init(&in);
-        rental_init(&out);
-        rental_set_str(&in.website, "manual");
-        rental_set_str(&in.address, addr);
+        rentals_init(&in);
+        rentals_init(&out);
+        rentals_set_str(&in.website, "manual");
+        rentals_set_str(&in.address, addr);
         in.has_price = true;
         in.price = 1000 + i;
         assert_int_equal(rentals_store_insert(c, user, &in, &out), APP_OK);
         *last_rental = out.id;
-        rental_cleanup(&in);
-        rental_cleanup(&out);
+        rentals_cleanup(&in);
+        rentals_cleanup(&out);
     }
     assert_int_equal(rentals_store_source_insert(c, user, "example.com", "https://example.com/",
                                                  &src),
                      APP_OK);
     *source = src.id;
-    rental_source_cleanup(&src);
+    rentals_source_cleanup(&src);
     users_settings_defaults(&s);
     assert_int_equal(users_store_settings_put(c, user, &s), APP_OK);
     assert_int_equal(db_commit(c), DB_OK);
@@ -149,24 +149,24 @@ static void test_unfiltered_select_sees_only_the_tenant(void **state)
         struct rental_list l = {0};
         struct rental_source_list sl = {0};
         struct rental_filter flt = {.limit = 200};
-        rental_init(&got);
+        rentals_init(&got);
         db_conn *c = tenant_tx(f, f->a);
         assert_int_equal(rentals_store_get(c, f->a, f->b_rental, &got), APP_E_NOTFOUND);
         assert_int_equal(rentals_store_list(c, f->a, &flt, &l), APP_OK);
         assert_int_equal(l.n, 3);
         for (int i = 0; i < l.n; i++)
             assert_int_equal(l.items[i].user_id, f->a);
-        rental_list_cleanup(&l);
+        rentals_list_cleanup(&l);
         assert_int_equal(rentals_store_available(c, f->a, &l), APP_OK);
         assert_int_equal(l.n, 3);
-        rental_list_cleanup(&l);
+        rentals_list_cleanup(&l);
         assert_int_equal(rentals_store_by_website(c, f->a, "manual", &l), APP_OK);
         assert_int_equal(l.n, 3);
-        rental_list_cleanup(&l);
+        rentals_list_cleanup(&l);
         assert_int_equal(rentals_store_source_list(c, f->a, &sl), APP_OK);
         assert_int_equal(sl.n, 1);
         assert_int_equal(sl.items[0].user_id, f->a);
-        rental_source_list_cleanup(&sl);
+        rentals_source_list_cleanup(&sl);
         assert_int_equal(rentals_store_source_delete(c, f->a, f->b_source), APP_E_NOTFOUND);
         /* ...while the table itself holds both tenants' rows */
         db_res *r = NULL;
@@ -317,15 +317,15 @@ static void test_writes_stay_in_the_tenant(void **state)
     struct fx *f = *state;
     if (!is_pg()) {
         struct rental in, out;
-        rental_init(&in);
-        rental_init(&out);
+        rentals_init(&in);
+        rentals_init(&out);
         db_conn *c = tenant_tx(f, f->a);
         in.id = f->b_rental;
-        rental_set_str(&in.address, "0 Tenant St");
+        rentals_set_str(&in.address, "0 Tenant St");
         assert_int_equal(rentals_store_update(c, f->a, &in, &out), APP_E_NOTFOUND);
         assert_int_equal(rentals_store_delete(c, f->a, f->b_rental), APP_E_NOTFOUND);
         db_release(c);
-        rental_cleanup(&in);
+        rentals_cleanup(&in);
         return;
     }
     db_param p[1] = {DB_INT(f->b)};
@@ -369,7 +369,7 @@ static void test_no_tenant_sees_nothing(void **state)
         c = tenant_tx(f, 0);
         assert_int_equal(rentals_store_list(c, 0, &flt, &l), APP_OK);
         assert_int_equal(l.n, 0);
-        rental_list_cleanup(&l);
+        rentals_list_cleanup(&l);
         db_release(c);
         return;
     }

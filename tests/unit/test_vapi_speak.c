@@ -188,7 +188,7 @@ static void test_address(void **state)
 static struct rental listing(void)
 {
     struct rental r;
-    rental_init(&r);
+    rentals_init(&r);
     r.address = "412 W Oak Ave Unit 6, Norman, OK 73069";
     r.city = "Norman";
     r.has_bedrooms = r.has_bathrooms = r.has_square_feet = r.has_price = true;

@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: MIT */
+/* Folder-private to src/rentals/: what only the rentals service calls. The store (all SQL;
+ * the caller holds a tenant transaction on c, every statement filters on user_id) and the
+ * validators that turn request bodies into structs. Tests include it to reach the store
+ * directly; nothing outside the folder and its tests may. */
+#ifndef PETE_RENTALS_STORE_H
+#define PETE_RENTALS_STORE_H
+
+#include "rentals/rentals.h"
+
+/* ---- store (rentals_store.c) --------------------------------------------------------- */
+
+enum rentals_upsert_result { RENTALS_CREATED = 1, RENTALS_CHANGED, RENTALS_UNCHANGED };
+
+/* Inserts in; *out (rentals_init'ed by the caller) receives the stored row.
+ * APP_E_CONFLICT when (website, address) exists. */
+app_err rentals_store_insert(db_conn *c, int64_t user_id, const struct rental *in,
+                             struct rental *out);
+app_err rentals_store_get(db_conn *c, int64_t user_id, int64_t id, struct rental *out);
+/* Writes every listing column of in (by in->id); address and website are not changed. */
+app_err rentals_store_update(db_conn *c, int64_t user_id, const struct rental *in,
+                             struct rental *out);
+app_err rentals_store_delete(db_conn *c, int64_t user_id, int64_t id);
+/* The three list reads also fill out->listings and out->profile (struct rental_list). */
+/* One page by ascending id; fetches f->limit + 1 rows to know whether there is more. */
+app_err rentals_store_list(db_conn *c, int64_t user_id, const struct rental_filter *f,
+                           struct rental_list *out);
+/* Every rental of one website, by id. */
+app_err rentals_store_by_website(db_conn *c, int64_t user_id, const char *website,
+                                 struct rental_list *out);
+/* Every available rental, by id. */
+app_err rentals_store_available(db_conn *c, int64_t user_id, struct rental_list *out);
+/* Totals and websites (two statements); out->profile is read with the totals. */
+app_err rentals_store_stats(db_conn *c, int64_t user_id, struct rental_stats *out);
+/* Scraper upsert by (user, in->website, in->address): creates, updates the listing columns
+ * when one differs (updated_at moves), or leaves the row alone (only scraped_at moves);
+ * scraped_at becomes the database's now (on insert: when source_type is "scraped").
+ * APP_E_CONFLICT only if the row vanished between the steps. */
+app_err rentals_store_upsert(db_conn *c, int64_t user_id, const struct rental *in,
+                             int64_t *id_out, enum rentals_upsert_result *result);
+
+/* For a scrape sync (one tenant transaction): take the database clock, upsert every listing,
+ * then mark the website's scraped rentals not seen since that clock unavailable (manual
+ * rentals are never touched). *marked receives how many. */
+app_err rentals_store_clock(db_conn *c, char out[32]);
+app_err rentals_store_mark_vanished(db_conn *c, int64_t user_id, const char *website,
+                                    const char *seen_since, int64_t *marked);
+/* Records a scrape of source id: last_scraped_at = now, status, error (NULL ok), and the
+ * number of listings found. APP_E_NOTFOUND when it is not the tenant's. */
+app_err rentals_store_source_record(db_conn *c, int64_t user_id, int64_t id, const char *status,
+                                    const char *error, int64_t rental_count);
+
+app_err rentals_store_source_insert(db_conn *c, int64_t user_id, const char *website,
+                                    const char *url, struct rental_source *out);
+app_err rentals_store_source_list(db_conn *c, int64_t user_id,
+                                  struct rental_source_list *out);
+app_err rentals_store_source_get(db_conn *c, int64_t user_id, int64_t id,
+                                 struct rental_source *out);
+app_err rentals_store_source_delete(db_conn *c, int64_t user_id, int64_t id);
+
+/* ---- validation (rentals_valid.c) ---------------------------------------------------- */
+
+/* Applies the JSON body j_body onto r, recording type errors (400) and rule errors (422) in v.
+ * patch false: a new manual rental (property_address required, website "manual" when
+ * absent). patch true: only present keys change; null clears an optional field;
+ * property_address may be repeated but not changed. The read-only keys of the Rental JSON
+ * (what rentals_write writes besides the keys applied) are accepted and ignored, so a client
+ * can send back what it read; any other key is a rule error (422) naming it. */
+void rentals_apply_json(struct vcheck *v, const json_t *j_body, struct rental *r, bool patch);
+/* Source body {website?, url}: fills website (normalised host when absent) and url,
+ * both new strings the caller free()s; records problems in v. The other keys of the Source
+ * JSON are ignored, any other key is a rule error. */
+void rentals_source_from_json(struct vcheck *v, const json_t *j_body, char **website,
+                              char **url);
+/* The lower-case host of an http(s) URL without a leading "www."; new string or NULL. */
+char *rentals_url_host(const char *url);
+/* true for "YYYY-MM-DD" naming a real calendar date. */
+bool rentals_valid_date(const char *s);
+
+/* ---- for the rendered reads (rentals_service.c) ------------------------------------- */
+
+/* Computes l's days[] until available from today in zone (an IANA name) into *today, and
+ * orders l by (days, price, id); again after a change of zone. */
+void rentals_available_sort(struct rental_list *l, const char *zone,
+                            struct rentals_today *today);
+
+/* ---- the JSON's keys (rentals_json.c), for the validators ---------------------------- */
+
+/* Whether key is one rentals_write writes (the /database/available pair included). */
+bool rentals_json_rental_key(const char *key);
+/* Whether key is one rentals_source_write writes. */
+bool rentals_json_source_key(const char *key);
+
+#endif
