@@ -180,7 +180,7 @@ static bool search_rentals(const struct vapi_tool_ctx *ctx, const json_t *j, cha
             snprintf(out + len, cap - len, " Those are the best %d.", MATCHES_SPOKEN);
     }
     free(s);
-    rental_list_cleanup(&l);
+    rentals_list_cleanup(&l);
     return true;
 }
 
@@ -271,7 +271,7 @@ static bool get_rental_details(const struct vapi_tool_ctx *ctx, const json_t *j,
     free(cands);
     free(rows);
     for (int p = 0; p < np; p++)
-        rental_list_cleanup(&pages[p]);
+        rentals_list_cleanup(&pages[p]);
     return ok;
 }
 
