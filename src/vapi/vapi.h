@@ -255,7 +255,8 @@ size_t vapi_speak_sanitize(char *dst, size_t cap, const char *src);
  * directions abbreviated ("Street" = "St", "Avenue" = "Ave", "North" = "N", ...); ordinal words
  * as numbers ("Fifth" = "5th"); a unit after "#", "Unit", "Apt", "Apartment", "Suite", "Ste",
  * "Room", "Lot" or a spaced " - " kept apart; what follows the first comma (city, state, zip)
- * is optional in the query but, when given, must be found in the candidate's. */
+ * is optional in the query but, when given, must be found in the candidate's (a state or ZIP
+ * code the candidate does not record excepted). */
 
 #define VAPI_MATCH_MAX 8 /* candidates named in an AMBIGUOUS answer */
 

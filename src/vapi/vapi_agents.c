@@ -53,11 +53,12 @@ void vapi_webhook_agent_cleanup(struct vapi_webhook_agent *a)
 json_t *vapi_agent_to_json(const struct app *a, const struct vapi_agent *ag)
 {
     char *url = vapi_webhook_url(a->cfg->public_url);
-    json_t *j = json_pack("{s:I, s:I, s:s?, s:s, s:b, s:O, s:s?, s:s?, s:s?}", "agent_id",
+    json_t *j = json_pack("{s:I, s:I, s:s?, s:s, s:b, s:o, s:s?, s:s?, s:s?}", "agent_id",
                           (json_int_t)ag->id, "user_id", (json_int_t)ag->user_id,
                           "vapi_assistant_id", ag->vapi_assistant_id, "agent_name",
                           ag->name ? ag->name : "", "is_active", ag->is_active, "config",
-                          ag->j_config ? ag->j_config : json_object(), "webhook_url", url,
+                          ag->j_config ? json_incref(ag->j_config) : json_object(),
+                          "webhook_url", url,
                           "created_at", ag->created_at, "updated_at", ag->updated_at);
     free(url);
     return j;

@@ -212,11 +212,39 @@ static int street_len(const struct addr *q, const struct addr *c)
     return ns;
 }
 
+static bool is_state(const char *t)
+{
+    for (size_t i = 0; i < sizeof state_syns / sizeof *state_syns; i++)
+        if (strcmp(t, state_syns[i].to) == 0)
+            return true;
+    return false;
+}
+
+static bool is_zip(const char *t)
+{
+    return strlen(t) == 5 && strspn(t, "0123456789") == 5;
+}
+
+static bool has_kind(const struct addr *a, bool (*kind)(const char *))
+{
+    for (int i = 0; i < a->np; i++)
+        if (kind(a->place[i]))
+            return true;
+    return false;
+}
+
+/* Every place word of the query is in the candidate's place, except a state or a ZIP code
+ * when the candidate records none (a listing typed in with only its city). */
 static bool place_fits(const struct addr *q, const struct addr *c)
 {
-    for (int i = 0; i < q->np; i++)
-        if (!in_list(q->place[i], c->place, c->np))
-            return false;
+    for (int i = 0; i < q->np; i++) {
+        const char *t = q->place[i];
+        if (in_list(t, c->place, c->np))
+            continue;
+        if ((is_state(t) && !has_kind(c, is_state)) || (is_zip(t) && !has_kind(c, is_zip)))
+            continue;
+        return false;
+    }
     return true;
 }
 

@@ -200,7 +200,8 @@ static json_t *rows_json(db_res *res, json_t *(*fn)(const db_res *, int))
 
 static char *config_text(const json_t *j_config)
 {
-    return json_dumps(j_config ? j_config : json_object(), JSON_COMPACT);
+    char *text = j_config ? json_dumps(j_config, JSON_COMPACT) : NULL;
+    return text ? text : mem_strdup("{}");
 }
 
 app_err vapi_store_agent_insert(db_conn *c, int64_t user_id, const struct vapi_agent *in,

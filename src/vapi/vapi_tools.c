@@ -101,20 +101,20 @@ static bool mentions_pets(const struct rental *r)
 static bool search_filter(const json_t *j, struct rental_filter *f, int64_t *beds,
                           const char **available_by, int *pets, char *out, size_t cap)
 {
-    double v;
+    double v = 0;
     bool bad = false;
     memset(f, 0, sizeof *f);
     f->has_available = f->available = true;
     f->limit = SEARCH_PAGE;
-    if (num_arg(j, "bedrooms", &v) < 0 || v < 0 || v > 20 ||
-        (num_arg(j, "bedrooms", &v) > 0 && v != floor(v)))
+    int got = num_arg(j, "bedrooms", &v);
+    if (got < 0 || (got > 0 && (v < 0 || v > 20 || v != floor(v))))
         return fail(out, cap, "The number of bedrooms must be a whole number.");
-    *beds = num_arg(j, "bedrooms", &v) > 0 ? (int64_t)v : -1;
+    *beds = got > 0 ? (int64_t)v : -1;
     if (*beds >= 0) {
         f->has_min_bedrooms = true;
         f->min_bedrooms = *beds;
     }
-    int got = num_arg(j, "max_price", &v);
+    got = num_arg(j, "max_price", &v);
     if (got < 0 || (got > 0 && v < 0))
         return fail(out, cap, "The most a caller wants to pay must be an amount of dollars.");
     if ((f->has_max_price = got > 0))
@@ -128,7 +128,8 @@ static bool search_filter(const json_t *j, struct rental_filter *f, int64_t *bed
     *available_by = str_arg(j, "available_by", &bad);
     if (bad)
         return fail(out, cap, "The location and the date must be given as text.");
-    if (*available_by && !civil_parse_date(*available_by, NULL))
+    int64_t by_days = 0;
+    if (*available_by && !civil_parse_date(*available_by, &by_days))
         return fail(out, cap, "The move-in date must be a date like 2027-03-15.");
     if (loc && *loc && strlen(loc) <= 200)
         f->q = loc;
@@ -186,20 +187,93 @@ static bool search_rentals(const struct vapi_tool_ctx *ctx, const json_t *j, cha
 
 /* ---- get_rental_details ---------------------------------------------------------------- */
 
-/* Every listing of the tenant (up to LISTINGS_MAX) into *all; the caller cleans each page. */
-static app_err all_listings(const struct vapi_tool_ctx *ctx, struct rental_list *pages,
-                            int *npages, int maxpages)
+/* Every listing of the tenant (up to LISTINGS_MAX), with the address each is matched on:
+ * its property_address, with its city, state and zip added when the address lacks them (a
+ * listing typed in by hand keeps those apart, and callers say them). */
+struct listings {
+    struct rental_list pages[LISTINGS_MAX / SEARCH_PAGE];
+    int np;
+    size_t n;
+    const struct rental **rows;
+    char **cands;
+};
+
+static void listings_free(struct listings *L)
+{
+    for (size_t i = 0; i < L->n; i++)
+        free(L->cands[i]);
+    free(L->cands);
+    free(L->rows);
+    for (int p = 0; p < L->np; p++)
+        rentals_list_cleanup(&L->pages[p]);
+    memset(L, 0, sizeof *L);
+}
+
+/* The address r is matched on (a new string). */
+static char *match_text(const struct rental *r)
+{
+    if (!r->address)
+        return NULL;
+    if (!r->city || !*r->city || strchr(r->address, ','))
+        return mem_strdup(r->address);
+    size_t n = strlen(r->address) + strlen(r->city) + 32;
+    char *t = mem_alloc(n);
+    snprintf(t, n, "%s, %s%s%s%s%s", r->address, r->city, r->state ? ", " : "",
+             r->state ? r->state : "", r->zip ? " " : "", r->zip ? r->zip : "");
+    return t;
+}
+
+static app_err listings_load(const struct vapi_tool_ctx *ctx, struct listings *L)
 {
     struct rental_filter f = {.limit = SEARCH_PAGE};
-    *npages = 0;
+    memset(L, 0, sizeof *L);
     do {
-        app_err e = rentals_list(ctx->app, ctx->tenant, &f, &pages[*npages]);
-        if (e != APP_OK)
+        app_err e = rentals_list(ctx->app, ctx->tenant, &f, &L->pages[L->np]);
+        if (e != APP_OK) {
+            listings_free(L);
             return e;
-        f.after_id = pages[*npages].next_after;
-        (*npages)++;
-    } while (f.after_id > 0 && *npages < maxpages);
+        }
+        f.after_id = L->pages[L->np].next_after;
+        L->n += (size_t)L->pages[L->np].n;
+        L->np++;
+    } while (f.after_id > 0 && L->np < LISTINGS_MAX / SEARCH_PAGE);
+    L->rows = mem_zalloc(L->n + 1, sizeof *L->rows);
+    L->cands = mem_zalloc(L->n + 1, sizeof *L->cands);
+    size_t k = 0;
+    for (int p = 0; p < L->np; p++)
+        for (int i = 0; i < L->pages[p].n; i++, k++) {
+            L->rows[k] = &L->pages[p].items[i];
+            L->cands[k] = match_text(L->rows[k]);
+        }
     return APP_OK;
+}
+
+/* The one listing addr names; NULL with a sentence in out (none there, or which one?). */
+static const struct rental *listing_named(const struct listings *L, const char *addr, char *out,
+                                          size_t cap)
+{
+    struct vapi_match m;
+    vapi_match_address(addr, (const char *const *)L->cands, L->n, &m);
+    if (m.kind == VAPI_MATCH_EXACT || m.kind == VAPI_MATCH_PARTIAL)
+        return L->rows[m.index];
+    if (m.kind == VAPI_MATCH_AMBIGUOUS) {
+        char spoken[VAPI_MATCH_MAX][160];
+        const char *items[VAPI_MATCH_MAX];
+        size_t shown = m.n < VAPI_MATCH_MAX ? m.n : VAPI_MATCH_MAX;
+        for (size_t i = 0; i < shown; i++) {
+            const struct rental *r = L->rows[m.idx[i]];
+            vapi_speak_address(spoken[i], sizeof spoken[i], r->address, r->unit, NULL);
+            items[i] = spoken[i];
+        }
+        char list[VAPI_SPEAK_MAX];
+        vapi_speak_join(list, sizeof list, items, shown);
+        snprintf(out, cap, "I have more than one home there: %s. Which one do you mean?", list);
+    } else {
+        char said[200];
+        vapi_speak_sanitize(said, sizeof said, addr);
+        snprintf(out, cap, "I couldn't find a listing at %s.", said);
+    }
+    return NULL;
 }
 
 static void details(const struct rental *r, const struct vapi_date *today, char *out,
@@ -222,57 +296,19 @@ static bool get_rental_details(const struct vapi_tool_ctx *ctx, const json_t *j,
                                size_t cap)
 {
     bool bad = false;
+    struct listings L;
     const char *addr = str_arg(j, "property_address", &bad);
     if (bad || !addr || !*addr)
         return fail(out, cap, "I need the address of the home to describe it.");
-    struct rental_list pages[LISTINGS_MAX / SEARCH_PAGE];
-    int np = 0;
-    memset(pages, 0, sizeof pages);
-    app_err e = all_listings(ctx, pages, &np, LISTINGS_MAX / SEARCH_PAGE);
-    size_t total = 0;
-    for (int p = 0; p < np; p++)
-        total += (size_t)pages[p].n;
-    const char **cands = mem_zalloc(total + 1, sizeof *cands);
-    const struct rental **rows = mem_zalloc(total + 1, sizeof *rows);
-    size_t k = 0;
-    for (int p = 0; p < np; p++)
-        for (int i = 0; i < pages[p].n; i++, k++) {
-            cands[k] = pages[p].items[i].address;
-            rows[k] = &pages[p].items[i];
-        }
-    struct vapi_match m;
-    bool ok = e == APP_OK;
-    if (!ok) {
-        fail(out, cap, "I can't look at the listings right now.");
-    } else {
+    if (listings_load(ctx, &L) != APP_OK)
+        return fail(out, cap, "I can't look at the listings right now.");
+    const struct rental *r = listing_named(&L, addr, out, cap);
+    if (r) {
         struct vapi_date today = tenant_today(ctx->app, ctx->tenant);
-        vapi_match_address(addr, cands, total, &m);
-        if (m.kind == VAPI_MATCH_EXACT || m.kind == VAPI_MATCH_PARTIAL) {
-            details(rows[m.index], &today, out, cap);
-        } else if (m.kind == VAPI_MATCH_AMBIGUOUS) {
-            char spoken[VAPI_MATCH_MAX][160];
-            const char *items[VAPI_MATCH_MAX];
-            size_t shown = m.n < VAPI_MATCH_MAX ? m.n : VAPI_MATCH_MAX;
-            for (size_t i = 0; i < shown; i++) {
-                const struct rental *r = rows[m.idx[i]];
-                vapi_speak_address(spoken[i], sizeof spoken[i], r->address, r->unit, NULL);
-                items[i] = spoken[i];
-            }
-            char list[VAPI_SPEAK_MAX];
-            vapi_speak_join(list, sizeof list, items, shown);
-            snprintf(out, cap, "I have more than one home there: %s. Which one do you mean?",
-                     list);
-        } else {
-            char said[200];
-            vapi_speak_sanitize(said, sizeof said, addr);
-            snprintf(out, cap, "I couldn't find a listing at %s.", said);
-        }
+        details(r, &today, out, cap);
     }
-    free(cands);
-    free(rows);
-    for (int p = 0; p < np; p++)
-        rentals_list_cleanup(&pages[p]);
-    return ok;
+    listings_free(&L);
+    return true;
 }
 
 /* ---- dispatch ---------------------------------------------------------------------------- */

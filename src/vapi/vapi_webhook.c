@@ -64,7 +64,9 @@ bool vapi_http_authenticate(http_req *r)
         refuse(r, "the message names no assistant");
     } else if (pr != VAPI_OK) {
         unsigned st = vapi_parse_status(pr);
-        http_reply_error(r, st, st == 413 ? "payload_too_large" : "invalid_json",
+        http_reply_error(r, st, st == 413          ? "payload_too_large"
+                                : pr == VAPI_E_SHAPE ? "invalid_field_type"
+                                                     : "invalid_json",
                          vapi_parse_message(pr));
     } else {
         app_err e = vapi_agent_for_assistant(r->app, h->msg.assistant_id, &h->agent);

@@ -141,6 +141,31 @@ static void test_none(void **state)
     assert_int_equal(m.index, 1);
 }
 
+/* A listing typed in with its city alone: a state or ZIP code the caller adds does not
+ * matter, another city or state against one it records does. */
+static void test_place_the_listing_does_not_record(void **state)
+{
+    (void)state;
+    static const char *const typed[] = {"1000 Rambling Oaks - 6, Norman", "5 Pine Rd, Moore, OK"};
+    static const struct {
+        const char *q;
+        enum vapi_match_kind kind;
+        size_t index;
+    } cases[] = {
+        {"1000 Rambling Oaks unit 6, Norman, OK", VAPI_MATCH_EXACT, 0},
+        {"1000 Rambling Oaks #6, Norman, Oklahoma 73072", VAPI_MATCH_EXACT, 0},
+        {"1000 Rambling Oaks #6, Tulsa, OK", VAPI_MATCH_NONE, 0},
+        {"5 Pine Rd, Moore, OK 73160", VAPI_MATCH_EXACT, 1},
+        {"5 Pine Rd, Moore, TX", VAPI_MATCH_NONE, 0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct vapi_match m;
+        vapi_match_address(cases[i].q, typed, 2, &m);
+        if (m.kind != cases[i].kind || (m.kind == VAPI_MATCH_EXACT && m.index != cases[i].index))
+            fail_msg("\"%s\": got kind %d index %zu", cases[i].q, m.kind, m.index);
+    }
+}
+
 static void test_exact_beats_partial(void **state)
 {
     (void)state;
@@ -228,6 +253,7 @@ int main(void)
         cmocka_unit_test(test_ambiguous),           cmocka_unit_test(test_none),
         cmocka_unit_test(test_exact_beats_partial), cmocka_unit_test(test_many_candidates),
         cmocka_unit_test(test_normalize_and_equal), cmocka_unit_test(test_long_input),
+        cmocka_unit_test(test_place_the_listing_does_not_record),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
