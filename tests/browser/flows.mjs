@@ -16,6 +16,26 @@ async function reload(page) {
   await page.reload();
 }
 
+/* The accessible name of the focused element, as a person with a screen reader hears it. */
+function focusedName(page) {
+  return page.evaluate(() => {
+    const el = document.activeElement;
+    if (!el) return '';
+    if (el.getAttribute('aria-label')) return el.getAttribute('aria-label');
+    if (el.labels && el.labels.length) return el.labels[0].textContent.trim();
+    return el.textContent.trim();
+  });
+}
+
+/* Presses Tab until the element named name has the focus (at most 60 times). */
+async function tabTo(page, name) {
+  for (let i = 0; i < 60; i++) {
+    if ((await focusedName(page)) === name || (await focusedName(page)).startsWith(name + ' (')) return;
+    await page.keyboard.press('Tab');
+  }
+  throw new Error('Tab never reached ' + JSON.stringify(name));
+}
+
 async function heading(page, name) {
   await page.getByRole('heading', { level: 1, name }).waitFor();
 }
@@ -361,6 +381,7 @@ export const flows = [
       await page.goto(t.url + '/app/#/rentals');
       await t.watch(page).expecting(page, 'GET', '/users/me', 401, () => reload(page));
       await heading(page, 'Sign in');
+      assertEq((await page.context().cookies()).filter((c) => c.name === 'session').length, 0, 'session cookie gone');
       await page.getByLabel('Email').fill(A.email);
       await page.getByLabel('Password').fill('not the password');
       await t.watch(page).expecting(page, 'POST', '/auth/login', 401, () => page.getByRole('button', { name: 'Sign in' }).click());
@@ -369,6 +390,47 @@ export const flows = [
       await page.getByRole('button', { name: 'Sign in' }).click();
       await heading(page, 'Overview');
       await page.locator('dl.stats').getByText('56').first().waitFor();
+    },
+  },
+  {
+    name: 'keyboard only: sign in, add a rental, Escape closes a dialog',
+    async run(t) {
+      const ctx = await t.context('K');
+      const page = await ctx.newPage();
+      await openApp(t, page, false);
+      const k = page.keyboard;
+      await tabTo(page, 'Email');
+      await k.type(A.email);
+      await k.press('Tab');
+      await k.type(PASSWORD);
+      await k.press('Enter');
+      await heading(page, 'Overview');
+      await tabTo(page, 'Rentals');
+      await k.press('Enter');
+      await heading(page, 'Rentals');
+      await tabTo(page, 'Add rental');
+      await k.press('Enter');
+      const dlg = page.getByRole('dialog', { name: 'Add a rental' });
+      await dlg.waitFor();
+      assertEq(await focusedName(page), 'Address (required)', 'focus in the dialog\'s first field');
+      await k.press('Escape');
+      await dlg.waitFor({ state: 'detached' });
+      assertEq(await focusedName(page), 'Add rental', 'focus back on the button that opened the dialog');
+      await k.press('Enter');
+      await dlg.waitFor();
+      await k.type('3 Keyboard Court');
+      await tabTo(page, 'Monthly rent (USD)');
+      await k.type('990');
+      await k.press('Enter');
+      await dlg.waitFor({ state: 'detached' });
+      await (await rentalRow(page, '3 Keyboard Court')).waitFor();
+      await tabTo(page, 'Delete 3 Keyboard Court');
+      await k.press('Enter');
+      await page.getByRole('dialog', { name: 'Delete rental?' }).waitFor();
+      await tabTo(page, 'Delete rental');
+      await k.press('Enter');
+      await page.getByText('Deleted 3 Keyboard Court.').waitFor();
+      await ctx.close();
     },
   },
   {
@@ -407,6 +469,20 @@ export const flows = [
       await a.getByText('No rentals match these filters.').waitFor();
       const mine = (await apiGet(a, '/rentals?limit=200')).body.rentals.map((r) => r.property_address);
       assertEq([mine.length, mine.includes('7 Bob Lane')], [56, false], 'A\'s list in the API');
+
+      /* B's session ends under the page: the next call's 401 leads to the sign-in page */
+      await ctx.clearCookies();
+      await t.watch(page).expecting(page, 'GET', '/database/status', 401, () => goNav(page, 'Overview').catch(() => {}));
+      await heading(page, 'Sign in');
+      await page.getByText('Your session has ended. Sign in again to continue.').waitFor();
+
+      /* A's email is taken */
+      await page.getByRole('link', { name: 'Create an account' }).click();
+      await heading(page, 'Create an account');
+      await page.getByLabel('Email').fill(A.email);
+      await page.getByLabel('Password').fill('another password');
+      await t.watch(page).expecting(page, 'POST', '/auth/signup', 409, () => page.getByRole('button', { name: 'Create account' }).click());
+      await page.getByRole('alert').getByText('An account with this email already exists.').waitFor();
     },
   },
   {
@@ -429,6 +505,16 @@ export const flows = [
       await alert.getByText('Too many failed sign-in attempts; try again later.').waitFor();
       await alert.getByText(/^You can try again in \d+ (minutes|seconds)\.$/).waitFor();
       await t.shoot(page, 'signin-rate-limited');
+
+      /* every password slot busy: the server's 503 and its Retry-After (stood in for here,
+       * in the server's own words, as a real one needs many parallel hashes) */
+      await page.route('**/auth/login', (route) => route.fulfill({ status: 503, headers: { 'Retry-After': '2' }, contentType: 'application/json; charset=utf-8',
+        body: JSON.stringify({ status: 'error', code: 'busy', message: 'The server is busy checking passwords; try again in a moment.' }) }));
+      await w.expecting(page, 'POST', '/auth/login', 503, () => page.getByRole('button', { name: 'Sign in' }).click());
+      await alert.getByText('The server is busy (HTTP 503)').waitFor();
+      await alert.getByText('The server is busy checking passwords; try again in a moment.').waitFor();
+      await alert.getByText('You can try again in 2 seconds.').waitFor();
+      await page.unroute('**/auth/login');
     },
   },
 ];

@@ -132,8 +132,12 @@ export async function render(section, ctx) {
         shown = 0;
       }
       clearErrors(form);
-      for (const r of page.rentals) tbody.append(row(r, actions));
-      shown += page.rentals.length;
+      for (const r of page.rentals) {
+        /* one added here since the first page is already on top */
+        if (tbody.querySelector('tr[data-id="' + r.id + '"]')) continue;
+        tbody.append(row(r, actions));
+        shown += 1;
+      }
       cursor = page.next_cursor || null;
     } catch (e) {
       if (mine !== seq) return;
@@ -161,9 +165,12 @@ export async function render(section, ctx) {
     load(true);
   });
   more.addEventListener('click', () => load(false));
+  /* a new rental goes on top, where the person who added it looks for it */
   add.addEventListener('click', () => openRentalForm(null, (saved) => {
+    tbody.prepend(row(saved, actions));
+    shown += 1;
+    setSummary();
     notice(status, 'Added ' + saved.property_address + '.');
-    load(true);
   }));
   await load(true);
 }
