@@ -338,6 +338,18 @@ export const flows = [
       assertEq([s.timezone, s.business_hours.monday, s.business_hours.saturday, s.business_hours.friday, s.slot_minutes, s.notification_email, s.vapi_api_key_last4],
         ['Europe/Berlin', ['08:00-12:00', '13:00-18:00'], ['10:00-14:00'], [], 45, 'alerts@example.com', '7731'], 'settings in the API');
 
+      /* copy Monday to the other weekdays; an end of 00:00 is midnight at the day's end */
+      await av2.getByRole('button', { name: 'Copy Monday to Tuesday–Friday' }).click();
+      assertEq(await times('friday'), ['08:00', '12:00', '13:00', '18:00'], 'Friday after the copy');
+      await av2.getByRole('button', { name: 'Add hours on Sunday' }).click();
+      await av2.getByLabel('Sunday range 1 opens').fill('20:00');
+      await av2.getByLabel('Sunday range 1 closes').fill('00:00');
+      await av2.getByRole('button', { name: 'Save availability' }).click();
+      await av2.getByText('Availability saved.').waitFor();
+      const s2 = (await apiGet(page, '/users/me/settings')).body;
+      assertEq([s2.business_hours.tuesday, s2.business_hours.friday, s2.business_hours.sunday],
+        [['08:00-12:00', '13:00-18:00'], ['08:00-12:00', '13:00-18:00'], ['20:00-24:00']], 'copied and midnight hours in the API');
+
       const key2 = page.getByRole('form', { name: 'Voice assistant' });
       await key2.getByRole('button', { name: 'Remove key' }).click();
       await page.getByRole('dialog', { name: 'Remove the Vapi key?' }).getByRole('button', { name: 'Remove key' }).click();

@@ -68,10 +68,14 @@ export async function render(section, ctx) {
   section.append(h('div', { class: 'page-head' }, h('h1', { id: 'page-title', tabindex: '-1' }, 'Rentals'), add), tabs('#/rentals'), status);
 
   let websites = [];
+  const waiting = busy(section, 'Loading rentals…');
   try {
     const st = await api.get('/database/status');
     websites = Object.keys(st.database_stats?.websites || {});
-  } catch (e) { /* the filter still works as free text in the address */ }
+  } catch (e) {
+    /* the list below still loads (and shows the error if the server is down) */
+  }
+  waiting();
 
   const form = filterForm(ctx.params, websites);
   const summary = h('p', { class: 'muted count', role: 'status' });
