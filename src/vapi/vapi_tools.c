@@ -17,20 +17,18 @@
 #include "core/tz.h"
 #include "users/users.h"
 #include "vapi/vapi.h"
+#include "vapi/vapi_tools.h"
 
 #define MATCHES_SPOKEN 5
 #define SEARCH_PAGE 200
-#define LISTINGS_MAX 2000 /* listings matched by address, in pages of SEARCH_PAGE */
 
-/* Writes a sentence into out; returns false (an error answer). */
-static bool fail(char *out, size_t cap, const char *sentence)
+bool vapi_tool_fail(char *out, size_t cap, const char *sentence)
 {
     snprintf(out, cap, "%s", sentence);
     return false;
 }
 
-/* A number argument given as a number or a numeric string; 0: absent, 1: read, -1: wrong. */
-static int num_arg(const json_t *j_args, const char *key, double *out)
+int vapi_arg_num(const json_t *j_args, const char *key, double *out)
 {
     const json_t *j = json_object_get(j_args, key);
     if (!j || json_is_null(j))
@@ -50,8 +48,7 @@ static int num_arg(const json_t *j_args, const char *key, double *out)
     return -1;
 }
 
-/* A string argument; NULL when absent or null; *bad when present but not a string. */
-static const char *str_arg(const json_t *j_args, const char *key, bool *bad)
+const char *vapi_arg_str(const json_t *j_args, const char *key, bool *bad)
 {
     const json_t *j = json_object_get(j_args, key);
     if (j && !json_is_null(j) && !json_is_string(j))
@@ -59,8 +56,7 @@ static const char *str_arg(const json_t *j_args, const char *key, bool *bad)
     return json_string_value(j);
 }
 
-/* The tenant's today in its zone, as a civil date. */
-static struct vapi_date tenant_today(struct app *a, int64_t tenant)
+struct vapi_date vapi_tenant_today(struct app *a, int64_t tenant)
 {
     struct user_settings s;
     const char *zone = users_settings_get(a, tenant, &s) == APP_OK ? s.timezone : "UTC";
@@ -106,31 +102,31 @@ static bool search_filter(const json_t *j, struct rental_filter *f, int64_t *bed
     memset(f, 0, sizeof *f);
     f->has_available = f->available = true;
     f->limit = SEARCH_PAGE;
-    int got = num_arg(j, "bedrooms", &v);
+    int got = vapi_arg_num(j, "bedrooms", &v);
     if (got < 0 || (got > 0 && (v < 0 || v > 20 || v != floor(v))))
-        return fail(out, cap, "The number of bedrooms must be a whole number.");
+        return vapi_tool_fail(out, cap, "The number of bedrooms must be a whole number.");
     *beds = got > 0 ? (int64_t)v : -1;
     if (*beds >= 0) {
         f->has_min_bedrooms = true;
         f->min_bedrooms = *beds;
     }
-    got = num_arg(j, "max_price", &v);
+    got = vapi_arg_num(j, "max_price", &v);
     if (got < 0 || (got > 0 && v < 0))
-        return fail(out, cap, "The most a caller wants to pay must be an amount of dollars.");
+        return vapi_tool_fail(out, cap, "The most a caller wants to pay must be an amount of dollars.");
     if ((f->has_max_price = got > 0))
         f->max_price = v;
-    got = num_arg(j, "min_price", &v);
+    got = vapi_arg_num(j, "min_price", &v);
     if (got < 0 || (got > 0 && v < 0))
-        return fail(out, cap, "The least a caller wants to pay must be an amount of dollars.");
+        return vapi_tool_fail(out, cap, "The least a caller wants to pay must be an amount of dollars.");
     if ((f->has_min_price = got > 0))
         f->min_price = v;
-    const char *loc = str_arg(j, "location", &bad);
-    *available_by = str_arg(j, "available_by", &bad);
+    const char *loc = vapi_arg_str(j, "location", &bad);
+    *available_by = vapi_arg_str(j, "available_by", &bad);
     if (bad)
-        return fail(out, cap, "The location and the date must be given as text.");
+        return vapi_tool_fail(out, cap, "The location and the date must be given as text.");
     int64_t by_days = 0;
     if (*available_by && !civil_parse_date(*available_by, &by_days))
-        return fail(out, cap, "The move-in date must be a date like 2027-03-15.");
+        return vapi_tool_fail(out, cap, "The move-in date must be a date like 2027-03-15.");
     if (loc && *loc && strlen(loc) <= 200)
         f->q = loc;
     const json_t *jp = json_object_get(j, "pets");
@@ -150,7 +146,7 @@ static bool search_rentals(const struct vapi_tool_ctx *ctx, const json_t *j, cha
         return false;
     app_err e = rentals_list(ctx->app, ctx->tenant, &f, &l);
     if (e != APP_OK)
-        return fail(out, cap, "I can't look at the listings right now.");
+        return vapi_tool_fail(out, cap, "I can't look at the listings right now.");
     struct scored *s = mem_zalloc((size_t)l.n + 1, sizeof *s);
     int n = 0;
     for (int i = 0; i < l.n; i++) {
@@ -164,7 +160,7 @@ static bool search_rentals(const struct vapi_tool_ctx *ctx, const json_t *j, cha
         n++;
     }
     qsort(s, (size_t)n, sizeof *s, by_score);
-    struct vapi_date today = tenant_today(ctx->app, ctx->tenant);
+    struct vapi_date today = vapi_tenant_today(ctx->app, ctx->tenant);
     if (n == 0) {
         snprintf(out, cap, "I don't have anything available that matches that right now.");
     } else {
@@ -187,18 +183,7 @@ static bool search_rentals(const struct vapi_tool_ctx *ctx, const json_t *j, cha
 
 /* ---- get_rental_details ---------------------------------------------------------------- */
 
-/* Every listing of the tenant (up to LISTINGS_MAX), with the address each is matched on:
- * its property_address, with its city, state and zip added when the address lacks them (a
- * listing typed in by hand keeps those apart, and callers say them). */
-struct listings {
-    struct rental_list pages[LISTINGS_MAX / SEARCH_PAGE];
-    int np;
-    size_t n;
-    const struct rental **rows;
-    char **cands;
-};
-
-static void listings_free(struct listings *L)
+void vapi_listings_free(struct vapi_listings *L)
 {
     for (size_t i = 0; i < L->n; i++)
         free(L->cands[i]);
@@ -223,20 +208,20 @@ static char *match_text(const struct rental *r)
     return t;
 }
 
-static app_err listings_load(const struct vapi_tool_ctx *ctx, struct listings *L)
+app_err vapi_listings_load(const struct vapi_tool_ctx *ctx, struct vapi_listings *L)
 {
-    struct rental_filter f = {.limit = SEARCH_PAGE};
+    struct rental_filter f = {.limit = VAPI_LISTINGS_PAGE};
     memset(L, 0, sizeof *L);
     do {
         app_err e = rentals_list(ctx->app, ctx->tenant, &f, &L->pages[L->np]);
         if (e != APP_OK) {
-            listings_free(L);
+            vapi_listings_free(L);
             return e;
         }
         f.after_id = L->pages[L->np].next_after;
         L->n += (size_t)L->pages[L->np].n;
         L->np++;
-    } while (f.after_id > 0 && L->np < LISTINGS_MAX / SEARCH_PAGE);
+    } while (f.after_id > 0 && L->np < VAPI_LISTINGS_PAGES);
     L->rows = mem_zalloc(L->n + 1, sizeof *L->rows);
     L->cands = mem_zalloc(L->n + 1, sizeof *L->cands);
     size_t k = 0;
@@ -248,9 +233,8 @@ static app_err listings_load(const struct vapi_tool_ctx *ctx, struct listings *L
     return APP_OK;
 }
 
-/* The one listing addr names; NULL with a sentence in out (none there, or which one?). */
-static const struct rental *listing_named(const struct listings *L, const char *addr, char *out,
-                                          size_t cap)
+const struct rental *vapi_listing_named(const struct vapi_listings *L, const char *addr,
+                                        char *out, size_t cap)
 {
     struct vapi_match m;
     vapi_match_address(addr, (const char *const *)L->cands, L->n, &m);
@@ -296,18 +280,18 @@ static bool get_rental_details(const struct vapi_tool_ctx *ctx, const json_t *j,
                                size_t cap)
 {
     bool bad = false;
-    struct listings L;
-    const char *addr = str_arg(j, "property_address", &bad);
+    struct vapi_listings L;
+    const char *addr = vapi_arg_str(j, "property_address", &bad);
     if (bad || !addr || !*addr)
-        return fail(out, cap, "I need the address of the home to describe it.");
-    if (listings_load(ctx, &L) != APP_OK)
-        return fail(out, cap, "I can't look at the listings right now.");
-    const struct rental *r = listing_named(&L, addr, out, cap);
+        return vapi_tool_fail(out, cap, "I need the address of the home to describe it.");
+    if (vapi_listings_load(ctx, &L) != APP_OK)
+        return vapi_tool_fail(out, cap, "I can't look at the listings right now.");
+    const struct rental *r = vapi_listing_named(&L, addr, out, cap);
     if (r) {
-        struct vapi_date today = tenant_today(ctx->app, ctx->tenant);
+        struct vapi_date today = vapi_tenant_today(ctx->app, ctx->tenant);
         details(r, &today, out, cap);
     }
-    listings_free(&L);
+    vapi_listings_free(&L);
     return true;
 }
 
