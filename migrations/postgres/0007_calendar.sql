@@ -38,8 +38,10 @@ CREATE TABLE appointments (
     CONSTRAINT appointments_no_overlap EXCLUDE USING gist
         (user_id WITH =, tstzrange(start_time, end_time) WITH &&) WHERE (status = 'confirmed')
 );
--- Lists in time order and availability's window.
+-- Lists in time order; and, covering what it reads, availability's busy times and the
+-- overlap check (a voice caller waits on them).
 CREATE INDEX appointments_user_start ON appointments (user_id, start_time, id);
+CREATE INDEX appointments_user_busy ON appointments (user_id, status, start_time, end_time);
 CREATE INDEX appointments_rental ON appointments (rental_id) WHERE rental_id IS NOT NULL;
 ALTER TABLE appointments ENABLE ROW LEVEL SECURITY;
 ALTER TABLE appointments FORCE ROW LEVEL SECURITY;
@@ -66,7 +68,9 @@ CREATE TABLE calendar_busy (
     CHECK (end_time >= start_time),
     UNIQUE (user_id, source, external_id)
 );
-CREATE INDEX calendar_busy_user_start ON calendar_busy (user_id, start_time);
+-- Covering what availability and the overlap check read; the events list by start.
+CREATE INDEX calendar_busy_user_start ON calendar_busy
+    (user_id, start_time, end_time, transparent, cancelled);
 ALTER TABLE calendar_busy ENABLE ROW LEVEL SECURITY;
 ALTER TABLE calendar_busy FORCE ROW LEVEL SECURITY;
 CREATE POLICY calendar_busy_tenant ON calendar_busy

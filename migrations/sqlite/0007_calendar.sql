@@ -35,8 +35,10 @@ CREATE TABLE appointments (
     updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
     CHECK (end_time > start_time)
 );
--- Lists in time order, the overlap check and availability's window.
+-- Lists in time order; and, covering what it reads, availability's busy times and the
+-- overlap check (a voice caller waits on them).
 CREATE INDEX appointments_user_start ON appointments (user_id, start_time, id);
+CREATE INDEX appointments_user_busy ON appointments (user_id, status, start_time, end_time);
 CREATE INDEX appointments_rental ON appointments (rental_id) WHERE rental_id IS NOT NULL;
 
 -- Busy times of the connected provider's calendar, mirrored by the worker (availability
@@ -60,7 +62,9 @@ CREATE TABLE calendar_busy (
     CHECK (end_time >= start_time),
     UNIQUE (user_id, source, external_id)
 );
-CREATE INDEX calendar_busy_user_start ON calendar_busy (user_id, start_time);
+-- Covering what availability and the overlap check read; the events list by start.
+CREATE INDEX calendar_busy_user_start ON calendar_busy
+    (user_id, start_time, end_time, transparent, cancelled);
 
 -- The tenant's external calendar (SPEC §4): one provider at a time. secret_sealed holds the
 -- provider's credentials (OAuth tokens, or a CalDAV password) as JSON sealed with the master

@@ -15,6 +15,7 @@
 #include "core/crypto.h"
 #include "core/log.h"
 #include "core/mem.h"
+#include "core/respcache.h"
 #include "core/versions.h"
 #include "rentals/rentals.h"
 
@@ -441,33 +442,153 @@ app_err calendar_appt_patch(struct app *a, int64_t user, int64_t id, const json_
 
 /* ---- availability and events ------------------------------------------------------------ */
 
+/* What availability reads from the database: the rules' values and the busy intervals of a
+ * window of whole UTC days wide enough for any query during the day it was read (from the
+ * day before today to horizon + 3 days after today's start). The response cache keeps it as
+ * this head followed by n intervals, stamped with the tenant's calendar and profile counters:
+ * a hit costs one statement instead of the settings and the busy times, and the slots are
+ * still computed for the moment of each request. */
+struct avail_head {
+    char zone[TZ_NAME_MAX];
+    struct users_day hours[7];
+    int slot, buffer, notice, horizon;
+    int64_t from, to;
+    size_t n;
+};
+
+struct avail_inputs {
+    struct avail_head h;
+    struct calendar_busy *busy; /* owned */
+};
+
+#define AVAIL_KEY "availability inputs"
+
+/* The stamp of the tenant's calendar and profile counters (32 bits each), or -1 when caching
+ * is off or they cannot be read. */
+static int64_t avail_version(struct app *a, int64_t user)
+{
+    static const char *const families[] = {VERSIONS_CALENDAR, VERSIONS_PROFILE};
+    int64_t v[2];
+    db_conn *c = NULL;
+    if (!a->cache || begin_read(a, user, true, &c) != APP_OK)
+        return -1;
+    if (db_tx_end(c, versions_read(c, user, families, 2, v)) != APP_OK)
+        return -1;
+    return (int64_t)(((uint64_t)v[0] << 32) | ((uint64_t)v[1] & 0xffffffffu)) & INT64_MAX;
+}
+
+static bool avail_window_ok(const struct avail_head *h, int64_t now, int days)
+{
+    return h->from <= now - DAY && h->to >= now + (int64_t)(days + 2) * DAY;
+}
+
+/* The cached inputs for version when they cover a query of days at now. */
+static bool avail_cached(struct app *a, int64_t user, int64_t version, int64_t now, int days,
+                         struct avail_inputs *in)
+{
+    size_t len = 0;
+    char *body = respcache_get(a->cache, user, AVAIL_KEY, version, &len, NULL, 0);
+    bool ok = body && len >= sizeof in->h;
+    if (ok) {
+        memcpy(&in->h, body, sizeof in->h);
+        ok = in->h.n <= (len - sizeof in->h) / sizeof *in->busy &&
+             len == sizeof in->h + in->h.n * sizeof *in->busy &&
+             avail_window_ok(&in->h, now, days < in->h.horizon ? days : in->h.horizon);
+    }
+    if (ok) {
+        in->busy = mem_zalloc(in->h.n ? in->h.n : 1, sizeof *in->busy);
+        memcpy(in->busy, body + sizeof in->h, in->h.n * sizeof *in->busy);
+    }
+    free(body);
+    return ok;
+}
+
+static void avail_keep(struct app *a, int64_t user, int64_t version, const struct avail_inputs *in)
+{
+    size_t len = sizeof in->h + in->h.n * sizeof *in->busy;
+    char *body = mem_alloc(len);
+    memcpy(body, &in->h, sizeof in->h);
+    memcpy(body + sizeof in->h, in->busy, in->h.n * sizeof *in->busy);
+    respcache_put(a->cache, user, AVAIL_KEY, version, NULL, body, len);
+    free(body);
+}
+
+static int busy_cmp(const void *pa, const void *pb)
+{
+    const struct calendar_busy *x = pa, *y = pb;
+    return x->start < y->start ? -1 : x->start > y->start;
+}
+
+/* Sorts and merges the intervals (each request's calendar_slots then sorts fewer, already in
+ * order); empty ones go. */
+static void avail_merge(struct avail_inputs *in)
+{
+    size_t m = 0;
+    qsort(in->busy, in->h.n, sizeof *in->busy, busy_cmp);
+    for (size_t i = 0; i < in->h.n; i++) {
+        struct calendar_busy b = in->busy[i];
+        if (b.end <= b.start)
+            continue;
+        if (m > 0 && b.start <= in->busy[m - 1].end) {
+            if (b.end > in->busy[m - 1].end)
+                in->busy[m - 1].end = b.end;
+        } else {
+            in->busy[m++] = b;
+        }
+    }
+    in->h.n = m;
+}
+
+/* Reads the inputs for the day of now: the settings, then the busy times of the window. */
+static app_err avail_read(struct app *a, int64_t user, int64_t now, struct avail_inputs *in)
+{
+    struct user_settings s;
+    db_conn *c = NULL;
+    app_err rc = users_settings_get(a, user, &s);
+    if (rc != APP_OK)
+        return rc;
+    memset(&in->h, 0, sizeof in->h);
+    snprintf(in->h.zone, sizeof in->h.zone, "%s", s.timezone);
+    memcpy(in->h.hours, s.hours, sizeof in->h.hours);
+    in->h.slot = s.slot_minutes;
+    in->h.buffer = s.buffer_minutes;
+    in->h.notice = s.min_notice_minutes;
+    in->h.horizon = s.booking_horizon_days;
+    int64_t day0 = civil_day_of(now) * DAY;
+    in->h.from = day0 - DAY;
+    in->h.to = day0 + (int64_t)(in->h.horizon + 3) * DAY;
+    if ((rc = begin_read(a, user, true, &c)) != APP_OK)
+        return rc;
+    rc = db_tx_end(c, calendar_store_busy(c, user, in->h.from, in->h.to, &in->busy, &in->h.n));
+    if (rc == APP_OK)
+        avail_merge(in);
+    return rc;
+}
+
 app_err calendar_availability(struct app *a, int64_t user, const struct calendar_query *q,
                               struct calendar_slot_list *out, char zone[TZ_NAME_MAX])
 {
-    struct user_settings s;
-    struct calendar_rules r;
-    struct calendar_busy *busy = NULL;
-    size_t n = 0;
-    db_conn *c = NULL;
+    struct avail_inputs in = {0};
     struct calendar_query at = *q;
     at.now = now_s();
-    app_err rc = load_rules(a, user, &s, &r);
-    if (rc == APP_OK)
-        rc = begin_read(a, user, true, &c);
-    if (rc != APP_OK)
-        return rc;
-    /* every interval that can touch a slot: widened by at most a day of buffer, within the
-     * horizon plus the day its wall clock may shift by */
-    int days = q->days_ahead < r.booking_horizon_days ? q->days_ahead : r.booking_horizon_days;
-    if (days < 1)
-        days = 1;
-    rc = db_tx_end(c, calendar_store_busy(c, user, at.now - DAY,
-                                          at.now + (int64_t)(days + 2) * DAY, &busy, &n));
-    if (rc == APP_OK)
-        rc = calendar_slots(&r, &at, busy, n, out);
-    if (rc == APP_OK)
-        snprintf(zone, TZ_NAME_MAX, "%s", s.timezone);
-    free(busy);
+    int64_t version = avail_version(a, user);
+    app_err rc = APP_OK;
+    if (version < 0 || !avail_cached(a, user, version, at.now, q->days_ahead, &in)) {
+        rc = avail_read(a, user, at.now, &in);
+        if (rc == APP_OK && version >= 0)
+            avail_keep(a, user, version, &in);
+    }
+    if (rc == APP_OK) {
+        struct calendar_rules r = {.timezone = in.h.zone,
+                                   .slot_minutes = in.h.slot,
+                                   .buffer_minutes = in.h.buffer,
+                                   .min_notice_minutes = in.h.notice,
+                                   .booking_horizon_days = in.h.horizon};
+        memcpy(r.hours, in.h.hours, sizeof r.hours);
+        rc = calendar_slots(&r, &at, in.busy, in.h.n, out);
+        snprintf(zone, TZ_NAME_MAX, "%s", in.h.zone);
+    }
+    free(in.busy);
     return rc;
 }
 

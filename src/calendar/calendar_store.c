@@ -4,7 +4,8 @@
  * parameters and filters on the tenant's user_id; optional filters are "(param IS NULL OR
  * ...)" terms of one fixed statement. Times go in as RFC 3339 UTC text (SQLite stores that
  * text, of one fixed shape, so text order is time order; PostgreSQL casts it to timestamptz)
- * and come back as Unix seconds, computed by the database. */
+ * and come back as that text on SQLite (parsed here: strftime per row cost more than the rest
+ * of availability's read) and as Unix seconds computed by PostgreSQL. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,15 +16,14 @@
 /* ---- statements ----------------------------------------------------------------------- */
 
 #define SL_NOW "strftime('%Y-%m-%dT%H:%M:%SZ', 'now')"
-#define SL_EPOCH(col) "CAST(strftime('%s', " col ") AS INTEGER)"
 #define PG_EPOCH(col) "CAST(extract(epoch FROM " col ") AS bigint)"
 #define PG_TS(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
 
 /* Column order read by row_to_appt. */
 #define SL_COLS                                                                           \
-    "id, user_id, rental_id, property_address, " SL_EPOCH("start_time") ", "              \
-    SL_EPOCH("end_time") ", attendee_name, attendee_email, attendee_phone, notes, status, " \
-    "source, vapi_call_id, external_event_id, sync_status, sequence, created_at, updated_at"
+    "id, user_id, rental_id, property_address, start_time, end_time, attendee_name, "     \
+    "attendee_email, attendee_phone, notes, status, source, vapi_call_id, "               \
+    "external_event_id, sync_status, sequence, created_at, updated_at"
 #define PG_COLS                                                                           \
     "id, user_id, rental_id, property_address, " PG_EPOCH("start_time") ", "              \
     PG_EPOCH("end_time") ", attendee_name, attendee_email, attendee_phone, notes, status, " \
@@ -96,9 +96,9 @@ static const char PG_LIST[] =
 
 /* What blocks [$2, $3): confirmed appointments and blocking mirrored busy times. */
 static const char SL_BUSY[] =
-    "SELECT " SL_EPOCH("start_time") ", " SL_EPOCH("end_time") " FROM appointments "
+    "SELECT start_time, end_time FROM appointments "
     "WHERE user_id = $1 AND status = 'confirmed' AND start_time < $3 AND end_time > $2 "
-    "UNION ALL SELECT " SL_EPOCH("start_time") ", " SL_EPOCH("end_time") " FROM calendar_busy "
+    "UNION ALL SELECT start_time, end_time FROM calendar_busy "
     "WHERE user_id = $1 AND transparent = 0 AND cancelled = 0 AND start_time < $3 "
     "AND end_time > $2";
 static const char PG_BUSY[] =
@@ -110,8 +110,7 @@ static const char PG_BUSY[] =
     "AND start_time < CAST($3 AS timestamptz) AND end_time > CAST($2 AS timestamptz)";
 
 static const char SL_MIRROR[] =
-    "SELECT source, external_id, " SL_EPOCH("start_time") ", " SL_EPOCH("end_time") ", "
-    "transparent, subject, location FROM calendar_busy WHERE user_id = $1 AND cancelled = 0 "
+    "SELECT source, external_id, start_time, end_time, transparent, subject, location FROM calendar_busy WHERE user_id = $1 AND cancelled = 0 "
     "AND start_time < $3 AND end_time > $2 ORDER BY start_time, id LIMIT $4";
 static const char PG_MIRROR[] =
     "SELECT source, external_id, " PG_EPOCH("start_time") ", " PG_EPOCH("end_time") ", "
@@ -127,7 +126,7 @@ static const char PG_SET_SYNC[] =
 
 static const char SL_CONNECTION[] =
     "SELECT provider, account_email, calendar_id, calendar_name, calendar_url, status, "
-    "last_error, " SL_EPOCH("expires_at") " FROM calendar_connections WHERE user_id = $1";
+    "last_error, expires_at FROM calendar_connections WHERE user_id = $1";
 static const char PG_CONNECTION[] =
     "SELECT provider, account_email, calendar_id, calendar_name, calendar_url, status, "
     "last_error, " PG_EPOCH("expires_at") " FROM calendar_connections "
@@ -166,14 +165,28 @@ static void copy_cell(const db_res *res, int row, int col, char *buf, size_t len
     snprintf(buf, len, "%s", s ? s : "");
 }
 
-static void row_to_appt(const db_res *res, int row, struct calendar_appt *out)
+/* A time cell as Unix seconds: PostgreSQL computed it; SQLite holds the RFC 3339 text the
+ * store wrote (0 for NULL or, never expected, other text). */
+static int64_t cell_time(const db_conn *c, const db_res *res, int row, int col)
+{
+    int64_t t = 0;
+    bool zoned = false;
+    if (db_conn_dialect(c) == DB_POSTGRES)
+        return db_res_int(res, row, col);
+    const char *s = db_res_text(res, row, col);
+    if (!s || !civil_parse_rfc3339(s, &t, &zoned))
+        return 0;
+    return t;
+}
+
+static void row_to_appt(const db_conn *c, const db_res *res, int row, struct calendar_appt *out)
 {
     out->id = db_res_int(res, row, 0);
     out->user_id = db_res_int(res, row, 1);
     out->rental_id = db_res_int(res, row, 2);
     out->property_address = dup_cell(res, row, 3);
-    out->start = db_res_int(res, row, 4);
-    out->end = db_res_int(res, row, 5);
+    out->start = cell_time(c, res, row, 4);
+    out->end = cell_time(c, res, row, 5);
     out->attendee_name = dup_cell(res, row, 6);
     out->attendee_email = dup_cell(res, row, 7);
     out->attendee_phone = dup_cell(res, row, 8);
@@ -196,11 +209,11 @@ static const char *ts(int64_t t, char buf[CIVIL_RFC3339_SIZE])
 }
 
 /* Reads the one row a write or get returned into *out; APP_E_NOTFOUND for none. */
-static app_err one_appt(db_res *res, struct calendar_appt *out)
+static app_err one_appt(const db_conn *c, db_res *res, struct calendar_appt *out)
 {
     app_err rc = APP_E_NOTFOUND;
     if (db_res_rows(res) == 1) {
-        row_to_appt(res, 0, out);
+        row_to_appt(c, res, 0, out);
         rc = APP_OK;
     }
     db_res_free(res);
@@ -241,7 +254,7 @@ app_err calendar_store_insert(db_conn *c, int64_t user, const struct calendar_ap
     db_err de = db_exec(c, SQL(c, INSERT), p, 13, &res);
     if (de != DB_OK)
         return write_fail(c, de, in, "appointment insert");
-    app_err rc = one_appt(res, out);
+    app_err rc = one_appt(c, res, out);
     return rc == APP_E_NOTFOUND ? APP_E_DB : rc;
 }
 
@@ -252,7 +265,7 @@ app_err calendar_store_get(db_conn *c, int64_t user, int64_t id, struct calendar
     db_err e = db_exec(c, SQL(c, GET), p, 2, &res);
     if (e != DB_OK)
         return db_fail(c, e, "appointment get");
-    return one_appt(res, out);
+    return one_appt(c, res, out);
 }
 
 app_err calendar_store_update(db_conn *c, int64_t user, const struct calendar_appt *in,
@@ -277,7 +290,7 @@ app_err calendar_store_update(db_conn *c, int64_t user, const struct calendar_ap
     db_err de = db_exec(c, SQL(c, UPDATE), p, 12, &res);
     if (de != DB_OK)
         return write_fail(c, de, in, "appointment update");
-    return one_appt(res, out);
+    return one_appt(c, res, out);
 }
 
 app_err calendar_store_taken(db_conn *c, int64_t user, int64_t from, int64_t to,
@@ -318,7 +331,7 @@ app_err calendar_store_list(db_conn *c, int64_t user, const struct calendar_filt
     out->items = n ? mem_zalloc(n, sizeof *out->items) : NULL;
     out->n = n;
     for (size_t i = 0; i < n; i++)
-        row_to_appt(res, (int)i, &out->items[i]);
+        row_to_appt(c, res, (int)i, &out->items[i]);
     if ((size_t)rows > n && n > 0) {
         out->next_start = out->items[n - 1].start;
         out->next_id = out->items[n - 1].id;
@@ -339,7 +352,7 @@ app_err calendar_store_busy(db_conn *c, int64_t user, int64_t from, int64_t to,
     int rows = db_res_rows(res);
     struct calendar_busy *b = mem_zalloc(rows > 0 ? (size_t)rows : 1, sizeof *b);
     for (int i = 0; i < rows; i++)
-        b[i] = (struct calendar_busy){db_res_int(res, i, 0), db_res_int(res, i, 1)};
+        b[i] = (struct calendar_busy){cell_time(c, res, i, 0), cell_time(c, res, i, 1)};
     db_res_free(res);
     *out = b;
     *n = (size_t)rows;
@@ -362,8 +375,8 @@ app_err calendar_store_mirror(db_conn *c, int64_t user, int64_t from, int64_t to
         struct calendar_mirror *m = &out->items[i];
         copy_cell(res, i, 0, m->source, sizeof m->source);
         m->external_id = dup_cell(res, i, 1);
-        m->start = db_res_int(res, i, 2);
-        m->end = db_res_int(res, i, 3);
+        m->start = cell_time(c, res, i, 2);
+        m->end = cell_time(c, res, i, 3);
         m->transparent = db_res_bool(res, i, 4);
         m->subject = dup_cell(res, i, 5);
         m->location = dup_cell(res, i, 6);
@@ -398,7 +411,7 @@ app_err calendar_store_connection(db_conn *c, int64_t user, struct calendar_conn
         out->calendar_url = dup_cell(res, 0, 4);
         copy_cell(res, 0, 5, out->status, sizeof out->status);
         out->last_error = dup_cell(res, 0, 6);
-        out->expires_at = db_res_int(res, 0, 7);
+        out->expires_at = cell_time(c, res, 0, 7);
     }
     db_res_free(res);
     return APP_OK;

@@ -17,6 +17,7 @@
 
 #include "calendar/calendar_store.h"
 #include "core/migrate.h"
+#include "core/respcache.h"
 #include "core/versions.h"
 #include "rentals/rentals.h"
 #include "users/users.h"
@@ -536,6 +537,59 @@ static void test_overlap_guard_below_the_service(void **state)
     done(c);
 }
 
+/* Whether calendar_availability offers a slot starting at t. */
+static bool offered(struct fx *f, int64_t user, int64_t t)
+{
+    struct calendar_query q = {.days_ahead = 14, .start_hour = -1, .end_hour = -1};
+    struct calendar_slot_list sl = {0};
+    char zone[TZ_NAME_MAX];
+    bool found = false;
+    assert_int_equal(calendar_availability(&f->app, user, &q, &sl, zone), APP_OK);
+    for (size_t i = 0; i < sl.n; i++)
+        found = found || sl.items[i].start == t;
+    calendar_slot_list_cleanup(&sl);
+    return found;
+}
+
+/* With the response cache on, availability's inputs are kept between requests, and every
+ * committed change that matters (a booking, a cancellation, the settings, the busy mirror,
+ * another writer's rows) is seen by the next request: the cache is stamped with the calendar
+ * and profile counters. */
+static void test_availability_cache_follows_changes(void **state)
+{
+    struct fx *f = *state;
+    struct respcache_stats st;
+    const char *code;
+    char text[64];
+    struct calendar_appt out;
+    int64_t id = 0;
+    f->app.cache = respcache_new(1 << 20);
+    open_all_day(f, f->a, 0, 0);
+    int64_t t = f->base + HOUR;
+    assert_true(offered(f, f->a, t));
+    assert_true(offered(f, f->a, t));
+    respcache_get_stats(f->app.cache, &st);
+    assert_true(st.hits >= 1);
+    struct calendar_booking b = booking(t, 0);
+    assert_int_equal(book(f, f->a, &b, &id, &code), APP_OK);
+    assert_false(offered(f, f->a, t));
+    snprintf(text, sizeof text, "{\"status\":\"cancelled\"}");
+    assert_int_equal(patch(f, id, text, &out, &code), APP_OK);
+    calendar_appt_cleanup(&out);
+    assert_true(offered(f, f->a, t));
+    busy_row(f, f->a, "cache-1", t, t + HOUR, false, false);
+    assert_false(offered(f, f->a, t));
+    assert_true(offered(f, f->a, t + 2 * HOUR));
+    open_all_day(f, f->a, 60, 0); /* a buffer: the slot right after the busy hour goes */
+    assert_false(offered(f, f->a, t + HOUR));
+    assert_true(offered(f, f->a, t + 2 * HOUR));
+    /* B's reads are B's */
+    open_all_day(f, f->b, 0, 0);
+    assert_true(offered(f, f->b, t));
+    respcache_free(f->app.cache);
+    f->app.cache = NULL;
+}
+
 static void test_feed_token(void **state)
 {
     struct fx *f = *state;
@@ -635,6 +689,8 @@ int main(void)
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_concurrent_bookings_of_one_slot, setup, teardown),
         cmocka_unit_test_setup_teardown(test_overlap_guard_below_the_service, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_availability_cache_follows_changes, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_feed_token, setup, teardown),
         cmocka_unit_test_setup_teardown(test_counter_moves_and_erasure_cascades, setup,
                                         teardown),
