@@ -348,7 +348,11 @@ def bench_backend(binary, backend, args, work, nginx_port, admin_url, use_wrk):
                 res["avail"].append(run_wrk(url, tokens_file, args, args.seconds))
             else:
                 res["avail"].append(run_py(srv.port, TARGET, tokens, args, args.seconds))
-            log("%s round %d: %s" % (backend, r + 1, res["avail"][-1]))
+            load = os.getloadavg()[0]
+            log("%s round %d: availability %.0f req/s p99 %.2f ms%s (load average %.1f)" % (
+                backend, r + 1, res["avail"][-1][0], res["avail"][-1][1],
+                "; nginx %.0f req/s p99 %.2f ms" % res["nginx"][-1][:2] if res["nginx"] else "",
+                load))
         race_tok = srv.token("cal-bench-race")
         seed_race = request(srv.port, "PUT", "/users/me/settings", race_tok, {
             "timezone": "UTC", "min_notice_minutes": 0,

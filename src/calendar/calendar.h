@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Calendar and appointments (SPEC §4 calendar_connections and appointments, §5 Calendar and
- * appointments). For now this header holds the pure parts, which need no database, no
- * network and no clock (the caller passes "now"):
+ * appointments). The pure parts need no database, no network and no clock (the caller
+ * passes "now"):
  *   calendar_slots.c   free slots in the tenant's zone and the bookability check;
  *   calendar_ics.c     iCalendar (RFC 5545): a writer for the feed and CalDAV PUT, and a
  *                      bounded reader for CalDAV REPORT results (untrusted input).
@@ -403,7 +403,11 @@ app_err calendar_appt_list(struct app *a, int64_t user, const struct calendar_fi
 
 /* Free slots for the tenant at the system clock's now (calendar_slots with the tenant's
  * settings, minus confirmed appointments and blocking mirrored busy times); zone receives
- * the tenant's time zone. APP_E_PARAM for a query out of range. */
+ * the tenant's time zone. With the response cache on (a->cache), the settings and busy times
+ * read are kept for the rest of the UTC day, stamped with the tenant's calendar and profile
+ * counters (core/versions.h): a request then reads one counter row instead, and any
+ * committed change to either family is seen by the next request. APP_E_PARAM for a query
+ * out of range. */
 app_err calendar_availability(struct app *a, int64_t user, const struct calendar_query *q,
                               struct calendar_slot_list *out, char zone[TZ_NAME_MAX]);
 /* The events from the start of today (tenant's zone) to days_ahead days after now. */
