@@ -114,13 +114,13 @@ def book(srv, tok, start, end=None, **fields):
     return srv.request("POST", "/appointments", token=tok, body=body)
 
 
-def next_dst_changes(zone, days=360):
-    """The local dates (after tomorrow, within `days`) on which zone's UTC offset changes:
+def next_dst_changes(zone, days=364):
+    """The local dates (from tomorrow, within `days`) on which zone's UTC offset changes:
     (spring, autumn), each the first such date, or None."""
     z = ZoneInfo(zone)
     today = now_utc().astimezone(z).date()
     spring = autumn = None
-    for i in range(2, days):
+    for i in range(1, days):
         d = today + dt.timedelta(days=i)
         before = dt.datetime.combine(d - dt.timedelta(days=1), dt.time(12), z).utcoffset()
         after = dt.datetime.combine(d, dt.time(12), z).utcoffset()
@@ -225,10 +225,13 @@ class CalendarBase(test_openapi.OpenApiBase):
 class Availability(CalendarBase):
 
     def test_new_york_spring_and_autumn_changes(self):
+        # Both changes lie within the longest horizon (365 days) on every day of the year but
+        # the few after a change whose successor comes 371 days later (the second Sunday of
+        # March and the first of November move by weekday): then only the other one is
+        # reachable here (test_calendar_slots covers both with a fixed clock).
         spring, autumn = next_dst_changes("America/New_York")
-        self.assertIsNotNone(spring)
-        self.assertIsNotNone(autumn)
-        for day in (spring, autumn):
+        self.assertTrue(spring or autumn)
+        for day in (d for d in (spring, autumn) if d is not None):
             with self.subTest(day=str(day)):
                 # only that weekday, 00:00-05:00, hourly slots: a year of them is few
                 wd = day.weekday()
