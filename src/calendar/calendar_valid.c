@@ -257,8 +257,11 @@ void calendar_event_from_json(struct vcheck *v, const json_t *j_body, const char
         check_span(v, out->start, out->end, "end_time");
     get_contact(v, j_body, "attendee_email", &out->attendee_email, NULL);
     get_text(v, j_body, "attendee_name", CALENDAR_NAME_MAX, false, true, &out->attendee_name);
-    if (!out->attendee_name)
-        out->attendee_name = out->attendee_email ? out->attendee_email : "Guest";
+    if (!out->attendee_name) /* an email too long for a name is not one */
+        out->attendee_name = out->attendee_email &&
+                                     utf8_chars(out->attendee_email) <= CALENDAR_NAME_MAX
+                                 ? out->attendee_email
+                                 : "Guest";
     get_text(v, j_body, "body", CALENDAR_NOTES_MAX, true, true, &out->notes);
 }
 

@@ -184,6 +184,19 @@ static void test_event_body(void **state)
     assert_string_equal(b.attendee_name, "Guest");
     assert_null(b.attendee_email);
     json_decref(j);
+    /* an email longer than a name may be (254 > 200 characters) names nobody */
+    char email[260];
+    memset(email, 'a', 60);
+    email[60] = '@';
+    memset(email + 61, 'b', 180);
+    snprintf(email + 241, sizeof email - 241, ".example"); /* 249 characters */
+    j = json_pack("{s:s, s:s, s:s}", "subject", "Showing", "start_time", "2026-03-02T15:30:00Z",
+                  "attendee_email", email);
+    calendar_event_from_json(&v, j, NY, &b);
+    assert_true(vcheck_ok(&v));
+    assert_string_equal(b.attendee_email, email);
+    assert_string_equal(b.attendee_name, "Guest");
+    json_decref(j);
     j = json_pack("{s:s, s:s}", "start_time", "2026-03-02T15:30:00Z", "colour", "red");
     calendar_event_from_json(&v, j, NY, &b);
     assert_int_equal(json_array_size(v.j_errors), 2); /* subject missing, colour unknown */
