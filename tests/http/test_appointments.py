@@ -88,6 +88,16 @@ class Appointments(cal.CalendarBase):
             "attendee_name": "R"})
         self.check(r, "POST", "/appointments", 404)
         self.assertEqual(r.json()["message"], "Rental not found.")
+        # PATCH to another rental of the tenant takes its address (unless one is given)
+        r2 = self.post("/rentals", token=self.tok, body={"property_address": "88 Other Ave"})
+        p = self.check(self.patch("/appointments/%d" % b["id"], token=self.tok,
+                                  body={"rental_id": r2.json()["id"]}),
+                       "PATCH", "/appointments/{id}", 200)
+        self.assertEqual((p["rental_id"], p["property_address"]),
+                         (r2.json()["id"], "88 Other Ave"))
+        p = self.patch("/appointments/%d" % b["id"], token=self.tok, body={"rental_id": None})
+        self.assertEqual((p.json()["rental_id"], p.json()["property_address"]),
+                         (None, "88 Other Ave"))
         # deleting the rental keeps the appointment, without the link
         self.assertEqual(self.delete("/rentals/%d" % rental["id"], token=self.tok).status, 204)
         got = self.get("/appointments/%d" % a["id"], token=self.tok).json()
