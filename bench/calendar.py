@@ -18,6 +18,8 @@
    release to the last answer, the median of K races; every race must give exactly one 201.
 
 SQLite runs on a fresh DATA_DIR, PostgreSQL on a throwaway cluster from scripts/pg-cluster.
+CACHE_MB=0 in the environment measures availability without the response cache (every
+request reads the settings and the busy times).
 Prints a Markdown table. --bin defaults to build-bench/peterental, then build/peterental."""
 
 import argparse
@@ -167,7 +169,7 @@ class Server:
         os.makedirs(self.dir, mode=0o700)
         self.port = free_port()
         self.env = {k: v for k, v in os.environ.items()
-                    if k not in ("DATABASE_URL", "CORS_ORIGINS", "MAX_BODY_BYTES", "CACHE_MB")}
+                    if k not in ("DATABASE_URL", "CORS_ORIGINS", "MAX_BODY_BYTES")}
         self.env.update(HOST="127.0.0.1", PORT=str(self.port), DATA_DIR=self.dir,
                         LOG_FORMAT="json", LOG_LEVEL="warn")
         self.db_url = None
