@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /* The whole API in one table, read top to bottom, and who may call each route. BEARER
  * routes run their handler only after users_http_authenticate has verified the token (or
- * session cookie) and put the tenant on the request (r->tenant); PUBLIC routes are public by
- * design (SPEC §3 lists which). */
+ * session cookie) and put the tenant on the request (r->tenant); FEED routes after
+ * calendar_http_feed_authenticate has found the tenant whose feed token the URL carries;
+ * PUBLIC routes are public by design (SPEC §3 lists which). */
 #include "routes.h"
 #include "service/service.h"
 #include "accounts/accounts.h"
+#include "calendar/calendar.h"
 #include "users/users.h"
 #include "jobs/jobs.h"
 #include "rentals/rentals.h"
@@ -49,6 +51,19 @@ const struct route app_routes[] = {
     {"POST", "/database/sources", rentals_http_sources_create, HTTP_AUTH_BEARER},
     {"DELETE", "/database/sources/{id}", rentals_http_sources_delete, HTTP_AUTH_BEARER},
 
+    /* the built-in calendar and appointments */
+    {"GET", "/appointments", calendar_http_appts_list, HTTP_AUTH_BEARER},
+    {"POST", "/appointments", calendar_http_appts_create, HTTP_AUTH_BEARER},
+    {"GET", "/appointments/{id}", calendar_http_appt_get, HTTP_AUTH_BEARER},
+    {"PATCH", "/appointments/{id}", calendar_http_appt_patch, HTTP_AUTH_BEARER},
+    {"GET", "/calendar/availability", calendar_http_availability, HTTP_AUTH_BEARER},
+    {"GET", "/calendar/events", calendar_http_events_list, HTTP_AUTH_BEARER},
+    {"POST", "/calendar/events", calendar_http_events_create, HTTP_AUTH_BEARER},
+    {"GET", "/calendar/auth/status", calendar_http_auth_status, HTTP_AUTH_BEARER},
+    {"POST", "/calendar/feed-token", calendar_http_feed_rotate, HTTP_AUTH_BEARER},
+    {"DELETE", "/calendar/feed-token", calendar_http_feed_revoke, HTTP_AUTH_BEARER},
+    {"GET", "/calendar/feed.ics", calendar_http_feed, HTTP_AUTH_FEED},
+
     /* the voice assistant */
     {"GET", "/vapi/assistants", vapi_http_assistants, HTTP_AUTH_BEARER},
     {"POST", "/vapi/webhook", vapi_http_webhook, HTTP_AUTH_VAPI},
@@ -76,4 +91,5 @@ const struct route app_routes[] = {
 const http_authenticator app_authenticators[HTTP_AUTH_COUNT] = {
     [HTTP_AUTH_BEARER] = users_http_authenticate,
     [HTTP_AUTH_VAPI] = vapi_http_authenticate,
+    [HTTP_AUTH_FEED] = calendar_http_feed_authenticate,
 };

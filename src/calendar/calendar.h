@@ -1,11 +1,22 @@
 /* SPDX-License-Identifier: MIT */
 /* Calendar and appointments (SPEC §4 calendar_connections and appointments, §5 Calendar and
- * appointments). For now this header holds the pure parts, which need no database, no
- * network and no clock (the caller passes "now"):
+ * appointments). The pure parts need no database, no network and no clock (the caller
+ * passes "now"):
  *   calendar_slots.c   free slots in the tenant's zone and the bookability check;
  *   calendar_ics.c     iCalendar (RFC 5545): a writer for the feed and CalDAV PUT, and a
  *                      bounded reader for CalDAV REPORT results (untrusted input).
- * The service, store and handlers join this folder later, each in its own section. */
+ * The built-in calendar (always on) is layered as every domain:
+ *   calendar_valid.c    request JSON and query text -> booking input (pure);
+ *   calendar_service.c  transactions: booking, rescheduling, availability, events, the feed
+ *                       token, the provider seam (calendar_push_enqueue);
+ *   calendar_store.c    all SQL (calendar_store.h, folder-private);
+ *   calendar_json.c     appointments, events and slots as the SPEC's JSON;
+ *   calendar_http.c     /appointments and /calendar/... handlers, the feed token
+ *                       authenticator.
+ * Another tenant's appointment or rental is always APP_E_NOTFOUND. The providers (Outlook,
+ * Google, CalDAV) plug in at three places: they fill calendar_connections and the
+ * calendar_busy mirror (availability and GET /calendar/events already read both), and they
+ * enqueue their push job in calendar_push_enqueue. */
 #ifndef PETE_CALENDAR_CALENDAR_H
 #define PETE_CALENDAR_CALENDAR_H
 
@@ -13,8 +24,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
+#include "core/app.h"
+#include "core/db.h"
 #include "core/err.h"
+#include "core/http.h"
+#include "core/jsonw.h"
 #include "core/tz.h"
+#include "core/valid.h"
 #include "users/users.h"
 
 /* ==== Availability (calendar_slots.c) ================================================== */
@@ -197,5 +215,261 @@ app_err calendar_ics_read(const char *text, size_t len, const char *default_zone
                           struct calendar_ics_list *out);
 /* Releases l's items and zeroes it; accepts a zeroed list. */
 void calendar_ics_list_cleanup(struct calendar_ics_list *l);
+
+/* ==== Appointments: types ============================================================== */
+
+/* Bounds of the stored text, in characters (also the schema's CHECKs, in 0007). */
+#define CALENDAR_ADDRESS_MAX 300
+#define CALENDAR_NAME_MAX 200
+#define CALENDAR_EMAIL_MAX 254
+#define CALENDAR_PHONE_MAX 40
+#define CALENDAR_NOTES_MAX 2000
+#define CALENDAR_SUBJECT_MAX 300
+#define CALENDAR_LIMIT_DEFAULT 50
+#define CALENDAR_LIMIT_MAX 200
+#define CALENDAR_DAYS_MAX 365          /* days_ahead of availability and events */
+#define CALENDAR_EVENTS_MAX 1000       /* events one GET /calendar/events returns at most */
+#define CALENDAR_FEED_DAYS_BACK 90     /* the feed holds appointments from this long ago on */
+#define CALENDAR_FEED_MAX 2000         /* ... and at most this many, the earliest first */
+#define CALENDAR_SUBJECT_PREFIX "Property Viewing: "
+
+/* One appointment. Strings are owned (NULL = none) and released by calendar_appt_cleanup;
+ * times are UTC instants. */
+struct calendar_appt {
+    int64_t id, user_id;
+    int64_t rental_id; /* 0 = none */
+    char *property_address;
+    int64_t start, end;
+    char *attendee_name;
+    char *attendee_email;
+    char *attendee_phone;
+    char *notes;
+    char status[16];      /* confirmed | cancelled | completed | no_show */
+    char source[16];      /* api | vapi | dashboard */
+    char *vapi_call_id;
+    char *external_event_id;
+    char sync_status[16]; /* none (no provider connected) | pending | synced | failed */
+    int sequence;         /* raised on each reschedule or status change (iCalendar SEQUENCE) */
+    char created_at[32], updated_at[32]; /* RFC 3339 UTC */
+};
+/* Frees what a owns and zeroes it; accepts a zeroed struct. */
+void calendar_appt_cleanup(struct calendar_appt *a);
+
+struct calendar_appt_list {
+    struct calendar_appt *items;
+    size_t n;
+    /* keyset position of the next page (start, id of the last item); next_id 0: last page */
+    int64_t next_start, next_id;
+};
+void calendar_appt_list_cleanup(struct calendar_appt_list *l);
+
+/* GET /appointments filters (and the feed's read). 0 / NULL: not given. */
+struct calendar_filter {
+    int64_t from;        /* appointments ending after from ... */
+    int64_t to;          /* ... and starting before to */
+    const char *status;  /* one of the four, borrowed */
+    bool active_only;    /* leave cancelled appointments out */
+    int64_t after_start, after_id; /* keyset: (start, id) > (after_start, after_id) */
+    int limit;           /* 1..CALENDAR_LIMIT_MAX (the feed: CALENDAR_FEED_MAX) */
+};
+
+/* A booking as the service takes it, validated for shape (calendar_valid.c); strings
+ * borrowed. */
+struct calendar_booking {
+    int64_t rental_id;            /* 0 = none; must be the tenant's */
+    const char *property_address; /* NULL: the rental's address (rental_id required then) */
+    int64_t start;
+    int64_t end;                  /* 0: start + the tenant's slot_minutes */
+    const char *attendee_name;
+    const char *attendee_email;   /* NULL = none (as the three below) */
+    const char *attendee_phone;
+    const char *notes;
+    const char *source;           /* "api", "dashboard" or "vapi" */
+    const char *vapi_call_id;
+};
+
+/* Why a write was refused (APP_E_CONFLICT, and which object APP_E_NOTFOUND means): code is
+ * the error body's code, message its sentence. */
+struct calendar_refusal {
+    const char *code; /* slot_taken, in_past, too_soon, beyond_horizon, outside_business_hours,
+                       * not_started, invalid_transition; for APP_E_NOTFOUND: not_found */
+    char message[200];
+};
+
+/* A mirrored busy row of the connected provider (calendar_busy), as an event. */
+struct calendar_mirror {
+    char source[16];
+    char *external_id;
+    int64_t start, end;
+    bool transparent;
+    char *subject;  /* NULL when the provider gave none */
+    char *location;
+};
+struct calendar_mirror_list {
+    struct calendar_mirror *items;
+    size_t n;
+};
+void calendar_mirror_list_cleanup(struct calendar_mirror_list *l);
+
+/* GET /calendar/events: the window's appointments (not cancelled) and mirrored events (not
+ * cancelled), each list sorted by start; the JSON writer merges them. */
+struct calendar_events {
+    struct calendar_appt_list appts;
+    struct calendar_mirror_list mirror;
+};
+void calendar_events_cleanup(struct calendar_events *e);
+
+/* The provider connection as GET /calendar/auth/status shows it; has false when only the
+ * built-in calendar is in use. Never holds a secret. */
+struct calendar_connection {
+    bool has;
+    char provider[16];
+    char *account_email, *calendar_id, *calendar_name, *calendar_url;
+    char status[16];    /* active | error | expired */
+    char *last_error;
+    int64_t expires_at; /* 0 = unknown */
+};
+void calendar_connection_cleanup(struct calendar_connection *c);
+
+/* ==== Appointments: validation (calendar_valid.c; pure) ================================ */
+
+/* A time of a request: RFC 3339 with an offset, or a local wall-clock time ("2026-03-03T14:30",
+ * seconds optional) read in zone, where a time the clocks skip is refused. date_ok also takes
+ * a date "YYYY-MM-DD": the local midnight that starts it (end_of_day: that ends it). false
+ * when s is none of these (*out untouched). */
+bool calendar_parse_time(const char *s, const char *zone, bool date_ok, bool end_of_day,
+                         int64_t *out);
+
+/* Reads a POST /appointments body into *out (strings borrowed from j_body): rental_id,
+ * property_address (required unless rental_id), start_time, end_time, attendee_name
+ * (required), attendee_email, attendee_phone, notes, source ("api" default, or "dashboard"),
+ * status ("confirmed" only). Local times are read in zone. The read-only keys of the
+ * Appointment JSON are accepted and ignored; any other key is a rule error. Problems go to
+ * v (wrong types 400, rules 422). */
+void calendar_booking_from_json(struct vcheck *v, const json_t *j_body, const char *zone,
+                                struct calendar_booking *out);
+/* The same for POST /calendar/events: subject (required; the property address, less a
+ * leading "Property Viewing: ", unless location is given), start_time, end_time, body (the
+ * notes), attendee_email, attendee_name (default: the email, else "Guest"), location.
+ * Source "dashboard". Unknown keys are rule errors. */
+void calendar_event_from_json(struct vcheck *v, const json_t *j_body, const char *zone,
+                              struct calendar_booking *out);
+
+/* What a PATCH body said besides the new values. */
+struct calendar_patch_info {
+    bool rental_changed; /* rental_id names another rental: the service checks it is the
+                          * tenant's (and takes its address unless address_given) */
+    bool address_given;
+};
+/* A PATCH /appointments/{id} body applied to a (the stored row, owned strings replaced):
+ * fields present change (null clears the optional ones: rental_id, attendee_email,
+ * attendee_phone, notes); start_time alone keeps the duration. The read-only keys of the
+ * Appointment JSON are accepted and ignored. Problems go to v. */
+void calendar_patch_apply(struct vcheck *v, const json_t *j_body, const char *zone,
+                          struct calendar_appt *a, struct calendar_patch_info *info);
+
+/* Keyset cursors of GET /appointments: a new string (free()); decode false when s is not
+ * one of ours. */
+char *calendar_cursor_encode(int64_t start, int64_t id);
+bool calendar_cursor_decode(const char *s, int64_t *start, int64_t *id);
+
+/* ==== Appointments and calendar: service (calendar_service.c) ========================= */
+/* Each call is one tenant transaction (plus, before it, the tenant's settings and, for a
+ * rental_id, the rental through their services). *out starts zeroed and is filled only on
+ * APP_OK (the caller then cleans it). Errors: APP_E_NOTFOUND (why->code "not_found",
+ * message naming the appointment or the rental; another tenant's is the same),
+ * APP_E_VALIDATION (problems in v), APP_E_CONFLICT (why), APP_E_AUTH (the tenant was
+ * erased meanwhile), APP_E_UNAVAILABLE, APP_E_DB. */
+
+/* Books in for the tenant at the system clock's now: the rules of the tenant's settings
+ * (calendar_check_bookable), then, in one write transaction, no confirmed appointment or
+ * blocking busy time within buffer_minutes of it (slot_taken), the insert and the push seam.
+ * Concurrent bookings of one slot: exactly one succeeds (PostgreSQL: the exclusion
+ * constraint stands behind the check). */
+app_err calendar_book(struct app *a, int64_t user, const struct calendar_booking *in,
+                      struct vcheck *v, struct calendar_appt *out, struct calendar_refusal *why);
+app_err calendar_appt_get(struct app *a, int64_t user, int64_t id, struct calendar_appt *out);
+/* Changes appointment id as j_body says (calendar_patch_apply). New times, or a cancelled
+ * appointment confirmed again, pass the booking's checks (itself excluded). Status moves:
+ * confirmed -> cancelled | completed | no_show, cancelled -> confirmed, completed <-> no_show;
+ * completed and no_show only once the start has passed (not_started); only a confirmed
+ * appointment moves in time (invalid_transition). */
+app_err calendar_appt_patch(struct app *a, int64_t user, int64_t id, const json_t *j_body,
+                            const char *zone, struct vcheck *v, struct calendar_appt *out,
+                            struct calendar_refusal *why);
+/* One page in time order ((start, id) ascending). */
+app_err calendar_appt_list(struct app *a, int64_t user, const struct calendar_filter *f,
+                           struct calendar_appt_list *out);
+
+/* Free slots for the tenant at the system clock's now (calendar_slots with the tenant's
+ * settings, minus confirmed appointments and blocking mirrored busy times); zone receives
+ * the tenant's time zone. With the response cache on (a->cache), the settings and busy times
+ * read are kept for the rest of the UTC day, stamped with the tenant's calendar and profile
+ * counters (core/versions.h): a request then reads one counter row instead, and any
+ * committed change to either family is seen by the next request. APP_E_PARAM for a query
+ * out of range. */
+app_err calendar_availability(struct app *a, int64_t user, const struct calendar_query *q,
+                              struct calendar_slot_list *out, char zone[TZ_NAME_MAX]);
+/* The events from the start of today (tenant's zone) to days_ahead days after now. */
+app_err calendar_events_list(struct app *a, int64_t user, int days_ahead,
+                             struct calendar_events *out);
+
+/* A new feed token for the tenant, replacing any other (only its hash is stored): a new
+ * string (free()) "<user id>.<43 base64url characters>". */
+app_err calendar_feed_rotate(struct app *a, int64_t user, char **token);
+/* Removes the tenant's feed token: the feed answers 404 until a new one is made. */
+app_err calendar_feed_revoke(struct app *a, int64_t user);
+/* Whether token is the current feed token of the tenant it names: *user set on APP_OK;
+ * APP_E_NOTFOUND for anything else (malformed, revoked, another tenant's). */
+app_err calendar_feed_check(struct app *a, const char *token, int64_t *user);
+/* The feed's appointments: from CALENDAR_FEED_DAYS_BACK days ago, at most CALENDAR_FEED_MAX,
+ * cancelled ones included (subscribers remove them). */
+app_err calendar_feed_appts(struct app *a, int64_t user, struct calendar_appt_list *out);
+
+/* The tenant's provider connection (out->has false without one). */
+app_err calendar_connection_get(struct app *a, int64_t user, struct calendar_connection *out);
+
+/* The provider seam. Called by every booking, reschedule and cancel inside its write
+ * transaction c, after the appointment row is written; op is "create", "update" or
+ * "cancel". Without a provider connection it does nothing (sync_status stays "none"). With
+ * one it marks the appointment "pending"; the provider work enqueues its push job here
+ * (jobs_enqueue in c, so the appointment and its push commit together). */
+app_err calendar_push_enqueue(db_conn *c, int64_t user, int64_t appointment_id, const char *op);
+
+/* ==== JSON (calendar_json.c) =========================================================== */
+
+/* The Appointment JSON object. */
+void calendar_write_appt(struct jsonw *w, const struct calendar_appt *a);
+/* An appointment as a GET /calendar/events event. */
+void calendar_write_appt_event(struct jsonw *w, const struct calendar_appt *a);
+/* {"status":"success","events":[...]}: both lists merged by start. */
+void calendar_write_events(struct jsonw *w, const struct calendar_events *e);
+/* {"status":"success","timezone":zone,"available_slots":[...]}. */
+void calendar_write_slots(struct jsonw *w, const char *zone,
+                          const struct calendar_slot_list *l);
+/* GET /calendar/auth/status for the tenant (user id and email as resolved). */
+void calendar_write_auth_status(struct jsonw *w, int64_t user, const char *email,
+                                const struct calendar_connection *c);
+/* The iCalendar feed of l (new string, free(); length in *len), or NULL when it cannot be
+ * written. uid_host names the server in UIDs ("<id>@<uid_host>"). */
+char *calendar_feed_text(const struct calendar_appt_list *l, const char *uid_host, size_t *len);
+
+/* ==== Handlers (calendar_http.c) ======================================================= */
+
+int calendar_http_appts_list(http_req *r);
+int calendar_http_appts_create(http_req *r);
+int calendar_http_appt_get(http_req *r);
+int calendar_http_appt_patch(http_req *r);
+int calendar_http_availability(http_req *r);
+int calendar_http_events_list(http_req *r);
+int calendar_http_events_create(http_req *r);
+int calendar_http_auth_status(http_req *r);
+int calendar_http_feed(http_req *r);
+int calendar_http_feed_rotate(http_req *r);
+int calendar_http_feed_revoke(http_req *r);
+/* The feed authenticator (HTTP_AUTH_FEED): the token query parameter must be a tenant's
+ * current feed token; r->tenant.id is then that tenant. Anything else is answered 404 (a
+ * feed URL is a secret address: nothing says whether a tenant or feed exists). */
+bool calendar_http_feed_authenticate(http_req *r);
 
 #endif

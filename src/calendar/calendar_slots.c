@@ -113,7 +113,11 @@ static void prepare_busy(struct ctx *c, const struct calendar_busy *in, size_t n
         c->busy[c->nbusy++] = (struct calendar_busy){clamp(in[i].start, lo, hi) - pad,
                                                      clamp(in[i].end, lo, hi) + pad};
     }
-    qsort(c->busy, c->nbusy, sizeof *c->busy, busy_cmp);
+    bool sorted = true; /* the callers' busy times usually come sorted (and merged) */
+    for (size_t i = 1; i < c->nbusy && sorted; i++)
+        sorted = c->busy[i - 1].start <= c->busy[i].start;
+    if (!sorted)
+        qsort(c->busy, c->nbusy, sizeof *c->busy, busy_cmp);
     size_t m = 0;
     for (size_t i = 0; i < c->nbusy; i++) {
         if (m > 0 && c->busy[i].start <= c->busy[m - 1].end) {

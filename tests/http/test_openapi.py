@@ -2,7 +2,7 @@
 """GET /openapi.json and GET /docs (SPEC §5 Service): the description is complete and
 accurate. Every row of the route table (src/routes.c, parsed here) is an operation of the
 document and nothing else is; path parameters are declared with their types; security follows
-each row's authenticator (HTTP_AUTH_BEARER / HTTP_AUTH_VAPI / HTTP_AUTH_PUBLIC). Real responses of the main endpoints, success and
+each row's authenticator (HTTP_AUTH_BEARER / HTTP_AUTH_VAPI / HTTP_AUTH_FEED / HTTP_AUTH_PUBLIC). Real responses of the main endpoints, success and
 error, are validated against the schema documented for their status code by the small
 OpenAPI 3.0 schema validator below (type, nullable, enum, required, properties,
 additionalProperties, items, bounds, pattern, $ref), and documented limits are probed at the
@@ -246,6 +246,10 @@ class Coverage(OpenApiBase):
                     self.assertIn("401", op["responses"])
                     self.assertEqual(schemes["vapiSecret"]["name"], "X-Vapi-Secret")
                     self.assertEqual(schemes["vapiSignature"]["name"], "X-Vapi-Signature")
+                elif flag == "HTTP_AUTH_FEED":
+                    self.assertEqual(op["security"], [{"feedToken": []}])
+                    self.assertEqual((schemes["feedToken"]["type"], schemes["feedToken"]["in"],
+                                      schemes["feedToken"]["name"]), ("apiKey", "query", "token"))
                 else:
                     self.assertEqual(flag, "HTTP_AUTH_PUBLIC")
                     self.assertEqual(op["security"], [])
