@@ -209,18 +209,19 @@ static int derive(struct config *cfg)
 int config_load(struct config *cfg, const char *file)
 {
     memset(cfg, 0, sizeof *cfg);
-    if (file && read_file(file) != 0)
-        return -1;
-    for (size_t i = 0; i < sizeof defs / sizeof defs[0]; i++) {
+    int rc = file ? read_file(file) : 0;
+    for (size_t i = 0; rc == 0 && i < sizeof defs / sizeof defs[0]; i++) {
         const char *v = config_raw(defs[i].key);
         if (!v || !*v)
             v = defs[i].def;
-        if (!v)
-            continue;
-        if (set_value(cfg, &defs[i], v) != 0)
-            return -1;
+        if (v)
+            rc = set_value(cfg, &defs[i], v);
     }
-    return derive(cfg);
+    if (rc == 0)
+        rc = derive(cfg);
+    if (rc != 0) /* what was set before the bad value, and the file's lines */
+        config_cleanup(cfg);
+    return rc;
 }
 
 void config_cleanup(struct config *cfg)

@@ -47,7 +47,8 @@ struct config {
 };
 
 /* Loads defaults, then file (may be NULL), then the environment. On error prints a message
- * naming the key to stderr and returns -1. */
+ * naming the key to stderr and returns -1, with nothing left to clean up; on success the
+ * caller releases *cfg with config_cleanup. */
 int config_load(struct config *cfg, const char *file);
 void config_cleanup(struct config *cfg);
 /* Prints every key with its default and meaning. */
