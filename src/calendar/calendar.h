@@ -269,6 +269,7 @@ struct calendar_filter {
     int64_t to;          /* ... and starting before to */
     const char *status;  /* one of the four, borrowed */
     bool active_only;    /* leave cancelled appointments out */
+    const char *vapi_call_id; /* only those booked during this Vapi call, borrowed */
     int64_t after_start, after_id; /* keyset: (start, id) > (after_start, after_id) */
     int limit;           /* 1..CALENDAR_LIMIT_MAX (the feed: CALENDAR_FEED_MAX) */
 };

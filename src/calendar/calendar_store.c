@@ -77,11 +77,12 @@ static const char PG_TAKEN[] =
     "AND start_time < CAST($3 AS timestamptz) AND end_time > CAST($2 AS timestamptz))";
 
 /* $1 user, $2 from, $3 to, $4 status, $5 after start, $6 after id, $7 limit, $8 not
- * cancelled. */
+ * cancelled, $9 the Vapi call that booked it. */
 static const char SL_LIST[] =
     "SELECT " SL_COLS " FROM appointments WHERE user_id = $1 "
     "AND ($2 IS NULL OR end_time > $2) AND ($3 IS NULL OR start_time < $3) "
     "AND ($4 IS NULL OR status = $4) AND ($8 IS NULL OR status <> 'cancelled') "
+    "AND ($9 IS NULL OR vapi_call_id = $9) "
     "AND ($5 IS NULL OR start_time > $5 OR (start_time = $5 AND id > $6)) "
     "ORDER BY start_time, id LIMIT $7";
 static const char PG_LIST[] =
@@ -90,6 +91,7 @@ static const char PG_LIST[] =
     "AND (CAST($3 AS timestamptz) IS NULL OR start_time < CAST($3 AS timestamptz)) "
     "AND (CAST($4 AS text) IS NULL OR status = CAST($4 AS text)) "
     "AND (CAST($8 AS integer) IS NULL OR status <> 'cancelled') "
+    "AND (CAST($9 AS text) IS NULL OR vapi_call_id = CAST($9 AS text)) "
     "AND (CAST($5 AS timestamptz) IS NULL OR (start_time, id) > "
     "(CAST($5 AS timestamptz), CAST($6 AS bigint))) "
     "ORDER BY start_time, id LIMIT CAST($7 AS integer)";
@@ -312,7 +314,7 @@ app_err calendar_store_list(db_conn *c, int64_t user, const struct calendar_filt
 {
     char from[CIVIL_RFC3339_SIZE], to[CIVIL_RFC3339_SIZE], after[CIVIL_RFC3339_SIZE];
     bool keyset = f->after_id > 0;
-    db_param p[8] = {
+    db_param p[9] = {
         DB_INT(user),
         f->from ? DB_TEXT(ts(f->from, from)) : DB_NULLP,
         f->to ? DB_TEXT(ts(f->to, to)) : DB_NULLP,
@@ -321,9 +323,10 @@ app_err calendar_store_list(db_conn *c, int64_t user, const struct calendar_filt
         DB_INT(keyset ? f->after_id : 0),
         DB_INT(f->limit + 1),
         f->active_only ? DB_INT(1) : DB_NULLP,
+        DB_TEXT(f->vapi_call_id),
     };
     db_res *res = NULL;
-    db_err e = db_exec(c, SQL(c, LIST), p, 8, &res);
+    db_err e = db_exec(c, SQL(c, LIST), p, 9, &res);
     if (e != DB_OK)
         return db_fail(c, e, "appointment list");
     int rows = db_res_rows(res);

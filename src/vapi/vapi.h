@@ -234,6 +234,8 @@ size_t vapi_speak_available(char *dst, size_t cap, const struct vapi_date *date,
 size_t vapi_speak_time(char *dst, size_t cap, const struct tm *t, const struct vapi_date *today);
 /* Items joined "a", "a and b", "a, b and c"; empty items are skipped. */
 size_t vapi_speak_join(char *dst, size_t cap, const char *const *items, size_t n);
+/* Choices joined "a", "a or b", "a, b, or c"; empty items are skipped. */
+size_t vapi_speak_choices(char *dst, size_t cap, const char *const *items, size_t n);
 /* How to say a listing's street address: the part of property_address before the first comma,
  * a unit ("#6", "Unit 6", "Apt 6", "- 6", "Suite 6", or the separate unit field) spoken as
  * ", unit 6"; then " in <city>" when city is given. */

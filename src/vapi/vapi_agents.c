@@ -9,7 +9,9 @@
 
 #include <sodium.h>
 
+#include "calendar/calendar.h"
 #include "core/app.h"
+#include "core/jsonw.h"
 #include "core/crypto.h"
 #include "core/log.h"
 #include "core/mem.h"
@@ -555,6 +557,36 @@ app_err vapi_calls(struct app *a, int64_t tenant, const char *cursor, int limit,
     return APP_OK;
 }
 
+/* The appointments booked during call (Appointment JSON, in time order), set as its
+ * "appointments". */
+static app_err add_appointments(struct app *a, int64_t tenant, json_t *j_call)
+{
+    struct calendar_filter f = {.vapi_call_id = json_string_value(
+                                    json_object_get(j_call, "vapi_call_id")),
+                                .limit = CALENDAR_LIMIT_MAX};
+    struct calendar_appt_list l = {0};
+    if (!f.vapi_call_id)
+        return APP_OK;
+    app_err rc = calendar_appt_list(a, tenant, &f, &l);
+    if (rc != APP_OK)
+        return rc;
+    struct jsonw w = {0};
+    JSONW_LIT(&w, "[");
+    for (size_t i = 0; i < l.n; i++) {
+        if (i)
+            JSONW_LIT(&w, ",");
+        calendar_write_appt(&w, &l.items[i]);
+    }
+    JSONW_LIT(&w, "]");
+    json_t *j_appts = json_loadb(w.p, w.len, 0, NULL);
+    jsonw_free(&w);
+    calendar_appt_list_cleanup(&l);
+    if (!j_appts)
+        return APP_E_INTERNAL;
+    json_object_set_new(j_call, "appointments", j_appts);
+    return APP_OK;
+}
+
 app_err vapi_call_get(struct app *a, int64_t tenant, int64_t id, json_t **j_out)
 {
     db_conn *c = NULL;
@@ -563,6 +595,8 @@ app_err vapi_call_get(struct app *a, int64_t tenant, int64_t id, json_t **j_out)
         return rc;
     db_last_statement(c);
     rc = db_tx_end(c, vapi_store_call_get(c, tenant, id, j_out));
+    if (rc == APP_OK)
+        rc = add_appointments(a, tenant, *j_out);
     if (rc != APP_OK) {
         json_decref(*j_out);
         *j_out = NULL;

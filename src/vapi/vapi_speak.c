@@ -297,7 +297,8 @@ size_t vapi_speak_time(char *dst, size_t cap, const struct tm *t, const struct v
 
 /* ---- lists -------------------------------------------------------------------------------- */
 
-static void put_join(struct sw *w, const char *const *items, size_t n)
+/* Non-empty items joined with ", " and last before the final one (NULL: choices). */
+static void put_join(struct sw *w, const char *const *items, size_t n, const char *last)
 {
     size_t total = 0, k = 0;
     for (size_t i = 0; i < n; i++)
@@ -306,7 +307,7 @@ static void put_join(struct sw *w, const char *const *items, size_t n)
         if (!items[i] || !*items[i])
             continue;
         if (k > 0)
-            sw_put(w, k == total - 1 ? " and " : ", ");
+            sw_put(w, k < total - 1 ? ", " : last ? last : total > 2 ? ", or " : " or ");
         sw_put(w, items[i]);
         k++;
     }
@@ -316,7 +317,15 @@ size_t vapi_speak_join(char *dst, size_t cap, const char *const *items, size_t n
 {
     struct sw w;
     sw_init(&w, dst, cap);
-    put_join(&w, items, n);
+    put_join(&w, items, n, " and ");
+    return w.n;
+}
+
+size_t vapi_speak_choices(char *dst, size_t cap, const char *const *items, size_t n)
+{
+    struct sw w;
+    sw_init(&w, dst, cap);
+    put_join(&w, items, n, NULL); /* "or", with a comma before it after two or more */
     return w.n;
 }
 
@@ -459,10 +468,10 @@ size_t vapi_speak_rental(char *dst, size_t cap, const struct rental *r,
         sw_put(&w, " is a studio");
         if (*baths || *sqft)
             sw_put(&w, " with ");
-        put_join(&w, parts + 1, 2);
+        put_join(&w, parts + 1, 2, " and ");
     } else if (*beds || *baths || *sqft) {
         sw_put(&w, " has ");
-        put_join(&w, parts, 3);
+        put_join(&w, parts, 3, " and ");
     }
     bool rooms = studio || *beds || *baths || *sqft;
     if (*price) {

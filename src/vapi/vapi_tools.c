@@ -303,6 +303,9 @@ typedef bool (*tool_fn)(const struct vapi_tool_ctx *ctx, const json_t *j_args, c
 static const tool_fn tools[VAPI_TOOL_COUNT] = {
     [VAPI_TOOL_SEARCH_RENTALS] = search_rentals,
     [VAPI_TOOL_GET_RENTAL_DETAILS] = get_rental_details,
+    [VAPI_TOOL_GET_AVAILABILITY] = vapi_tool_get_availability,
+    [VAPI_TOOL_SET_APPOINTMENT] = vapi_tool_set_appointment,
+    [VAPI_TOOL_CANCEL_APPOINTMENT] = vapi_tool_cancel_appointment,
 };
 
 bool vapi_tool_run(const struct vapi_tool_ctx *ctx, const char *name, const json_t *j_args,

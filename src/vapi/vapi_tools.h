@@ -42,4 +42,12 @@ void vapi_listings_free(struct vapi_listings *L);
 const struct rental *vapi_listing_named(const struct vapi_listings *L, const char *addr,
                                         char *out, size_t cap);
 
+/* The viewing tools (vapi_tools_cal.c), as vapi_tool_run calls them. */
+bool vapi_tool_get_availability(const struct vapi_tool_ctx *ctx, const json_t *j, char *out,
+                                size_t cap);
+bool vapi_tool_set_appointment(const struct vapi_tool_ctx *ctx, const json_t *j, char *out,
+                               size_t cap);
+bool vapi_tool_cancel_appointment(const struct vapi_tool_ctx *ctx, const json_t *j, char *out,
+                                  size_t cap);
+
 #endif

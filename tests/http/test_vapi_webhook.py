@@ -23,7 +23,8 @@ from harness import assert_error  # noqa: E402
 
 FIXTURES = os.path.join(HERE, "..", "fixtures", "vapi")
 FIXTURE_ASSISTANT = "24464697-8f45-4b38-b43a-d337f50c370e"
-IMPLEMENTED = ("search_rentals", "get_rental_details")
+IMPLEMENTED = ("search_rentals", "get_rental_details", "get_availability", "set_appointment",
+               "cancel_appointment")
 MAX_BODY = 1048576
 
 
@@ -170,9 +171,10 @@ class Fixtures(WebhookBase):
                 kind = message.get("type") or ("tool-calls" if expected_calls(message) else "")
                 if kind == "tool-calls":
                     self.check_tool_results(j, expected_calls(message))
-                elif kind == "function-call":
+                elif kind == "function-call":  # get_availability at an unknown address
                     self.assertEqual(set(j), {"result"})
                     self.assert_speakable(j["result"])
+                    self.assertIn("couldn't find a listing at 123 Main Street", j["result"])
                 elif kind == "end-of-call-report":
                     self.assertEqual(j, {})
                     self.assertIn(message["call"]["id"], self.calls_of(self.tok))
@@ -195,6 +197,12 @@ class Fixtures(WebhookBase):
             if tool == "get_rental_details":  # 412 W Oak Ave
                 self.assertIn("412 W Oak Ave", entry["result"])
                 self.assertIn("$1,600 a month", entry["result"])
+            if tool == "get_availability":  # 1000 Rambling Oaks - 6, 5 days
+                self.assertTrue(entry["result"].startswith("For 1000 Rambling Oaks, unit 6, "),
+                                entry["result"])
+            if tool == "set_appointment":  # March 3, 2026: gone by now
+                self.assertTrue(entry["result"].startswith("That time has already passed."),
+                                entry["result"])
 
     def test_each_call_list_shape(self):
         """The same question in every shape Vapi has used gets the same answer."""

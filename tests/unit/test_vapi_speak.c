@@ -146,6 +146,15 @@ static void test_join(void **state)
     S(vapi_speak_join(B, two, 2), "a pool and a gym");
     S(vapi_speak_join(B, three, 5), "a pool, a gym and parking");
     S(vapi_speak_join(B, NULL, 0), "");
+    S(vapi_speak_choices(B, one, 1), "a pool");
+    S(vapi_speak_choices(B, two, 2), "a pool or a gym");
+    S(vapi_speak_choices(B, three, 5), "a pool, a gym, or parking");
+    const char *gaps[] = {"a pool", "", NULL, "a gym"};
+    S(vapi_speak_choices(B, gaps, 4), "a pool or a gym");
+    S(vapi_speak_count(B, 1), "one");
+    S(vapi_speak_count(B, 10), "ten");
+    S(vapi_speak_count(B, 1250), "1,250");
+    S(vapi_speak_count(B, -1), "");
 }
 
 static void test_address(void **state)
