@@ -4,7 +4,11 @@
 nginx median of the same backend phase, SPEC §8 bars with PASS/FAIL).
 Optional METRICS files (metrics-BACKEND.prom, the server's /metrics after its rounds) add
 a table of how long the server itself took per GET route.
-usage: report.py RESULTS.tsv TARGETS.tsv RSS.tsv [METRICS...]"""
+SERVER.tsv (backend, target, round, p99 µs) holds the server's own p99 of the POST targets'
+measured rounds, which `report.py --p99 BEFORE AFTER METHOD ROUTE` computes from two
+/metrics snapshots taken around a round (Prometheus' histogram_quantile over the difference).
+usage: report.py RESULTS.tsv TARGETS.tsv RSS.tsv SERVER.tsv [METRICS...]
+       report.py --p99 BEFORE.prom AFTER.prom METHOD ROUTE"""
 
 import os
 import re
@@ -106,7 +110,60 @@ def print_server_side(prom_paths):
                  100.0 * over10 / total))
 
 
+def buckets(path, method, route):
+    """{le: cumulative count} of one route's latency histogram in a /metrics snapshot."""
+    out = {}
+    with open(path) as f:
+        for line in f:
+            m = BUCKET.match(line.strip())
+            if m and m.group(1) == method and m.group(2) == route:
+                out[float(m.group(3))] = int(m.group(4))
+    return out
+
+
+def p99_between(before, after, method, route):
+    """The p99 in microseconds of the requests between two snapshots, interpolated inside
+    its bucket as Prometheus' histogram_quantile does; -1 without requests."""
+    b, a = buckets(before, method, route), buckets(after, method, route)
+    les = sorted(a)
+    counts = [a[le] - b.get(le, 0) for le in les]
+    if not les or counts[-1] <= 0:
+        return -1
+    rank = 0.99 * counts[-1]
+    prev_le, prev_count = 0.0, 0
+    for le, c in zip(les, counts):
+        if c >= rank:
+            if le == float("inf"):
+                return int(prev_le * 1e6)
+            frac = (rank - prev_count) / (c - prev_count) if c > prev_count else 1.0
+            return int((prev_le + (le - prev_le) * frac) * 1e6)
+        prev_le, prev_count = le, c
+    return -1
+
+
+def print_server_p99(server_path):
+    rows = {}
+    for backend, target, _rnd, p99 in read_tsv(server_path):
+        if int(p99) >= 0:
+            rows.setdefault((backend, target), []).append(int(p99))
+    if not rows:
+        return
+    print()
+    print("Server side p99 of the POST targets (its /metrics histogram, before and after each "
+          "measured round; interpolated inside the 5-10 ms, 2.5-5 ms... buckets):")
+    print()
+    print("| target | backend | server p99 ms (median of rounds) | rounds |")
+    print("|---|---|---:|---|")
+    for (backend, target), v in sorted(rows.items()):
+        print("| %s | %s | %.2f | %s |" % (target, backend, statistics.median(v) / 1000.0,
+                                          ", ".join("%.2f" % (x / 1000.0) for x in v)))
+
+
 if __name__ == "__main__":
+    if len(sys.argv) == 6 and sys.argv[1] == "--p99":
+        print(p99_between(*sys.argv[2:6]))
+        sys.exit(0)
     rc = main(*sys.argv[1:4])
-    print_server_side([p for p in sys.argv[4:] if os.path.isfile(p)])
+    print_server_p99(sys.argv[4])
+    print_server_side([p for p in sys.argv[5:] if os.path.isfile(p)])
     sys.exit(rc)

@@ -1,9 +1,12 @@
 -- SPDX-License-Identifier: MIT
 -- wrk script for bench/run. BENCH_TOKENS (a file of JWTs, one a line) set: every request
 -- carries the next token, so requests rotate over all tenants (each thread starts at its
--- own offset). Unset: plain GETs. done() prints one machine-readable line for bench/run.
+-- own offset). BENCH_POSTS (a file of "secret<TAB>JSON body" lines) set: every request is a
+-- POST of the next body with its secret as X-Vapi-Secret (the Vapi webhook). Neither: plain
+-- GETs. done() prints one machine-readable line for bench/run.
 
 local tokens = {}
+local posts = {}
 local n = 0
 local i = 0
 local counter = 0
@@ -14,8 +17,18 @@ function setup(thread)
 end
 
 function init(args)
+    local bodies = os.getenv("BENCH_POSTS")
+    if bodies and bodies ~= "" then
+        for line in io.lines(bodies) do
+            local secret, body = line:match("^([^\t]+)\t(.+)$")
+            if secret then
+                n = n + 1
+                posts[n] = { secret, body }
+            end
+        end
+    end
     local path = os.getenv("BENCH_TOKENS")
-    if path and path ~= "" then
+    if n == 0 and path and path ~= "" then
         for line in io.lines(path) do
             if line ~= "" then
                 n = n + 1
@@ -31,6 +44,10 @@ function request()
         return wrk.format(nil, nil, nil)
     end
     i = i % n + 1
+    if posts[i] then
+        return wrk.format("POST", nil, { ["Content-Type"] = "application/json",
+                                         ["X-Vapi-Secret"] = posts[i][1] }, posts[i][2])
+    end
     return wrk.format(nil, nil, { ["Authorization"] = tokens[i] })
 end
 

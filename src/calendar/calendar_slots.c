@@ -146,8 +146,10 @@ static bool blocked(const struct ctx *c, int64_t s, int64_t e)
 
 /* ---- slots --------------------------------------------------------------------------- */
 
-/* Appends the slot starting at s; false once the list is full (and marked so). */
-static bool add_slot(struct ctx *c, int64_t s)
+/* Appends the slot starting at instant s, which reads local (local seconds: the wall-clock
+ * start fill_day converted, so no zone lookup is needed again); false once the list is full
+ * (and marked so). */
+static bool add_slot(struct ctx *c, int64_t s, int64_t local)
 {
     struct calendar_slot_list *l = c->out;
     if (l->n == CALENDAR_SLOTS_MAX) {
@@ -159,12 +161,12 @@ static bool add_slot(struct ctx *c, int64_t s)
         l->items = mem_reallocarray(l->items, c->cap, sizeof *l->items);
     }
     struct calendar_slot *x = &l->items[l->n++];
-    int64_t local_day = civil_day_of(tz_local(c->z, s));
+    int64_t local_day = civil_day_of(local);
     memset(x, 0, sizeof *x);
     x->start = s;
     x->duration_minutes = c->r->slot_minutes;
     x->end = s + (int64_t)x->duration_minutes * 60;
-    tz_format_when(c->z, s, x->formatted_time, sizeof x->formatted_time);
+    civil_format_when(local, x->formatted_time, sizeof x->formatted_time);
     snprintf(x->day, sizeof x->day, "%s", civil_weekday_name(civil_weekday(local_day)));
     civil_format_date(local_day, x->date, sizeof x->date);
     return true;
@@ -183,12 +185,13 @@ static bool fill_day(struct ctx *c, int64_t day)
             if (w < c->lo_min || w + slot > c->hi_min)
                 continue;
             enum tz_local_kind kind;
-            int64_t s = tz_to_utc(c->z, day * DAY + w * 60, &kind);
+            int64_t local = day * DAY + w * 60;
+            int64_t s = tz_to_utc(c->z, local, &kind);
             int64_t e = s + (int64_t)slot * 60;
             if (kind == TZ_LOCAL_GAP || s < open || e > close || s < c->earliest ||
                 e > c->horizon || blocked(c, s, e))
                 continue;
-            if (!add_slot(c, s))
+            if (!add_slot(c, s, local))
                 return false;
         }
     }

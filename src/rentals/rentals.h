@@ -192,6 +192,24 @@ app_err rentals_source_add(struct app *a, int64_t user_id, const json_t *j_body,
                            struct vcheck *v, struct rental_source *out);
 app_err rentals_source_delete(struct app *a, int64_t user_id, int64_t id);
 
+/* A listing's address parts, for finding it by what a caller says (the voice assistant):
+ * strings owned, NULL when not recorded. */
+struct rentals_place {
+    int64_t id;
+    char *address, *unit, *city, *state, *zip;
+};
+struct rentals_place_list {
+    struct rentals_place *items;
+    size_t n;
+};
+void rentals_place_list_cleanup(struct rentals_place_list *l);
+/* The address parts of the tenant's listings, by id, at most max: one narrow statement
+ * (no descriptions, photos or amenities). number (digits, or NULL for all): only addresses
+ * that start with these digits, or with no digit at all (a caller's house number narrows
+ * the search to the listings that can be that house). */
+app_err rentals_places(struct app *a, int64_t user_id, const char *number, size_t max,
+                       struct rentals_place_list *out);
+
 /* Opaque keyset cursor for "rows after id": a new string the caller free()s. */
 char *rentals_cursor_encode(int64_t after_id);
 /* Decodes a cursor; false when it is not one of ours. */

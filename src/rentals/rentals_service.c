@@ -284,3 +284,31 @@ bool rentals_cursor_decode(const char *cursor, int64_t *after_id)
     *after_id = v;
     return true;
 }
+
+void rentals_place_list_cleanup(struct rentals_place_list *l)
+{
+    for (size_t i = 0; i < l->n; i++) {
+        struct rentals_place *p = &l->items[i];
+        free(p->address);
+        free(p->unit);
+        free(p->city);
+        free(p->state);
+        free(p->zip);
+    }
+    free(l->items);
+    memset(l, 0, sizeof *l);
+}
+
+app_err rentals_places(struct app *a, int64_t user_id, const char *number, size_t max,
+                       struct rentals_place_list *out)
+{
+    db_conn *c = NULL;
+    memset(out, 0, sizeof *out);
+    app_err rc = begin_read1(a, user_id, &c);
+    if (rc != APP_OK)
+        return rc;
+    rc = db_tx_end(c, rentals_store_places(c, user_id, number, max, out));
+    if (rc != APP_OK)
+        rentals_place_list_cleanup(out);
+    return rc;
+}

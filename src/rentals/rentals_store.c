@@ -713,3 +713,45 @@ app_err rentals_store_source_record(db_conn *c, int64_t user_id, int64_t id, con
     db_res_free(res);
     return rc;
 }
+
+/* ---- places ------------------------------------------------------------------------------ */
+
+/* $3: "1000%" for house number 1000 (digits only, so LIKE has nothing to escape), or NULL. */
+static const char SL_PLACES[] =
+    "SELECT id, address, unit, city, state, zip FROM rentals WHERE user_id = $1 "
+    "AND ($3 IS NULL OR address LIKE $3 OR substr(address, 1, 1) NOT BETWEEN '0' AND '9') "
+    "ORDER BY id LIMIT $2";
+static const char PG_PLACES[] =
+    "SELECT id, address, unit, city, state, zip FROM rentals WHERE user_id = $1 "
+    "AND (CAST($3 AS text) IS NULL OR address LIKE CAST($3 AS text) "
+    "OR substr(address, 1, 1) NOT BETWEEN '0' AND '9') "
+    "ORDER BY id LIMIT $2";
+
+app_err rentals_store_places(db_conn *c, int64_t user_id, const char *number, size_t max,
+                             struct rentals_place_list *out)
+{
+    char like[24];
+    bool narrow = number && *number && strlen(number) < sizeof like - 1 &&
+                  strspn(number, "0123456789") == strlen(number);
+    if (narrow)
+        snprintf(like, sizeof like, "%s%%", number);
+    const char *pattern = narrow ? like : NULL;
+    db_param p[] = {DB_INT(user_id), DB_INT((int64_t)max), DB_TEXT(pattern)};
+    db_res *res = NULL;
+    db_err e = db_exec(c, SQL(c, PLACES), p, 3, &res);
+    if (e != DB_OK)
+        return db_fail(c, e, "list rental addresses");
+    out->n = (size_t)db_res_rows(res);
+    out->items = out->n ? mem_zalloc(out->n, sizeof *out->items) : NULL;
+    for (size_t i = 0; i < out->n; i++) {
+        struct rentals_place *pl = &out->items[i];
+        char **fields[] = {&pl->address, &pl->unit, &pl->city, &pl->state, &pl->zip};
+        pl->id = db_res_int(res, (int)i, 0);
+        for (int k = 0; k < 5; k++)
+            *fields[k] = db_res_isnull(res, (int)i, k + 1)
+                             ? NULL
+                             : mem_strdup(db_res_text(res, (int)i, k + 1));
+    }
+    db_res_free(res);
+    return APP_OK;
+}

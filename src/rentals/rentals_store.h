@@ -91,4 +91,8 @@ bool rentals_json_rental_key(const char *key);
 /* Whether key is one rentals_source_write writes. */
 bool rentals_json_source_key(const char *key);
 
+/* The address parts of user_id's listings by id, at most max (rentals_places). */
+app_err rentals_store_places(db_conn *c, int64_t user_id, const char *number, size_t max,
+                             struct rentals_place_list *out);
+
 #endif

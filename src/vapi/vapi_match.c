@@ -59,10 +59,12 @@ static const struct syn state_syns[] = {
 static const char *const unit_words[] = {"unit", "apt", "apartment", "suite", "ste", "room",
                                          "lot"};
 
+/* The tables are short and every listing's address is read on every call: the first
+ * letter is compared before the whole word (most tokens are numbers or names). */
 static const char *respell(const char *t, const struct syn *tab, size_t n)
 {
     for (size_t i = 0; i < n; i++)
-        if (strcmp(t, tab[i].from) == 0)
+        if (t[0] == tab[i].from[0] && strcmp(t, tab[i].from) == 0)
             return tab[i].to;
     return t;
 }
@@ -70,7 +72,7 @@ static const char *respell(const char *t, const struct syn *tab, size_t n)
 static bool is_unit_word(const char *t)
 {
     for (size_t i = 0; i < sizeof unit_words / sizeof unit_words[0]; i++)
-        if (strcmp(t, unit_words[i]) == 0)
+        if (t[0] == unit_words[i][0] && strcmp(t, unit_words[i]) == 0)
             return true;
     return false;
 }
@@ -178,6 +180,8 @@ static bool all_alpha(const char *t, size_t n)
 /* Equal, or equal but for one trailing "s" on a word of four letters or more ("oaks"). */
 static bool tok_eq(const char *x, const char *y)
 {
+    if (x[0] != y[0])
+        return false;
     if (strcmp(x, y) == 0)
         return true;
     size_t nx = strlen(x), ny = strlen(y);
@@ -215,7 +219,7 @@ static int street_len(const struct addr *q, const struct addr *c)
 static bool is_state(const char *t)
 {
     for (size_t i = 0; i < sizeof state_syns / sizeof *state_syns; i++)
-        if (strcmp(t, state_syns[i].to) == 0)
+        if (t[0] == state_syns[i].to[0] && strcmp(t, state_syns[i].to) == 0)
             return true;
     return false;
 }
@@ -297,6 +301,27 @@ static int tier(const struct addr *q, const struct addr *c)
     return -1;
 }
 
+/* true when candidate s surely has another house number than the query's first street
+ * token qfirst (a number): s starts with digits whose word differs from it. Every tier needs
+ * the same house number, so such a candidate is skipped without being read whole (a tenant's
+ * listings are read on every call). Anything less plain is left to addr_parse. */
+static bool other_house_number(const char *s, const char *qfirst)
+{
+    while (*s == ' ')
+        s++;
+    if (!(*s >= '0' && *s <= '9'))
+        return false;
+    size_t i = 0;
+    for (; alnum((unsigned char)s[i]); i++) {
+        if (i + 1 >= TOK_LEN || (unsigned char)s[i] >= 0x80)
+            return false;
+        char c = (s[i] >= 'A' && s[i] <= 'Z') ? (char)(s[i] + 32) : s[i];
+        if (c != qfirst[i])
+            return true;
+    }
+    return qfirst[i] != '\0';
+}
+
 void vapi_match_address(const char *query, const char *const *cands, size_t n,
                         struct vapi_match *out)
 {
@@ -307,6 +332,8 @@ void vapi_match_address(const char *query, const char *const *cands, size_t n,
     addr_parse(query, &q);
     for (size_t i = 0; i < n; i++) {
         if (!cands || !cands[i])
+            continue;
+        if (q.ns > 0 && digit_start(q.street[0]) && other_house_number(cands[i], q.street[0]))
             continue;
         addr_parse(cands[i], &c);
         int t = tier(&q, &c);

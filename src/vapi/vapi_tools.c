@@ -185,68 +185,65 @@ static bool search_rentals(const struct vapi_tool_ctx *ctx, const json_t *j, cha
 
 void vapi_listings_free(struct vapi_listings *L)
 {
-    for (size_t i = 0; i < L->n; i++)
+    for (size_t i = 0; i < L->places.n; i++)
         free(L->cands[i]);
     free(L->cands);
-    free(L->rows);
-    for (int p = 0; p < L->np; p++)
-        rentals_list_cleanup(&L->pages[p]);
+    rentals_place_list_cleanup(&L->places);
     memset(L, 0, sizeof *L);
 }
 
-/* The address r is matched on (a new string). */
-static char *match_text(const struct rental *r)
+/* The text place p is matched on (a new string). */
+static char *match_text(const struct rentals_place *p)
 {
-    if (!r->address)
+    if (!p->address)
         return NULL;
-    if (!r->city || !*r->city || strchr(r->address, ','))
-        return mem_strdup(r->address);
-    size_t n = strlen(r->address) + strlen(r->city) + 32;
+    if (!p->city || !*p->city || strchr(p->address, ','))
+        return mem_strdup(p->address);
+    size_t n = strlen(p->address) + strlen(p->city) + 32;
     char *t = mem_alloc(n);
-    snprintf(t, n, "%s, %s%s%s%s%s", r->address, r->city, r->state ? ", " : "",
-             r->state ? r->state : "", r->zip ? " " : "", r->zip ? r->zip : "");
+    snprintf(t, n, "%s, %s%s%s%s%s", p->address, p->city, p->state ? ", " : "",
+             p->state ? p->state : "", p->zip ? " " : "", p->zip ? p->zip : "");
     return t;
 }
 
-app_err vapi_listings_load(const struct vapi_tool_ctx *ctx, struct vapi_listings *L)
+app_err vapi_listings_load(const struct vapi_tool_ctx *ctx, const char *addr,
+                           struct vapi_listings *L)
 {
-    struct rental_filter f = {.limit = VAPI_LISTINGS_PAGE};
-    memset(L, 0, sizeof *L);
-    do {
-        app_err e = rentals_list(ctx->app, ctx->tenant, &f, &L->pages[L->np]);
-        if (e != APP_OK) {
-            vapi_listings_free(L);
-            return e;
-        }
-        f.after_id = L->pages[L->np].next_after;
-        L->n += (size_t)L->pages[L->np].n;
-        L->np++;
-    } while (f.after_id > 0 && L->np < VAPI_LISTINGS_PAGES);
-    L->rows = mem_zalloc(L->n + 1, sizeof *L->rows);
-    L->cands = mem_zalloc(L->n + 1, sizeof *L->cands);
+    char number[16];
     size_t k = 0;
-    for (int p = 0; p < L->np; p++)
-        for (int i = 0; i < L->pages[p].n; i++, k++) {
-            L->rows[k] = &L->pages[p].items[i];
-            L->cands[k] = match_text(L->rows[k]);
-        }
+    while (addr && *addr == ' ')
+        addr++;
+    while (addr && addr[k] >= '0' && addr[k] <= '9' && k < sizeof number - 1) {
+        number[k] = addr[k];
+        k++;
+    }
+    number[k] = '\0';
+    bool narrow = k > 0 && !(addr[k] >= '0' && addr[k] <= '9'); /* the whole number fit */
+    memset(L, 0, sizeof *L);
+    app_err e = rentals_places(ctx->app, ctx->tenant, narrow ? number : NULL,
+                               VAPI_LISTINGS_MAX, &L->places);
+    if (e != APP_OK)
+        return e;
+    L->cands = mem_zalloc(L->places.n + 1, sizeof *L->cands);
+    for (size_t i = 0; i < L->places.n; i++)
+        L->cands[i] = match_text(&L->places.items[i]);
     return APP_OK;
 }
 
-const struct rental *vapi_listing_named(const struct vapi_listings *L, const char *addr,
-                                        char *out, size_t cap)
+const struct rentals_place *vapi_listing_named(const struct vapi_listings *L, const char *addr,
+                                               char *out, size_t cap)
 {
     struct vapi_match m;
-    vapi_match_address(addr, (const char *const *)L->cands, L->n, &m);
+    vapi_match_address(addr, (const char *const *)L->cands, L->places.n, &m);
     if (m.kind == VAPI_MATCH_EXACT || m.kind == VAPI_MATCH_PARTIAL)
-        return L->rows[m.index];
+        return &L->places.items[m.index];
     if (m.kind == VAPI_MATCH_AMBIGUOUS) {
         char spoken[VAPI_MATCH_MAX][160];
         const char *items[VAPI_MATCH_MAX];
         size_t shown = m.n < VAPI_MATCH_MAX ? m.n : VAPI_MATCH_MAX;
         for (size_t i = 0; i < shown; i++) {
-            const struct rental *r = L->rows[m.idx[i]];
-            vapi_speak_address(spoken[i], sizeof spoken[i], r->address, r->unit, NULL);
+            const struct rentals_place *p = &L->places.items[m.idx[i]];
+            vapi_speak_address(spoken[i], sizeof spoken[i], p->address, p->unit, NULL);
             items[i] = spoken[i];
         }
         char list[VAPI_SPEAK_MAX];
@@ -284,15 +281,21 @@ static bool get_rental_details(const struct vapi_tool_ctx *ctx, const json_t *j,
     const char *addr = vapi_arg_str(j, "property_address", &bad);
     if (bad || !addr || !*addr)
         return vapi_tool_fail(out, cap, "I need the address of the home to describe it.");
-    if (vapi_listings_load(ctx, &L) != APP_OK)
+    if (vapi_listings_load(ctx, addr, &L) != APP_OK)
         return vapi_tool_fail(out, cap, "I can't look at the listings right now.");
-    const struct rental *r = vapi_listing_named(&L, addr, out, cap);
-    if (r) {
+    const struct rentals_place *p = vapi_listing_named(&L, addr, out, cap);
+    struct rental r;
+    rentals_init(&r);
+    bool ok = true;
+    if (p && rentals_get(ctx->app, ctx->tenant, p->id, &r) != APP_OK) {
+        ok = vapi_tool_fail(out, cap, "I can't look at the listings right now.");
+    } else if (p) {
         struct vapi_date today = vapi_tenant_today(ctx->app, ctx->tenant);
-        details(r, &today, out, cap);
+        details(&r, &today, out, cap);
     }
+    rentals_cleanup(&r);
     vapi_listings_free(&L);
-    return true;
+    return ok;
 }
 
 /* ---- dispatch ---------------------------------------------------------------------------- */

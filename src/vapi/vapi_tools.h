@@ -20,27 +20,25 @@ const char *vapi_arg_str(const json_t *j_args, const char *key, bool *bad);
  * the settings cannot be read). */
 struct vapi_date vapi_tenant_today(struct app *a, int64_t tenant);
 
-#define VAPI_LISTINGS_PAGE 200
-#define VAPI_LISTINGS_PAGES 10 /* at most 2,000 listings are matched by address */
+#define VAPI_LISTINGS_MAX 2000 /* listings matched by address */
 
-/* Every listing of the tenant (up to VAPI_LISTINGS_PAGES pages), with the text each is
- * matched on: its property_address, with its city, state and zip added when the address has
- * no comma (a listing typed in by hand keeps those apart, and callers say them). */
+/* The tenant's listings' addresses (up to VAPI_LISTINGS_MAX), with the text each is matched
+ * on: its property_address, with its city, state and zip added when the address has no comma
+ * (a listing typed in by hand keeps those apart, and callers say them). */
 struct vapi_listings {
-    struct rental_list pages[VAPI_LISTINGS_PAGES];
-    int np;
-    size_t n;
-    const struct rental **rows; /* into pages */
-    char **cands;               /* owned */
+    struct rentals_place_list places;
+    char **cands; /* owned, one per place */
 };
-/* Loads *L (zeroed first; release with vapi_listings_free, which also takes a zeroed one).
- * Errors: those of rentals_list (nothing to free then). */
-app_err vapi_listings_load(const struct vapi_tool_ctx *ctx, struct vapi_listings *L);
+/* Loads into *L the listings addr may name (zeroed first; release with vapi_listings_free,
+ * which also takes a zeroed one): when addr starts with a house number, only the listings
+ * that can have it. Errors: those of rentals_places (nothing to free then). */
+app_err vapi_listings_load(const struct vapi_tool_ctx *ctx, const char *addr,
+                           struct vapi_listings *L);
 void vapi_listings_free(struct vapi_listings *L);
 /* The one listing addr names (borrowed from L); NULL with a sentence in out: none there, or
  * several ("Which one do you mean?"). */
-const struct rental *vapi_listing_named(const struct vapi_listings *L, const char *addr,
-                                        char *out, size_t cap);
+const struct rentals_place *vapi_listing_named(const struct vapi_listings *L, const char *addr,
+                                               char *out, size_t cap);
 
 /* The viewing tools (vapi_tools_cal.c), as vapi_tool_run calls them. */
 bool vapi_tool_get_availability(const struct vapi_tool_ctx *ctx, const json_t *j, char *out,

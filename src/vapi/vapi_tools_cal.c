@@ -121,13 +121,13 @@ static size_t pick_nearest(const struct calendar_slot_list *l, int64_t t, size_t
 /* The listing an optional property_address names: 1 found or not asked (*r NULL), 0 a
  * sentence in out (none or which one), -1 the listings could not be read. */
 static int optional_listing(const struct vapi_tool_ctx *ctx, const char *addr,
-                            struct vapi_listings *L, const struct rental **r, char *out,
+                            struct vapi_listings *L, const struct rentals_place **r, char *out,
                             size_t cap)
 {
     *r = NULL;
     if (!addr || !*addr)
         return 1;
-    if (vapi_listings_load(ctx, L) != APP_OK)
+    if (vapi_listings_load(ctx, addr, L) != APP_OK)
         return -1;
     *r = vapi_listing_named(L, addr, out, cap);
     return *r ? 1 : 0;
@@ -195,7 +195,7 @@ static struct calendar_slot_list day_view(const struct calendar_slot_list *l, in
 }
 
 /* The place part of an answer: "For 1000 Rambling Oaks, unit 6, " or "". */
-static void speak_for(const struct rental *r, char *out, size_t cap)
+static void speak_for(const struct rentals_place *r, char *out, size_t cap)
 {
     char addr[200];
     out[0] = '\0';
@@ -210,7 +210,7 @@ bool vapi_tool_get_availability(const struct vapi_tool_ctx *ctx, const json_t *j
 {
     struct vapi_listings L = {0};
     struct calendar_slot_list slots = {0};
-    const struct rental *r = NULL;
+    const struct rentals_place *r = NULL;
     char zone[TZ_NAME_MAX] = "UTC", lead[240], offers[400];
     bool bad = false, ok = true;
     int days = DAYS_DEFAULT;
@@ -331,7 +331,7 @@ static bool booking_args(const json_t *j, struct booking_args *b, char *out, siz
 }
 
 /* The answer to a booking the service made. */
-static void booked(const struct calendar_appt *ap, const struct rental *r, const char *zone,
+static void booked(const struct calendar_appt *ap, const struct rentals_place *r, const char *zone,
                    char *out, size_t cap)
 {
     char addr[200], when[96], name[120];
@@ -363,9 +363,9 @@ bool vapi_tool_set_appointment(const struct vapi_tool_ctx *ctx, const json_t *j,
     if (!calendar_parse_time(b.when, zone, false, false, &t))
         return vapi_tool_fail(out, cap, "I need the time as a date and a time of day, like "
                                         "2027-03-03T14:00.");
-    if (vapi_listings_load(ctx, &L) != APP_OK)
+    if (vapi_listings_load(ctx, b.addr, &L) != APP_OK)
         return vapi_tool_fail(out, cap, "I can't book viewings right now.");
-    const struct rental *r = vapi_listing_named(&L, b.addr, out, cap);
+    const struct rentals_place *r = vapi_listing_named(&L, b.addr, out, cap);
     bool ok = true;
     if (r) {
         struct calendar_booking in = {

@@ -601,6 +601,21 @@ class Tools(WebhookBase):
         self.assertIn("?", text)
         self.assertNotIn("$", text)
 
+    def test_house_numbers_that_share_digits_and_addresses_without_one(self):
+        """A caller's house number narrows the listings read to those that can have it;
+        a listing whose address starts with no number is always considered."""
+        self.rental(self.tok, property_address="10000 Rambling Oaks", price=2222, bedrooms=3,
+                    bathrooms=2)
+        self.rental(self.tok, property_address="Lakeside Lofts Unit 12", price=1333,
+                    bedrooms=1, bathrooms=1)
+        for said, price in (("1000 Rambling Oaks #6", "$1,250 a month"),
+                            ("10000 Rambling Oaks", "$2,222 a month"),
+                            ("lakeside lofts unit 12", "$1,333 a month"),
+                            ("  1000 rambling oaks - 6", "$1,250 a month")):
+            with self.subTest(said=said):
+                self.assertIn(price, self.result(self.agent, "get_rental_details",
+                                                 {"property_address": said}))
+
     def test_unknown_address_is_an_answer(self):
         text = self.result(self.agent, "get_rental_details",
                            {"property_address": "5 Nowhere Road"})
