@@ -74,6 +74,7 @@ const struct route app_routes[] = {
     {"DELETE", "/agents/{id}", vapi_http_agents_delete, HTTP_AUTH_BEARER},
     {"POST", "/agents/{id}/rotate-secret", vapi_http_agents_rotate, HTTP_AUTH_BEARER},
     {"POST", "/agents/{id}/sync", vapi_http_agents_sync, HTTP_AUTH_BEARER},
+    {"POST", "/agents/{id}/try", vapi_http_agents_try, HTTP_AUTH_BEARER},
     {"GET", "/agents/{id}/variables", vapi_http_variables_list, HTTP_AUTH_BEARER},
     {"POST", "/agents/{id}/variables", vapi_http_variables_put, HTTP_AUTH_BEARER},
     {"GET", "/agents/{id}/functions", vapi_http_functions_list, HTTP_AUTH_BEARER},

@@ -478,5 +478,7 @@ int vapi_http_functions_list(struct http_req *r);
 int vapi_http_functions_put(struct http_req *r);
 int vapi_http_calls_list(struct http_req *r);
 int vapi_http_calls_get(struct http_req *r);
+/* POST /agents/{id}/try {tool, arguments}: a tool's answer for the signed-in tenant. */
+int vapi_http_agents_try(struct http_req *r);
 
 #endif

@@ -216,3 +216,53 @@ int vapi_http_calls_get(http_req *r)
         return http_reply_err(r, e, e == APP_E_NOTFOUND ? CALL_NOT_FOUND : NULL);
     return http_reply_json_new(r, 200, j);
 }
+
+/* ---- POST /agents/{id}/try ------------------------------------------------------------- */
+
+/* {tool, arguments}: runs the tool for the signed-in tenant through the webhook's code
+ * (vapi_tool_run) and answers what a caller would hear: {"tool", "result"} or, when the
+ * tool failed, {"tool", "error"} (200 either way, as the webhook answers Vapi). */
+int vapi_http_agents_try(http_req *r)
+{
+    struct vapi_agent ag = {0};
+    int64_t id = http_var_id(r, 0);
+    app_err e = id > 0 ? vapi_agent_get(r->app, r->tenant.id, id, &ag) : APP_E_NOTFOUND;
+    if (e != APP_OK)
+        return reply_failure(r, e, NULL, AGENT_NOT_FOUND);
+    vapi_agent_cleanup(&ag);
+    json_t *j_body = http_body_object_or_reply(r);
+    if (!j_body)
+        return 0;
+    struct vcheck v;
+    vcheck_init(&v);
+    const char *tool = NULL;
+    json_t *j_args = NULL;
+    if (!vget_str(&v, j_body, "tool", &tool)) {
+        if (!json_object_get(j_body, "tool"))
+            vcheck_fail(&v, "tool", "is required");
+    } else if (vapi_tool_from_name(tool) == VAPI_TOOL_UNKNOWN)
+        vcheck_fail(&v, "tool", "must be one of search_rentals, get_rental_details, "
+                                "get_availability, set_appointment, cancel_appointment");
+    const json_t *j_in = json_object_get(j_body, "arguments");
+    if (!j_in || json_is_null(j_in))
+        j_args = json_object();
+    else if (json_is_object(j_in))
+        j_args = json_incref((json_t *)j_in);
+    else if (json_is_string(j_in) && !(j_args = json_loads(json_string_value(j_in), 0, NULL)))
+        vcheck_fail(&v, "arguments", "must be a JSON object (or its text)");
+    else if (!json_is_string(j_in))
+        vcheck_wrong_type(&v, "arguments", "an object");
+    if (j_args && !json_is_object(j_args) && vcheck_ok(&v))
+        vcheck_fail(&v, "arguments", "must be a JSON object (or its text)");
+    if (!http_reply_vcheck(r, &v)) {
+        char text[VAPI_TOOL_ANSWER_MAX];
+        struct vapi_tool_ctx ctx = {r->app, r->tenant.id, id, NULL};
+        bool ok = vapi_tool_run(&ctx, tool, j_args, text, sizeof text);
+        http_reply_json_new(r, 200, json_pack("{s:s, s:s}", "tool", tool,
+                                              ok ? "result" : "error", text));
+    }
+    json_decref(j_args);
+    json_decref(j_body);
+    vcheck_cleanup(&v);
+    return 0;
+}

@@ -803,6 +803,7 @@ class TwoTenants(SyncBase):
             ("PATCH", "/agents/%s", {"agent_name": "Taken over", "is_active": False}),
             ("POST", "/agents/%s/rotate-secret", None),
             ("POST", "/agents/%s/sync", None),
+            ("POST", "/agents/%s/try", {"tool": "search_rentals", "arguments": {}}),
             ("GET", "/agents/%s/variables", None),
             ("POST", "/agents/%s/variables", {"name": "v", "value": "B value"}),
             ("GET", "/agents/%s/functions", None),
@@ -842,6 +843,50 @@ class TwoTenants(SyncBase):
                          {"variables": []})
         self.assertEqual(self.get(b_base + "/functions", token=self.tb).json(),
                          {"functions": []})
+
+
+class TryIt(AgentsBase):
+    """POST /agents/{id}/try: the sentence a caller would hear, for the signed-in tenant."""
+
+    def setUp(self):
+        self.tok = self.tenant()
+        self.agent = self.create_agent(self.tok, agent_name="Try line",
+                                       vapi_assistant_id=new_assistant_id())
+        r = self.post("/rentals", token=self.tok, body={
+            "property_address": "1000 Rambling Oaks - 6", "price": 1250, "bedrooms": 2,
+            "bathrooms": 1.5})
+        self.assertEqual(r.status, 201, r.body)
+        self.path = "/agents/%d/try" % self.agent["agent_id"]
+
+    def test_the_answer_a_caller_hears(self):
+        for args in ({"bedrooms": 2}, json.dumps({"bedrooms": 2})):
+            with self.subTest(arguments=args):
+                r = self.post(self.path, token=self.tok,
+                              body={"tool": "search_rentals", "arguments": args})
+                self.assertEqual(r.status, 200, r.body)
+                j = r.json()
+                self.assertEqual(set(j), {"tool", "result"})
+                self.assertEqual(j["tool"], "search_rentals")
+                self.assertIn("1000 Rambling Oaks, unit 6", j["result"])
+                self.assertIn("$1,250 a month", j["result"])
+        r = self.post(self.path, token=self.tok, body={"tool": "get_rental_details"})
+        self.assertEqual(r.json(), {"tool": "get_rental_details",
+                                    "error": "I need the address of the home to describe it."})
+
+    def test_bad_requests_change_nothing(self):
+        cases = [({}, 422), ({"tool": "dance"}, 422), ({"tool": 5}, 400),
+                 ({"tool": "search_rentals", "arguments": "{not json"}, 422),
+                 ({"tool": "search_rentals", "arguments": "[1]"}, 422),
+                 ({"tool": "search_rentals", "arguments": [1]}, 400)]
+        for body, status in cases:
+            with self.subTest(body=body):
+                j = assert_error(self, self.post(self.path, token=self.tok, body=body), status)
+                self.assertTrue(j["message"])
+        assert_error(self, self.post(self.path, token=self.tok, raw=b"{", headers={
+            "Content-Type": "application/json"}), 400, "invalid_json")
+        assert_error(self, self.post("/agents/999999/try", token=self.tok,
+                                     body={"tool": "search_rentals"}), 404, "not_found")
+        assert_error(self, self.post(self.path, body={"tool": "search_rentals"}), 401)
 
 
 if __name__ == "__main__":
