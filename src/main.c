@@ -13,6 +13,7 @@
 #include <curl/curl.h>
 #include <getopt.h>
 
+#include "accounts/accounts.h"
 #include "app_open.h"
 #include "core/auth.h"
 #include "core/crypto.h"
@@ -36,6 +37,7 @@ static int cmd_migrate(const struct config *cfg, int argc, char **argv);
 static int cmd_token(const struct config *cfg, int argc, char **argv);
 static int cmd_fetch(const struct config *cfg, int argc, char **argv);
 static int cmd_worker(const struct config *cfg, int argc, char **argv);
+static int cmd_user(const struct config *cfg, int argc, char **argv);
 
 static const struct command commands[] = {
     {"serve", "apply pending migrations, then serve the API on HOST:PORT",
@@ -49,6 +51,9 @@ static const struct command commands[] = {
     {"fetch", "fetch a URL through the outbound client and address guard:\n"
               "              fetch [--timeout MS] URL",
      NULL, cmd_fetch},
+    {"user", "built-in accounts: user add --email E [--first F] [--last L] (password on\n"
+             "              stdin) | user show (--email E | --id N) | user delete (--email E | --id N)",
+     NULL, cmd_user},
     {"version", "print the version", NULL, NULL},
     {NULL, NULL, NULL, NULL},
 };
@@ -181,6 +186,19 @@ static int cmd_token(const struct config *cfg, int argc, char **argv)
     printf("%s\n", tok);
     free(tok);
     return 0;
+}
+
+static int cmd_user(const struct config *cfg, int argc, char **argv)
+{
+    struct app a = {0};
+    int rc = 1;
+    if (argc > 1 && strcmp(argv[1], "--help") != 0 && strcmp(argv[1], "-h") != 0 &&
+        app_open(&a, cfg, APP_STORE | APP_AUTH) != 0)
+        goto out;
+    rc = accounts_cli(&a, argc, argv);
+out:
+    app_close(&a);
+    return rc;
 }
 
 static int cmd_worker(const struct config *cfg, int argc, char **argv)

@@ -62,6 +62,13 @@ app_err accounts_signup(struct app *a, const struct accounts_signup_in *in, cons
 app_err accounts_login(struct app *a, const char *email, const char *password, const char *ip,
                        struct accounts_session *out, long *retry_after);
 
+/* The user id of the built-in account with this email (case-insensitive); APP_E_NOTFOUND
+ * when there is none. For the operator's `peterental user`. */
+app_err accounts_user_of(struct app *a, const char *email, int64_t *user_id);
+/* `peterental user add|show|delete` (accounts_cli.c) on an opened app; returns the exit
+ * status. argv[0] is "user". */
+int accounts_cli(struct app *a, int argc, char **argv);
+
 /* Revokes a session token (POST /auth/logout): when it verifies, its id is stored until it
  * expires, so every instance refuses it from then on (this one at once, others within
  * ACCOUNTS_REVOKE_POLL_MS). A token that does not verify is left alone (APP_OK: there is

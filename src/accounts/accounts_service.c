@@ -380,3 +380,19 @@ app_err accounts_login(struct app *a, const char *email, const char *password, c
     leave();
     return e;
 }
+
+app_err accounts_user_of(struct app *a, const char *email_in, int64_t *user_id)
+{
+    char email[256], hash[ACCOUNTS_HASH_MAX];
+    db_conn *c = NULL;
+    if (!email_in || strlen(email_in) >= sizeof email)
+        return APP_E_NOTFOUND;
+    lower(email_in, email);
+    app_err e = db_tx_begin(a->db, 0, false, &c);
+    if (e != APP_OK)
+        return e;
+    db_last_statement(c);
+    e = db_tx_end(c, accounts_store_find(c, email, user_id, hash));
+    sodium_memzero(hash, sizeof hash);
+    return e;
+}

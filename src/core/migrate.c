@@ -99,24 +99,33 @@ static app_err apply_one(db_conn *c, const struct migration *m, bool *did)
         db_rollback(c);
         return app_of(e);
     }
-    LOG_I("applied migration %s", m->name);
+    LOG_D("applied migration %s", m->name); /* apply_pending says which, in one line */
     *did = true;
     return APP_OK;
 }
 
+/* Applies every migration not in done; logs the applied ones in a single line (a first
+ * start applies many, and one line per file would be cut by the log's repeat limiter). */
 static app_err apply_pending(db_conn *c, const struct migration *list, const db_res *done,
                              int *n)
 {
-    for (const struct migration *m = list; m->name; m++) {
+    char names[1024] = "";
+    size_t len = 0;
+    app_err ae = APP_OK;
+    for (const struct migration *m = list; m->name && ae == APP_OK; m++) {
         if (recorded(done, m->name))
             continue;
         bool did = false;
-        app_err ae = apply_one(c, m, &did);
-        if (ae != APP_OK)
-            return ae;
-        *n += did;
+        ae = apply_one(c, m, &did);
+        if (ae == APP_OK && did) {
+            (*n)++;
+            int w = snprintf(names + len, sizeof names - len, "%s%s", len ? ", " : "", m->name);
+            len = w > 0 && (size_t)w < sizeof names - len ? len + (size_t)w : len;
+        }
     }
-    return APP_OK;
+    if (*n > 0)
+        LOG_I("applied %d migration%s: %s", *n, *n == 1 ? "" : "s", names);
+    return ae;
 }
 
 app_err migrate_run(db *d, const struct migration *list, int *applied)
