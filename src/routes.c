@@ -48,6 +48,7 @@ const struct route app_routes[] = {
     {"GET", "/database/sources", rentals_http_sources_list, HTTP_AUTH_BEARER},
     {"POST", "/database/sources", rentals_http_sources_create, HTTP_AUTH_BEARER},
     {"DELETE", "/database/sources/{id}", rentals_http_sources_delete, HTTP_AUTH_BEARER},
+    {"POST", "/database/sources/{id}/scrape", rentals_http_sources_scrape, HTTP_AUTH_BEARER},
 
     /* the voice assistant */
     {"GET", "/vapi/assistants", vapi_http_assistants, HTTP_AUTH_BEARER},
