@@ -410,7 +410,8 @@ static app_err sync_one(db_conn *c, int64_t user_id, const struct rental_source 
     }
     int64_t id = 0;
     enum rentals_upsert_result res = RENTALS_SKIPPED;
-    app_err rc = rentals_store_upsert(c, user_id, src->id, &r, &id, &res);
+    bool exists = rentals_site_rows_find(rows, item->address) != NULL;
+    app_err rc = rentals_store_upsert(c, user_id, src->id, &r, exists, &id, &res);
     if (rc != APP_OK)
         return rc;
     switch (res) {

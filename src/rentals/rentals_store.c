@@ -660,13 +660,17 @@ static db_err upsert_step(db_conn *c, const char *sql, bool keys_only, int64_t u
 }
 
 app_err rentals_store_upsert(db_conn *c, int64_t user_id, int64_t source_id,
-                             const struct rental *in, int64_t *id_out,
+                             const struct rental *in, bool exists, int64_t *id_out,
                              enum rentals_upsert_result *result)
 {
+    /* Steps 0 change, 1 insert, 2 seen; the likely one first (a round trip each). */
+    static const int likely_new[3] = {1, 0, 2}, likely_old[3] = {0, 2, 1};
     static const enum rentals_upsert_result outcome[3] = {RENTALS_CHANGED, RENTALS_CREATED,
                                                           RENTALS_UNCHANGED};
     const char *steps[3] = {SQL(c, UPSERT_CHANGE), SQL(c, UPSERT_INSERT), SQL(c, UPSERT_SEEN)};
-    for (int i = 0; i < 3; i++) {
+    const int *order = exists ? likely_old : likely_new;
+    for (int k = 0; k < 3; k++) {
+        int i = order[k];
         int64_t id = 0;
         db_err e = upsert_step(c, steps[i], i == 2, user_id, source_id, in, &id);
         if (e != DB_OK)

@@ -61,9 +61,10 @@ app_err rentals_store_stats(db_conn *c, int64_t user_id, struct rental_stats *ou
  * the listing columns when one differs (updated_at moves), or leaves the row alone (only
  * scraped_at moves); scraped_at becomes the database's now and source_id (0: NULL) the
  * source that saw it. A manual rental at the same key is never written: *result
- * RENTALS_SKIPPED, *id_out 0. */
+ * RENTALS_SKIPPED, *id_out 0. exists: the caller expects a row at the key (it tries the
+ * updates first, else the insert; either way the outcome is the same). */
 app_err rentals_store_upsert(db_conn *c, int64_t user_id, int64_t source_id,
-                             const struct rental *in, int64_t *id_out,
+                             const struct rental *in, bool exists, int64_t *id_out,
                              enum rentals_upsert_result *result);
 /* Every rental of website (scraped and manual) into *out, sorted by address; release with
  * rentals_site_rows_cleanup (also after an error). */

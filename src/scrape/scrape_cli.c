@@ -6,7 +6,7 @@
  * when the tenant does not track the URL yet). Hidden options for tests and benchmarks:
  * --max-pages N, --max-details N (0: none), and --file PATH [--charset CS] [--repeat N],
  * which extracts a saved page (the URL is then only the address it stands for) N times and
- * reports the median extraction time on stderr. */
+ * reports the median extraction time and the process's peak RSS on stderr. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -163,6 +163,20 @@ static json_t *found_json(const char *url, const struct scrape_crawl *c)
     return j;
 }
 
+/* The process's peak resident set in KiB (Linux: VmHWM), or -1 when unknown. */
+static long peak_rss_kib(void)
+{
+    char line[256];
+    long kib = -1;
+    FILE *f = fopen("/proc/self/status", "r");
+    while (f && fgets(line, sizeof line, f))
+        if (strncmp(line, "VmHWM:", 6) == 0)
+            kib = strtol(line + 6, NULL, 10);
+    if (f)
+        fclose(f);
+    return kib;
+}
+
 static int cmp_i64(const void *pa, const void *pb)
 {
     int64_t a = *(const int64_t *)pa, b = *(const int64_t *)pb;
@@ -196,8 +210,9 @@ static int run_file(const struct scrape_cli_args *args, const char *today, FILE 
     } else {
         qsort(us, (size_t)args->repeat, sizeof *us, cmp_i64);
         fprintf(err, "extract: %d runs of %zu bytes, %zu listings, median %.3f ms, min %.3f "
-                     "ms\n", args->repeat, len, c.r.n, (double)us[args->repeat / 2] / 1000.0,
-                (double)us[0] / 1000.0);
+                     "ms, peak RSS %ld KiB\n", args->repeat, len, c.r.n,
+                (double)us[args->repeat / 2] / 1000.0, (double)us[0] / 1000.0,
+                peak_rss_kib());
         print_json(out, found_json(args->url, &c));
         rc = 0;
     }
