@@ -279,8 +279,10 @@ int main(int argc, char **argv)
         return 0;
     }
     struct config cfg;
-    if (config_load(&cfg, cfg_file) != 0)
+    if (config_load(&cfg, cfg_file) != 0) {
+        config_cleanup(&cfg); /* what was read before the bad key */
         return 2;
+    }
     log_setup(cfg.log_level, cfg.log_format);
     if (crypto_setup() != 0) {
         fprintf(stderr, "libsodium failed to initialise\n");
