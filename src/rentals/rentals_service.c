@@ -2,13 +2,16 @@
 /* Rentals rules: each operation is one tenant transaction (db_tx_begin/db_tx_end: on
  * PostgreSQL it also sets the row-level security tenant) that calls only this folder's
  * store, request bodies validated before it opens, keyset cursors, and "available" dates
- * evaluated in the tenant's time zone (core/tz.h). */
+ * evaluated in the tenant's time zone (core/tz.h). Sources are synced by jobs
+ * (RENTALS_SYNC_KIND, enqueued here with jobs_enqueue in the transaction that calls for
+ * them: a new source, a click, the daily sweep); what a sync found is applied here too
+ * (rentals_sync_scraped: one transaction for the upserts, the vanished listings and the
+ * source's bookkeeping). */
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/log.h"
 #include "core/mem.h"
 #include "core/tz.h"
 #include "core/versions.h"
