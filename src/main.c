@@ -38,6 +38,7 @@ static int cmd_token(const struct config *cfg, int argc, char **argv);
 static int cmd_fetch(const struct config *cfg, int argc, char **argv);
 static int cmd_worker(const struct config *cfg, int argc, char **argv);
 static int cmd_user(const struct config *cfg, int argc, char **argv);
+static int cmd_scrape(const struct config *cfg, int argc, char **argv);
 
 static const struct command commands[] = {
     {"serve", "apply pending migrations, then serve the API on HOST:PORT",
@@ -48,6 +49,9 @@ static const struct command commands[] = {
     {"token", "print a JWT signed by the built-in issuer:\n"
               "              token --sub ID [--email E] [--name \"First Last\"] [--ttl SECONDS]",
      NULL, cmd_token},
+    {"scrape", "print the listings found at a URL as JSON, or sync them for a user:\n"
+               "              scrape URL [--user ID] [--dry-run]",
+     NULL, cmd_scrape},
     {"fetch", "fetch a URL through the outbound client and address guard:\n"
               "              fetch [--timeout MS] URL",
      NULL, cmd_fetch},
@@ -102,6 +106,7 @@ static int cmd_serve(const struct config *cfg, int argc, char **argv)
     service_metrics_start();
     if (!(daemon = http_start(&a, app_routes, app_authenticators)))
         goto out;
+    jobs_worker_ticks(jobs_ticks);
     if (cfg->worker && jobs_worker_start(&a, jobs_kinds, cfg->worker_threads, NULL) != 0) {
         http_stop(daemon);
         goto out;
@@ -211,6 +216,7 @@ static int cmd_worker(const struct config *cfg, int argc, char **argv)
         return rc < 0 ? 0 : rc; /* --help, or a usage error */
     block_stop_signals(&sigs);
     rc = 1;
+    jobs_worker_ticks(jobs_ticks);
     if (app_open(&a, cfg, APP_STORE | APP_OUTBOUND) != 0 ||
         jobs_worker_start(&a, jobs_kinds, threads, NULL) != 0)
         goto out;
@@ -233,6 +239,32 @@ static int cmd_fetch(const struct config *cfg, int argc, char **argv)
     struct outbound_setup s = {.public_url = cfg->public_url,
                                .allow_private = cfg->scrape_allow_private};
     return outbound_cli_main(&s, argc, argv, stdout, stderr);
+}
+
+/* A dry run needs only the outbound client (no DATA_DIR, no database); --user needs the
+ * database too; --file needs neither. */
+static int cmd_scrape(const struct config *cfg, int argc, char **argv)
+{
+    struct scrape_cli_args args;
+    struct app a = {0};
+    int rc = scrape_cli_args(argc, argv, &args, stdout, stderr);
+    if (rc != 0)
+        return rc < 0 ? 0 : rc; /* --help, or a usage error */
+    if (args.user_id) {
+        if (app_open(&a, cfg, APP_STORE | (args.file ? 0u : APP_OUTBOUND)) != 0)
+            return 1;
+        rc = scrape_cli_run(&a, &args, stdout, stderr);
+        app_close(&a);
+        return rc;
+    }
+    struct outbound_setup s = {.public_url = cfg->public_url,
+                               .allow_private = cfg->scrape_allow_private};
+    a.cfg = cfg;
+    if (!args.file && !(a.out = outbound_new(&s)))
+        return 1;
+    rc = scrape_cli_run(&a, &args, stdout, stderr);
+    outbound_free(a.out);
+    return rc;
 }
 
 int main(int argc, char **argv)
@@ -265,7 +297,7 @@ int main(int argc, char **argv)
         return 0;
     }
     struct config cfg;
-    if (config_load(&cfg, cfg_file) != 0)
+    if (config_load(&cfg, cfg_file) != 0) /* it released what it had read */
         return 2;
     log_setup(cfg.log_level, cfg.log_format);
     if (crypto_setup() != 0) {

@@ -50,6 +50,7 @@ const struct route app_routes[] = {
     {"GET", "/database/sources", rentals_http_sources_list, HTTP_AUTH_BEARER},
     {"POST", "/database/sources", rentals_http_sources_create, HTTP_AUTH_BEARER},
     {"DELETE", "/database/sources/{id}", rentals_http_sources_delete, HTTP_AUTH_BEARER},
+    {"POST", "/database/sources/{id}/scrape", rentals_http_sources_scrape, HTTP_AUTH_BEARER},
 
     /* the built-in calendar and appointments */
     {"GET", "/appointments", calendar_http_appts_list, HTTP_AUTH_BEARER},

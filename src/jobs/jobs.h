@@ -86,6 +86,19 @@ struct jobs_kind {
 /* The kinds this program runs (src/kinds.c), read top to bottom; ends with {NULL}. */
 extern const struct jobs_kind jobs_kinds[];
 
+/* A periodic task of the worker (cross-tenant housekeeping that enqueues jobs, such as the
+ * daily refresh of listing sources): run on one of the worker's threads soon after it
+ * starts, then every period_seconds, between jobs. It must be quick (a query, a few
+ * enqueues), must not block on the network, and reports its own failures. Every worker
+ * process runs it, so it must be harmless to run twice (enqueue with a dedup key). */
+struct jobs_tick {
+    const char *name;      /* NULL ends a table */
+    void (*run)(struct app *a);
+    int period_seconds;    /* >= 1 */
+};
+/* The ticks this program runs (src/kinds.c); ends with {NULL}. */
+extern const struct jobs_tick jobs_ticks[];
+
 /* The row of kinds named name, or NULL. */
 const struct jobs_kind *jobs_kind_find(const struct jobs_kind *kinds, const char *name);
 /* NULL when every row of kinds is well formed (names, bounds, no duplicate), else a static
@@ -132,6 +145,9 @@ int64_t jobs_backoff_seconds(int base, int attempt, uint32_t rnd);
  * arguments, a bad kinds table, or a worker already running. */
 int jobs_worker_start(struct app *a, const struct jobs_kind *kinds, int threads,
                       const char *worker_id);
+/* Sets the periodic tasks of the next jobs_worker_start (NULL or an empty table: none; the
+ * table must outlive the worker). Call before starting it. */
+void jobs_worker_ticks(const struct jobs_tick *ticks);
 /* Stops the worker: no new claims; running jobs get drain_seconds to finish, then their
  * handlers are told to stop (jobs_stopping) and, a moment later, the leases of any still
  * running are released back to queued. Returns when every thread is joined. No-op when no
@@ -185,6 +201,9 @@ app_err jobs_list(struct app *a, int64_t user_id, const struct jobs_filter *f,
 char *jobs_cursor_encode(int64_t before_id);
 /* Decodes a cursor; false when it is not one of ours. */
 bool jobs_cursor_decode(const char *cursor, int64_t *before_id);
+
+/* The job as GET /jobs/{id} shows it: a new reference the caller decrefs. */
+json_t *jobs_job_json(const struct jobs_job *j);
 
 /* Handlers (src/routes.c). */
 int jobs_http_get(http_req *r);

@@ -10,8 +10,7 @@
 
 #define NOT_FOUND_MSG "Job not found."
 
-/* A job as JSON: a new reference the caller decrefs. */
-static json_t *job_json(const struct jobs_job *j)
+json_t *jobs_job_json(const struct jobs_job *j)
 {
     json_t *j_result = j->result ? json_loads(j->result, JSON_DECODE_ANY, NULL) : NULL;
     return json_pack("{s:I, s:s, s:s, s:i, s:i, s:s, s:s, s:s, s:s?, s:o}", "id",
@@ -30,7 +29,7 @@ int jobs_http_get(http_req *r)
     app_err e = jobs_get(r->app, r->tenant.id, id, &job);
     if (e != APP_OK)
         return http_reply_err(r, e, e == APP_E_NOTFOUND ? NOT_FOUND_MSG : NULL);
-    http_reply_json_new(r, 200, job_json(&job));
+    http_reply_json_new(r, 200, jobs_job_json(&job));
     jobs_job_cleanup(&job);
     return 0;
 }
@@ -99,7 +98,7 @@ int jobs_http_list(http_req *r)
         return http_reply_err(r, e, NULL);
     json_t *j_jobs = json_array();
     for (int i = 0; i < l.n; i++)
-        json_array_append_new(j_jobs, job_json(&l.items[i]));
+        json_array_append_new(j_jobs, jobs_job_json(&l.items[i]));
     char *cursor = l.next_before > 0 ? jobs_cursor_encode(l.next_before) : NULL;
     http_reply_json_new(r, 200, json_pack("{s:o, s:s?}", "jobs", j_jobs, "next_cursor", cursor));
     free(cursor);

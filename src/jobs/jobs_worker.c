@@ -8,7 +8,10 @@
  * queued); handlers still running STOP_GRACE_MS later have their leases released here, and
  * the stop returns when every thread has been joined. A finished attempt is recorded only
  * while its lease is still this worker's, so a released or expired lease is never
- * overwritten. */
+ * overwritten.
+ *
+ * Ticks (jobs_worker_ticks): periodic tasks run between jobs by whichever thread finds one
+ * due first (the due time moves on before it runs, so two threads never run one at once). */
 #include <pthread.h>
 #include <sodium.h>
 #include <stdatomic.h>
@@ -29,6 +32,7 @@
 #define STOP_GRACE_MS 2000 /* past the drain bound, before leases are released */
 #define FINISH_TRIES 3     /* a finish that meets an unreachable database is tried again */
 #define MAX_THREADS 64
+#define MAX_TICKS 8
 
 struct slot {
     pthread_t t;
@@ -50,6 +54,8 @@ static struct {
     char worker_id[JOBS_WORKER_ID_MAX + 1];
     int nthreads;
     struct slot *slots;
+    const struct jobs_tick *ticks; /* set before start */
+    int64_t tick_due[MAX_TICKS];   /* under mu: mono ms when each tick next runs */
 } wk = {.mu = PTHREAD_MUTEX_INITIALIZER};
 
 static atomic_bool stopping;
@@ -217,11 +223,37 @@ static void run_one(struct slot *s, int64_t claimed_at)
     log_set_request(NULL, 0);
 }
 
+void jobs_worker_ticks(const struct jobs_tick *ticks)
+{
+    pthread_mutex_lock(&wk.mu);
+    wk.ticks = ticks;
+    pthread_mutex_unlock(&wk.mu);
+}
+
+/* Runs the first tick that is due, if any (its next run is set first). */
+static void run_due_tick(void)
+{
+    const struct jobs_tick *due = NULL;
+    int64_t now = mono_ms();
+    pthread_mutex_lock(&wk.mu);
+    for (int i = 0; wk.ticks && i < MAX_TICKS && wk.ticks[i].name && !due; i++) {
+        if (wk.tick_due[i] <= now) {
+            due = &wk.ticks[i];
+            int64_t period = due->period_seconds > 0 ? due->period_seconds : 1;
+            wk.tick_due[i] = now + period * 1000;
+        }
+    }
+    pthread_mutex_unlock(&wk.mu);
+    if (due && !atomic_load(&stopping))
+        due->run(wk.app);
+}
+
 static void *thread_main(void *arg)
 {
     struct slot *s = arg;
     unsigned long seen = 0;
     while (!atomic_load(&stopping)) {
+        run_due_tick();
         struct jobs_claim job = {0};
         int64_t claimed_at = mono_ms();
         app_err e = jobs_claim_next(wk.app->db, wk.worker_id, wk.kinds_json, &job);
@@ -307,6 +339,8 @@ int jobs_worker_start(struct app *a, const struct jobs_kind *kinds, int threads,
     wk.slots = mem_zalloc((size_t)threads, sizeof *wk.slots);
     wk.nthreads = threads;
     wk.busy = 0;
+    for (int i = 0; i < MAX_TICKS; i++)
+        wk.tick_due[i] = 0; /* due at once */
     wk.running = true;
     for (int i = 0; i < threads; i++)
         wk.slots[i].started = pthread_create(&wk.slots[i].t, NULL, thread_main, &wk.slots[i]) == 0;

@@ -27,6 +27,7 @@
 #include "core/http.h"
 #include "core/jsonw.h"
 #include "core/valid.h"
+#include "jobs/jobs.h"
 
 /* Bounds shared by validation and tests. */
 #define RENTALS_ADDRESS_MAX 300
@@ -132,6 +133,35 @@ struct rental_stats {
     int64_t profile; /* the tenant's profile counter read with the totals */
 };
 
+/* Scrape syncs (SPEC §7). A source is synced by a job of this kind (src/kinds.c runs it with
+ * src/scrape/), payload {"source_id": N}, one pending job per source (dedup key "source:N"). */
+#define RENTALS_SYNC_KIND "scrape_sync"
+/* A scraped listing's available_date that says "available now": the sync stores the tenant's
+ * today (or keeps an earlier stored date while the listing goes on saying so). */
+#define RENTALS_DATE_NOW "now"
+
+/* What one sync of a source found (rentals_sync_scraped). */
+struct rentals_scraped {
+    int64_t source_id;
+    const struct rental *items; /* n listings, borrowed: address and listing columns; the sync
+                                 * sets website (the source's), source_type, available */
+    int n;
+    bool says_none;   /* n == 0 and the page says positively that nothing is available */
+    bool complete;    /* every page of the source was read: listings not seen vanish */
+    const char *note; /* !complete: why (stored as last_error, status "partial") */
+    const char *today; /* "YYYY-MM-DD" in the tenant's zone */
+};
+
+/* How a sync changed the tenant's rentals. */
+struct rentals_sync_counts {
+    int64_t created, changed, unchanged, vanished;
+    int64_t skipped_manual; /* listings at the address of a manual rental: left alone */
+    int64_t had;            /* the source's available scraped rentals before the sync */
+    bool refused;           /* no listings on a source that had some: nothing changed, the
+                             * failure is recorded on the source (message below) */
+    char message[128];
+};
+
 /* The tenant's today, as rentals_available evaluated it. */
 struct rentals_today {
     int64_t day;   /* days since 1970-01-01 in zone */
@@ -191,6 +221,33 @@ app_err rentals_sources_list(struct app *a, int64_t user_id, struct rental_sourc
 app_err rentals_source_add(struct app *a, int64_t user_id, const json_t *j_body,
                            struct vcheck *v, struct rental_source *out);
 app_err rentals_source_delete(struct app *a, int64_t user_id, int64_t id);
+app_err rentals_source_get(struct app *a, int64_t user_id, int64_t id, struct rental_source *out);
+/* Enqueues a sync of the tenant's source id (or finds the one already pending: two clicks
+ * give one job) and reads that job into *job (jobs_job_cleanup). APP_E_NOTFOUND when the
+ * source is not the tenant's, APP_E_CONFLICT when it is inactive. */
+app_err rentals_source_scrape(struct app *a, int64_t user_id, int64_t id, struct jobs_job *job);
+/* The tenant's source of url (validated as POST /database/sources validates it, website
+ * derived), created when missing without enqueueing a sync (`peterental scrape --user`
+ * runs it itself); *created says which. APP_E_VALIDATION with the problems in v. */
+app_err rentals_source_ensure(struct app *a, int64_t user_id, const char *url,
+                              struct vcheck *v, struct rental_source *out, bool *created);
+/* Records a failed sync of source id: last_status "error", last_error error; no rental and
+ * neither last_scraped_at nor rental_count change. */
+app_err rentals_source_failed(struct app *a, int64_t user_id, int64_t id, const char *error);
+/* Applies one sync of in->source_id in one tenant transaction: upserts every listing by
+ * (user, website, property_address) as a scraped rental (a manual rental at that key is left
+ * alone); when in->complete, the source's available scraped rentals not seen become
+ * unavailable (never deleted); then the source's last_scraped_at, last_status ("ok", or
+ * "partial" with in->note as last_error), rental_count and next refresh. A source that had
+ * available listings and now shows none without in->says_none is refused instead: no rental
+ * changes and the failure is recorded on the source (out->refused). *out is filled on
+ * APP_OK. APP_E_NOTFOUND when the source is not the tenant's. */
+app_err rentals_sync_scraped(struct app *a, int64_t user_id, const struct rentals_scraped *in,
+                             struct rentals_sync_counts *out);
+/* The worker's sweep: enqueues a sync of up to limit active sources of any tenant whose
+ * daily refresh is due (each in its tenant's transaction, which also moves the next refresh a
+ * day ahead); *enqueued receives how many new jobs that made. */
+app_err rentals_sources_sweep(struct app *a, int limit, int *enqueued);
 
 /* A listing's address parts, for finding it by what a caller says (the voice assistant):
  * strings owned, NULL when not recorded. */
@@ -257,5 +314,6 @@ int rentals_http_db_available(http_req *r);
 int rentals_http_sources_list(http_req *r);
 int rentals_http_sources_create(http_req *r);
 int rentals_http_sources_delete(http_req *r);
+int rentals_http_sources_scrape(http_req *r);
 
 #endif

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* /database/... handlers (the shapes the web client reads, SPEC §5): status figures, one
  * website's rentals, available rentals with their availability in the tenant's zone, and
- * the listing sources the tenant tracks. Each parses, calls one service function, replies. */
+ * the listing sources the tenant tracks, and a sync of one source on demand. Each parses,
+ * calls one service function, replies. */
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
@@ -105,4 +106,26 @@ int rentals_http_sources_delete(http_req *r)
     if (e != APP_OK)
         return http_reply_err(r, e, e == APP_E_NOTFOUND ? SOURCE_NOT_FOUND_MSG : NULL);
     return http_reply_empty(r, 204);
+}
+
+/* POST /database/sources/{id}/scrape: 202 with the sync's job (the pending one when a sync of
+ * that source is already queued or running). */
+int rentals_http_sources_scrape(http_req *r)
+{
+    struct jobs_job job = {0};
+    int64_t id = http_var_id(r, 0);
+    if (id <= 0)
+        return http_reply_err(r, APP_E_NOTFOUND, SOURCE_NOT_FOUND_MSG);
+    app_err e = rentals_source_scrape(r->app, r->tenant.id, id, &job);
+    if (e == APP_E_NOTFOUND)
+        return http_reply_err(r, e, SOURCE_NOT_FOUND_MSG);
+    if (e == APP_E_CONFLICT)
+        return http_reply_error(r, 409, "source_inactive",
+                                "This source is paused (is_active is false); it is not synced.");
+    if (e != APP_OK)
+        return http_reply_err(r, e, NULL);
+    http_reply_json_new(r, 202, json_pack("{s:s, s:I, s:o}", "status", "accepted", "job_id",
+                                          (json_int_t)job.id, "job", jobs_job_json(&job)));
+    jobs_job_cleanup(&job);
+    return 0;
 }

@@ -171,21 +171,45 @@ static const char PG_SITES[] =
     "WHERE user_id = CAST($1 AS bigint) GROUP BY website) t "
     "GROUP BY website ORDER BY website";
 
-/* Upsert, step 1: update a row whose listing columns differ. */
+/* The scraper's upsert (a 23rd parameter, $23, is the source's id): it writes scraped rows
+ * only; a manual row at the same key is left alone (no step returns it).
+ * Step 1: update a scraped row whose listing columns differ. */
 static const char SL_UPSERT_CHANGE[] =
-    "UPDATE rentals SET " SL_SET ", scraped_at = " SL_NOW ", updated_at = " SL_NOW " "
-    "WHERE user_id = $1 AND website = $2 AND address = $3 AND " SL_DIFF " RETURNING id";
+    "UPDATE rentals SET " SL_SET ", source_id = $23, scraped_at = " SL_NOW ", "
+    "updated_at = " SL_NOW " WHERE user_id = $1 AND website = $2 AND address = $3 "
+    "AND source_type = 'scraped' AND " SL_DIFF " RETURNING id";
 static const char PG_UPSERT_CHANGE[] =
-    "UPDATE rentals SET " PG_SET ", scraped_at = now(), updated_at = now() "
-    "WHERE user_id = CAST($1 AS bigint) AND website = CAST($2 AS text) "
-    "AND address = CAST($3 AS text) AND " PG_DIFF " RETURNING id";
-/* Upsert, step 3: the row exists unchanged; only note that it was seen. */
+    "UPDATE rentals SET " PG_SET ", source_id = CAST($23 AS bigint), scraped_at = now(), "
+    "updated_at = now() WHERE user_id = CAST($1 AS bigint) AND website = CAST($2 AS text) "
+    "AND address = CAST($3 AS text) AND source_type = 'scraped' AND " PG_DIFF " RETURNING id";
+/* Step 2: insert a new row. */
+static const char SL_UPSERT_INSERT[] =
+    "INSERT INTO rentals (user_id, website, address, " DATA_COLS ", source_id, scraped_at) "
+    "VALUES ($1, $2, $3, " SL_DATA_VALS ", $23, " SL_NOW ") "
+    "ON CONFLICT (user_id, website, address) DO NOTHING RETURNING id";
+static const char PG_UPSERT_INSERT[] =
+    "INSERT INTO rentals (user_id, website, address, " DATA_COLS ", source_id, scraped_at) "
+    "VALUES (CAST($1 AS bigint), CAST($2 AS text), CAST($3 AS text), " PG_DATA_VALS ", "
+    "CAST($23 AS bigint), now()) "
+    "ON CONFLICT (user_id, website, address) DO NOTHING RETURNING id";
+/* Step 3: the scraped row exists unchanged; only note that it was seen, and by whom ($4). */
 static const char SL_UPSERT_SEEN[] =
-    "UPDATE rentals SET scraped_at = " SL_NOW " "
-    "WHERE user_id = $1 AND website = $2 AND address = $3 RETURNING id";
+    "UPDATE rentals SET scraped_at = " SL_NOW ", source_id = $4 "
+    "WHERE user_id = $1 AND website = $2 AND address = $3 AND source_type = 'scraped' "
+    "RETURNING id";
 static const char PG_UPSERT_SEEN[] =
-    "UPDATE rentals SET scraped_at = now() WHERE user_id = CAST($1 AS bigint) "
-    "AND website = CAST($2 AS text) AND address = CAST($3 AS text) RETURNING id";
+    "UPDATE rentals SET scraped_at = now(), source_id = CAST($4 AS bigint) "
+    "WHERE user_id = CAST($1 AS bigint) AND website = CAST($2 AS text) "
+    "AND address = CAST($3 AS text) AND source_type = 'scraped' RETURNING id";
+
+/* Every row of a website, as a sync compares against: column order read by scraped_rows. */
+static const char SL_SITE_ROWS[] =
+    "SELECT id, address, available_date, source_type = 'scraped', available, "
+    "COALESCE(source_id, 0) FROM rentals WHERE user_id = $1 AND website = $2";
+static const char PG_SITE_ROWS[] =
+    "SELECT id, address, to_char(available_date, 'YYYY-MM-DD'), source_type = 'scraped', "
+    "available, COALESCE(source_id, 0) FROM rentals "
+    "WHERE user_id = CAST($1 AS bigint) AND website = CAST($2 AS text)";
 
 /* Sources; the column order is read by row_to_source. */
 #define SL_SRC_COLS                                                                       \
@@ -214,33 +238,64 @@ static const char SL_SRC_GET[] =
 static const char PG_SRC_GET[] =
     "SELECT " PG_SRC_COLS " FROM rental_sources s WHERE s.user_id = CAST($1 AS bigint) "
     "AND s.id = CAST($2 AS bigint)";
+static const char SL_SRC_BY_URL[] =
+    "SELECT " SL_SRC_COLS " FROM rental_sources s WHERE s.user_id = $1 AND s.url = $2";
+static const char PG_SRC_BY_URL[] =
+    "SELECT " PG_SRC_COLS " FROM rental_sources s WHERE s.user_id = CAST($1 AS bigint) "
+    "AND s.url = CAST($2 AS text)";
 static const char SL_SRC_DELETE[] =
     "DELETE FROM rental_sources WHERE user_id = $1 AND id = $2";
 static const char PG_SRC_DELETE[] =
     "DELETE FROM rental_sources WHERE user_id = CAST($1 AS bigint) AND id = CAST($2 AS bigint)";
 
-/* Scrape bookkeeping. CLOCK: the database's now as RFC 3339 (PostgreSQL: the transaction's
- * start, which every upsert of the same transaction also stamps). */
-static const char SL_CLOCK[] = "SELECT " SL_NOW;
-static const char PG_CLOCK[] = "SELECT " PG_TS("now()");
-/* Scraped rentals of a website not seen since $3 become unavailable. */
+/* Scrape bookkeeping. VANISHED: the available scraped rows of website $2 owned by source $3
+ * (or by none) whose ids are not in the JSON array $4 become unavailable. */
 static const char SL_VANISHED[] =
     "UPDATE rentals SET available = 0, updated_at = " SL_NOW " "
     "WHERE user_id = $1 AND website = $2 AND source_type = 'scraped' AND available = 1 "
-    "AND (scraped_at IS NULL OR scraped_at < $3)";
+    "AND (source_id = $3 OR source_id IS NULL) "
+    "AND id NOT IN (SELECT value FROM json_each($4))";
 static const char PG_VANISHED[] =
     "UPDATE rentals SET available = false, updated_at = now() "
     "WHERE user_id = CAST($1 AS bigint) AND website = CAST($2 AS text) "
     "AND source_type = 'scraped' AND available "
-    "AND (scraped_at IS NULL OR scraped_at < CAST($3 AS timestamptz))";
-static const char SL_SRC_RECORD[] =
+    "AND (source_id = CAST($3 AS bigint) OR source_id IS NULL) "
+    "AND id NOT IN (SELECT CAST(jsonb_array_elements_text(CAST($4 AS jsonb)) AS bigint))";
+/* A sync's outcome: $3 status, $4 error; SYNCED also $5 listings found and the scrape time.
+ * Either way the next refresh is due a day later. */
+#define SL_DAY_LATER "strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '+1 day')"
+static const char SL_SRC_SYNCED[] =
     "UPDATE rental_sources SET last_scraped_at = " SL_NOW ", last_status = $3, "
-    "last_error = $4, rental_count = $5, updated_at = " SL_NOW " "
-    "WHERE user_id = $1 AND id = $2";
-static const char PG_SRC_RECORD[] =
+    "last_error = $4, rental_count = $5, next_scrape_at = " SL_DAY_LATER ", "
+    "updated_at = " SL_NOW " WHERE user_id = $1 AND id = $2";
+static const char PG_SRC_SYNCED[] =
     "UPDATE rental_sources SET last_scraped_at = now(), last_status = CAST($3 AS text), "
-    "last_error = CAST($4 AS text), rental_count = CAST($5 AS integer), updated_at = now() "
+    "last_error = CAST($4 AS text), rental_count = CAST($5 AS integer), "
+    "next_scrape_at = now() + interval '1 day', updated_at = now() "
     "WHERE user_id = CAST($1 AS bigint) AND id = CAST($2 AS bigint)";
+static const char SL_SRC_FAILED[] =
+    "UPDATE rental_sources SET last_status = $3, last_error = $4, "
+    "next_scrape_at = " SL_DAY_LATER ", updated_at = " SL_NOW " "
+    "WHERE user_id = $1 AND id = $2";
+static const char PG_SRC_FAILED[] =
+    "UPDATE rental_sources SET last_status = CAST($3 AS text), last_error = CAST($4 AS text), "
+    "next_scrape_at = now() + interval '1 day', updated_at = now() "
+    "WHERE user_id = CAST($1 AS bigint) AND id = CAST($2 AS bigint)";
+/* A sync was enqueued: the automatic one is due a day later. */
+static const char SL_SRC_SCHEDULE[] =
+    "UPDATE rental_sources SET next_scrape_at = " SL_DAY_LATER " "
+    "WHERE user_id = $1 AND id = $2";
+static const char PG_SRC_SCHEDULE[] =
+    "UPDATE rental_sources SET next_scrape_at = now() + interval '1 day' "
+    "WHERE user_id = CAST($1 AS bigint) AND id = CAST($2 AS bigint)";
+/* Every tenant's active sources due for their refresh, oldest first, at most $1. Crosses
+ * tenants: on PostgreSQL through the SECURITY DEFINER function of migration 0009. */
+static const char SL_SRC_DUE[] =
+    "SELECT user_id, id FROM rental_sources WHERE is_active = 1 "
+    "AND (next_scrape_at IS NULL OR next_scrape_at <= " SL_NOW ") "
+    "ORDER BY next_scrape_at IS NOT NULL, next_scrape_at, id LIMIT $1";
+static const char PG_SRC_DUE[] =
+    "SELECT source_user_id, source_id FROM rental_sources_due(CAST($1 AS integer))";
 
 #define SQL(c, name) db_sql((c), SL_##name, PG_##name)
 
@@ -333,19 +388,28 @@ static void free_texts(char *texts[3])
         free(texts[i]);
 }
 
-/* Runs sql with the full 22-parameter layout; *res receives the result. */
-static db_err exec_data(db_conn *c, const char *sql, int64_t user_id, db_param second,
-                        const struct rental *in, db_res **res)
+/* Runs sql with the full 22-parameter layout, and extra as $23 when not NULL; *res receives
+ * the result. */
+static db_err exec_data_x(db_conn *c, const char *sql, int64_t user_id, db_param second,
+                          const struct rental *in, const db_param *extra, db_res **res)
 {
-    db_param p[22];
+    db_param p[23];
     char *texts[3];
     p[0] = DB_INT(user_id);
     p[1] = second;
     p[2] = DB_TEXT(in->address);
     bind_data(in, p, texts);
-    db_err e = db_exec(c, sql, p, 22, res);
+    if (extra)
+        p[22] = *extra;
+    db_err e = db_exec(c, sql, p, extra ? 23 : 22, res);
     free_texts(texts);
     return e;
+}
+
+static db_err exec_data(db_conn *c, const char *sql, int64_t user_id, db_param second,
+                        const struct rental *in, db_res **res)
+{
+    return exec_data_x(c, sql, user_id, second, in, NULL, res);
 }
 
 /* A list item viewing row of res (see struct rental: borrowed strings, JSON lists as
@@ -576,33 +640,39 @@ app_err rentals_store_stats(db_conn *c, int64_t user_id, struct rental_stats *ou
     return APP_OK;
 }
 
-/* Runs one upsert step (keys_only: the 3-parameter "seen" statement); *id receives the
+/* Runs one upsert step (keys_only: the 4-parameter "seen" statement); *id receives the
  * returned id, 0 when no row came back. */
 static db_err upsert_step(db_conn *c, const char *sql, bool keys_only, int64_t user_id,
-                          const struct rental *in, int64_t *id)
+                          int64_t source_id, const struct rental *in, int64_t *id)
 {
     db_res *res = NULL;
     db_err e;
+    db_param src = source_id > 0 ? DB_INT(source_id) : DB_NULLP;
     if (keys_only) {
-        db_param p[3] = {DB_INT(user_id), DB_TEXT(in->website), DB_TEXT(in->address)};
-        e = db_exec(c, sql, p, 3, &res);
+        db_param p[4] = {DB_INT(user_id), DB_TEXT(in->website), DB_TEXT(in->address), src};
+        e = db_exec(c, sql, p, 4, &res);
     } else {
-        e = exec_data(c, sql, user_id, DB_TEXT(in->website), in, &res);
+        e = exec_data_x(c, sql, user_id, DB_TEXT(in->website), in, &src, &res);
     }
     *id = (e == DB_OK && db_res_rows(res) > 0) ? db_res_int(res, 0, 0) : 0;
     db_res_free(res);
     return e;
 }
 
-app_err rentals_store_upsert(db_conn *c, int64_t user_id, const struct rental *in,
-                             int64_t *id_out, enum rentals_upsert_result *result)
+app_err rentals_store_upsert(db_conn *c, int64_t user_id, int64_t source_id,
+                             const struct rental *in, bool exists, int64_t *id_out,
+                             enum rentals_upsert_result *result)
 {
+    /* Steps 0 change, 1 insert, 2 seen; the likely one first (a round trip each). */
+    static const int likely_new[3] = {1, 0, 2}, likely_old[3] = {0, 2, 1};
     static const enum rentals_upsert_result outcome[3] = {RENTALS_CHANGED, RENTALS_CREATED,
                                                           RENTALS_UNCHANGED};
-    const char *steps[3] = {SQL(c, UPSERT_CHANGE), SQL(c, INSERT), SQL(c, UPSERT_SEEN)};
-    for (int i = 0; i < 3; i++) {
+    const char *steps[3] = {SQL(c, UPSERT_CHANGE), SQL(c, UPSERT_INSERT), SQL(c, UPSERT_SEEN)};
+    const int *order = exists ? likely_old : likely_new;
+    for (int k = 0; k < 3; k++) {
+        int i = order[k];
         int64_t id = 0;
-        db_err e = upsert_step(c, steps[i], i == 2, user_id, in, &id);
+        db_err e = upsert_step(c, steps[i], i == 2, user_id, source_id, in, &id);
         if (e != DB_OK)
             return db_fail(c, e, "upsert rental");
         if (id > 0) {
@@ -611,8 +681,59 @@ app_err rentals_store_upsert(db_conn *c, int64_t user_id, const struct rental *i
             return APP_OK;
         }
     }
-    /* Deleted between the steps by a concurrent transaction. */
-    return APP_E_CONFLICT;
+    /* The key is taken by a manual rental (or the row was deleted between the steps by a
+     * concurrent transaction): nothing was written. */
+    *id_out = 0;
+    *result = RENTALS_SKIPPED;
+    return APP_OK;
+}
+
+static int site_row_cmp(const void *pa, const void *pb)
+{
+    const struct rentals_site_row *a = pa, *b = pb;
+    return strcmp(a->address, b->address);
+}
+
+app_err rentals_store_site_rows(db_conn *c, int64_t user_id, const char *website,
+                                struct rentals_site_rows *out)
+{
+    db_param p[2] = {DB_INT(user_id), DB_TEXT(website)};
+    db_res *res = NULL;
+    memset(out, 0, sizeof *out);
+    db_err e = db_exec(c, SQL(c, SITE_ROWS), p, 2, &res);
+    if (e != DB_OK)
+        return db_fail(c, e, "rentals of a website");
+    int n = db_res_rows(res);
+    out->rows = mem_zalloc((size_t)(n > 0 ? n : 1), sizeof *out->rows);
+    for (int i = 0; i < n; i++) {
+        struct rentals_site_row *r = &out->rows[i];
+        r->id = db_res_int(res, i, 0);
+        r->address = db_res_text(res, i, 1) ? db_res_text(res, i, 1) : "";
+        r->available_date = db_res_text(res, i, 2);
+        r->scraped = db_res_bool(res, i, 3);
+        r->available = db_res_bool(res, i, 4);
+        r->source_id = db_res_int(res, i, 5);
+    }
+    out->n = n;
+    out->res = res;
+    qsort(out->rows, (size_t)n, sizeof *out->rows, site_row_cmp);
+    return APP_OK;
+}
+
+const struct rentals_site_row *rentals_site_rows_find(const struct rentals_site_rows *rows,
+                                                      const char *address)
+{
+    struct rentals_site_row key = {.address = address};
+    if (!rows->n || !address)
+        return NULL;
+    return bsearch(&key, rows->rows, (size_t)rows->n, sizeof key, site_row_cmp);
+}
+
+void rentals_site_rows_cleanup(struct rentals_site_rows *rows)
+{
+    free(rows->rows);
+    db_res_free(rows->res);
+    memset(rows, 0, sizeof *rows);
 }
 
 /* ---- sources ------------------------------------------------------------------------ */
@@ -668,6 +789,17 @@ app_err rentals_store_source_get(db_conn *c, int64_t user_id, int64_t id,
     return by_id(c, SQL(c, SRC_GET), user_id, id, "get source", fill_source, out);
 }
 
+app_err rentals_store_source_by_url(db_conn *c, int64_t user_id, const char *url,
+                                    struct rental_source *out)
+{
+    db_param p[2] = {DB_INT(user_id), DB_TEXT(url)};
+    db_res *res = NULL;
+    db_err e = db_exec(c, SQL(c, SRC_BY_URL), p, 2, &res);
+    if (e != DB_OK)
+        return db_fail(c, e, "source by url");
+    return single(res, APP_E_NOTFOUND, fill_source, out);
+}
+
 app_err rentals_store_source_delete(db_conn *c, int64_t user_id, int64_t id)
 {
     return by_id(c, SQL(c, SRC_DELETE), user_id, id, "delete source", NULL, NULL);
@@ -675,24 +807,23 @@ app_err rentals_store_source_delete(db_conn *c, int64_t user_id, int64_t id)
 
 /* ---- scrape bookkeeping ---------------------------------------------------------------- */
 
-app_err rentals_store_clock(db_conn *c, char out[32])
-{
-    db_res *res = NULL;
-    db_err e = db_exec(c, SQL(c, CLOCK), NULL, 0, &res);
-    if (e != DB_OK)
-        return db_fail(c, e, "clock");
-    const char *t = db_res_rows(res) == 1 ? db_res_text(res, 0, 0) : NULL;
-    snprintf(out, 32, "%s", t ? t : "");
-    db_res_free(res);
-    return t ? APP_OK : APP_E_DB;
-}
-
 app_err rentals_store_mark_vanished(db_conn *c, int64_t user_id, const char *website,
-                                    const char *seen_since, int64_t *marked)
+                                    int64_t source_id, const int64_t *seen, int nseen,
+                                    int64_t *marked)
 {
-    db_param p[3] = {DB_INT(user_id), DB_TEXT(website), DB_TEXT(seen_since)};
+    /* The ids as one JSON array parameter: a fixed statement whatever their number. */
+    size_t cap = 3 + (size_t)nseen * 21;
+    char *ids = mem_alloc(cap);
+    size_t len = 0;
+    ids[len++] = '[';
+    for (int i = 0; i < nseen; i++)
+        len += (size_t)snprintf(ids + len, cap - len, "%s%lld", i ? "," : "",
+                                (long long)seen[i]);
+    snprintf(ids + len, cap - len, "]");
+    db_param p[4] = {DB_INT(user_id), DB_TEXT(website), DB_INT(source_id), DB_TEXT(ids)};
     db_res *res = NULL;
-    db_err e = db_exec(c, SQL(c, VANISHED), p, 3, &res);
+    db_err e = db_exec(c, SQL(c, VANISHED), p, 4, &res);
+    free(ids);
     if (e != DB_OK)
         return db_fail(c, e, "mark vanished rentals");
     *marked = db_res_affected(res);
@@ -700,18 +831,55 @@ app_err rentals_store_mark_vanished(db_conn *c, int64_t user_id, const char *web
     return APP_OK;
 }
 
-app_err rentals_store_source_record(db_conn *c, int64_t user_id, int64_t id, const char *status,
+/* Runs a source UPDATE of ($1 user, $2 id, more...); APP_E_NOTFOUND when no row changed. */
+static app_err source_update(db_conn *c, const char *sql, const db_param *p, int n,
+                             const char *what)
+{
+    db_res *res = NULL;
+    db_err e = db_exec(c, sql, p, n, &res);
+    if (e != DB_OK)
+        return db_fail(c, e, what);
+    app_err rc = db_res_affected(res) > 0 ? APP_OK : APP_E_NOTFOUND;
+    db_res_free(res);
+    return rc;
+}
+
+app_err rentals_store_source_synced(db_conn *c, int64_t user_id, int64_t id, const char *status,
                                     const char *error, int64_t rental_count)
 {
     db_param p[5] = {DB_INT(user_id), DB_INT(id), DB_TEXT(status), DB_TEXT(error),
                      DB_INT(rental_count)};
+    return source_update(c, SQL(c, SRC_SYNCED), p, 5, "record source sync");
+}
+
+app_err rentals_store_source_failed(db_conn *c, int64_t user_id, int64_t id, const char *status,
+                                    const char *error)
+{
+    db_param p[4] = {DB_INT(user_id), DB_INT(id), DB_TEXT(status), DB_TEXT(error)};
+    return source_update(c, SQL(c, SRC_FAILED), p, 4, "record source failure");
+}
+
+app_err rentals_store_source_schedule(db_conn *c, int64_t user_id, int64_t id)
+{
+    db_param p[2] = {DB_INT(user_id), DB_INT(id)};
+    return source_update(c, SQL(c, SRC_SCHEDULE), p, 2, "schedule source");
+}
+
+app_err rentals_store_sources_due(db_conn *c, int limit, struct rentals_due *out, int *n)
+{
+    db_param p[1] = {DB_INT(limit)};
     db_res *res = NULL;
-    db_err e = db_exec(c, SQL(c, SRC_RECORD), p, 5, &res);
+    *n = 0;
+    db_err e = db_exec(c, SQL(c, SRC_DUE), p, 1, &res);
     if (e != DB_OK)
-        return db_fail(c, e, "record source scrape");
-    app_err rc = db_res_affected(res) > 0 ? APP_OK : APP_E_NOTFOUND;
+        return db_fail(c, e, "sources due");
+    for (int i = 0; i < db_res_rows(res) && i < limit; i++) {
+        out[i].user_id = db_res_int(res, i, 0);
+        out[i].source_id = db_res_int(res, i, 1);
+        (*n)++;
+    }
     db_res_free(res);
-    return rc;
+    return APP_OK;
 }
 
 /* ---- places ------------------------------------------------------------------------------ */

@@ -10,7 +10,32 @@
 
 /* ---- store (rentals_store.c) --------------------------------------------------------- */
 
-enum rentals_upsert_result { RENTALS_CREATED = 1, RENTALS_CHANGED, RENTALS_UNCHANGED };
+enum rentals_upsert_result {
+    RENTALS_CREATED = 1,
+    RENTALS_CHANGED,
+    RENTALS_UNCHANGED,
+    RENTALS_SKIPPED /* a manual rental holds the key: nothing written */
+};
+
+/* A rental of one website as a sync compares against (rentals_store_site_rows). */
+struct rentals_site_row {
+    int64_t id;
+    const char *address;        /* borrowed from the result */
+    const char *available_date; /* "YYYY-MM-DD" or NULL; borrowed */
+    bool scraped;               /* source_type 'scraped' (else manual) */
+    bool available;
+    int64_t source_id;          /* 0: none */
+};
+struct rentals_site_rows {
+    struct rentals_site_row *rows; /* n rows sorted by address (strcmp) */
+    int n;
+    db_res *res;                   /* what the strings point into */
+};
+
+/* A source due for its refresh (rentals_store_sources_due). */
+struct rentals_due {
+    int64_t user_id, source_id;
+};
 
 /* Inserts in; *out (rentals_init'ed by the caller) receives the stored row.
  * APP_E_CONFLICT when (website, address) exists. */
@@ -32,23 +57,47 @@ app_err rentals_store_by_website(db_conn *c, int64_t user_id, const char *websit
 app_err rentals_store_available(db_conn *c, int64_t user_id, struct rental_list *out);
 /* Totals and websites (two statements); out->profile is read with the totals. */
 app_err rentals_store_stats(db_conn *c, int64_t user_id, struct rental_stats *out);
-/* Scraper upsert by (user, in->website, in->address): creates, updates the listing columns
- * when one differs (updated_at moves), or leaves the row alone (only scraped_at moves);
- * scraped_at becomes the database's now (on insert: when source_type is "scraped").
- * APP_E_CONFLICT only if the row vanished between the steps. */
-app_err rentals_store_upsert(db_conn *c, int64_t user_id, const struct rental *in,
-                             int64_t *id_out, enum rentals_upsert_result *result);
-
-/* For a scrape sync (one tenant transaction): take the database clock, upsert every listing,
- * then mark the website's scraped rentals not seen since that clock unavailable (manual
- * rentals are never touched). *marked receives how many. */
-app_err rentals_store_clock(db_conn *c, char out[32]);
+/* Scraper upsert by (user, in->website, in->address) of a scraped row: creates it, updates
+ * the listing columns when one differs (updated_at moves), or leaves the row alone (only
+ * scraped_at moves); scraped_at becomes the database's now and source_id (0: NULL) the
+ * source that saw it. A manual rental at the same key is never written: *result
+ * RENTALS_SKIPPED, *id_out 0. exists: the caller expects a row at the key (it tries the
+ * updates first, else the insert; either way the outcome is the same). */
+app_err rentals_store_upsert(db_conn *c, int64_t user_id, int64_t source_id,
+                             const struct rental *in, bool exists, int64_t *id_out,
+                             enum rentals_upsert_result *result);
+/* Every rental of website (scraped and manual) into *out, sorted by address; release with
+ * rentals_site_rows_cleanup (also after an error). */
+app_err rentals_store_site_rows(db_conn *c, int64_t user_id, const char *website,
+                                struct rentals_site_rows *out);
+/* The row of rows at address, or NULL. */
+const struct rentals_site_row *rentals_site_rows_find(const struct rentals_site_rows *rows,
+                                                      const char *address);
+void rentals_site_rows_cleanup(struct rentals_site_rows *rows);
+/* The available scraped rentals of website owned by source_id (or by no source) whose ids
+ * are not among seen[0..nseen) become unavailable (updated_at moves); *marked receives how
+ * many. Manual rentals are never touched, and no row is deleted. */
 app_err rentals_store_mark_vanished(db_conn *c, int64_t user_id, const char *website,
-                                    const char *seen_since, int64_t *marked);
-/* Records a scrape of source id: last_scraped_at = now, status, error (NULL ok), and the
- * number of listings found. APP_E_NOTFOUND when it is not the tenant's. */
-app_err rentals_store_source_record(db_conn *c, int64_t user_id, int64_t id, const char *status,
+                                    int64_t source_id, const int64_t *seen, int nseen,
+                                    int64_t *marked);
+/* Records a sync of source id that read its pages: last_scraped_at = now, status, error
+ * (NULL ok), the number of listings found, the next refresh a day later. APP_E_NOTFOUND when
+ * it is not the tenant's. */
+app_err rentals_store_source_synced(db_conn *c, int64_t user_id, int64_t id, const char *status,
                                     const char *error, int64_t rental_count);
+/* Records a failed sync of source id: status and error only (last_scraped_at and the count
+ * stay), the next refresh a day later. */
+app_err rentals_store_source_failed(db_conn *c, int64_t user_id, int64_t id, const char *status,
+                                    const char *error);
+/* A sync of source id was enqueued: the next automatic one is due a day later. */
+app_err rentals_store_source_schedule(db_conn *c, int64_t user_id, int64_t id);
+/* Every tenant's active sources whose refresh is due (next_scrape_at NULL or past), oldest
+ * first, at most limit, into out[0..*n). Crosses tenants: the caller holds a transaction
+ * without a tenant (db_tx_begin with tenant 0); PostgreSQL reads through rental_sources_due. */
+app_err rentals_store_sources_due(db_conn *c, int limit, struct rentals_due *out, int *n);
+/* The tenant's source whose url is exactly url. */
+app_err rentals_store_source_by_url(db_conn *c, int64_t user_id, const char *url,
+                                    struct rental_source *out);
 
 app_err rentals_store_source_insert(db_conn *c, int64_t user_id, const char *website,
                                     const char *url, struct rental_source *out);

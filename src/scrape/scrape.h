@@ -21,7 +21,14 @@
  * Threads: call scrape_init() once from main before starting threads (scrape_extract also calls
  * it, through pthread_once); after that any number of threads may extract different pages at
  * once. Nothing here calls xmlCleanupParser(), and the process must not either while a thread may
- * still parse. libxml2 never prints: errors go to a handler on each call's own parser context. */
+ * still parse. libxml2 never prints: errors go to a handler on each call's own parser context.
+ *
+ * Fetching and syncing (the second half of this header): a crawl fetches a source's page
+ * through the outbound client (robots.txt honoured, one request per second per host; the
+ * folder-private scrape_net.h), follows its next-page links and the detail pages of listings
+ * that lack fields, each bounded; a sync hands what the crawl found to the rentals service
+ * (scrape_sync.c), as the job kind RENTALS_SYNC_KIND, and `peterental scrape` runs either
+ * without a server (scrape_cli.c). */
 #ifndef PETE_SCRAPE_H
 #define PETE_SCRAPE_H
 
@@ -29,6 +36,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "core/err.h"
 
@@ -155,5 +163,101 @@ struct scrape_address {
  * street name. Anything after the ZIP code is ignored. */
 bool scrape_norm_address(const char *s, struct scrape_address *out);
 void scrape_address_cleanup(struct scrape_address *a);
+
+/* ---- crawling (scrape_crawl.c) ------------------------------------------------------------ */
+
+struct outbound_client;
+
+#define SCRAPE_MAX_PAGES 10     /* pages of one source followed through next-page links */
+#define SCRAPE_MAX_DETAILS 25   /* detail pages followed per source and sync */
+#define SCRAPE_DETAIL_RESERVE_MS 30000 /* detail pages stop when less time is left (the sync
+                                          still has to be written) */
+
+/* How long a crawl may go on: ms_left(ctx) <= 0 means stop now (a job's time is up or its
+ * worker is stopping). */
+struct scrape_budget {
+    int64_t (*ms_left)(const void *ctx);
+    const void *ctx;
+};
+
+struct scrape_crawl_opts {
+    const struct outbound_client *client;
+    const char *today;     /* "YYYY-MM-DD" in the tenant's zone */
+    int max_pages;         /* 0: SCRAPE_MAX_PAGES */
+    int max_details;       /* 0: SCRAPE_MAX_DETAILS; negative: none */
+    struct scrape_budget budget;
+};
+
+/* What a crawl found. Owned (scrape_crawl_cleanup). */
+struct scrape_crawl {
+    struct scrape_result r;   /* every page's listings, de-duplicated, details merged in */
+    bool ok;                  /* the first page was fetched (then r is what it shows) */
+    int end;                  /* !ok: how its fetch ended (enum scrape_fetch_end) */
+    bool complete;            /* ok, and every page was read: no next page left, no cap hit,
+                                 nothing cut; only then may listings not seen be marked gone */
+    int pages, details_followed, details_failed;
+    char *final_url;          /* the first page's URL after redirects */
+    char error[512];          /* !ok: why; ok && !complete: why not complete */
+    int64_t fetch_ms, extract_ms; /* time spent fetching (waits included) and extracting */
+};
+
+/* Crawls url: the page, up to max_pages pages through next-page links (each once), then the
+ * detail page of each listing scrape_listing_incomplete() names, on the same host, up to
+ * max_details and while more than SCRAPE_DETAIL_RESERVE_MS are left. A next page or a detail
+ * page that fails leaves the crawl incomplete or the listing as it was; only the first page's
+ * failure fails the crawl. *out is zeroed first; clean it up whatever happened. */
+void scrape_crawl_run(const struct scrape_crawl_opts *o, const char *url,
+                      struct scrape_crawl *out);
+void scrape_crawl_cleanup(struct scrape_crawl *c);
+
+/* ---- syncing a source (scrape_sync.c) ------------------------------------------------------- */
+
+struct app;
+
+
+/* How a sync ended. */
+enum scrape_sync_end {
+    SCRAPE_SYNC_DONE = 0, /* the rentals service applied it: *j_result says what changed */
+    SCRAPE_SYNC_RETRY,    /* failed, may work later (recorded on the source) */
+    SCRAPE_SYNC_FAIL,     /* failed for good this time (recorded on the source, unless the
+                           * source is gone) */
+    SCRAPE_SYNC_NO_TIME   /* the budget ran out before the first page was read: nothing
+                           * recorded */
+};
+
+/* Syncs the tenant's source: reads it (active only), crawls its url with today in the
+ * tenant's zone, and hands the listings to rentals_sync_scraped. A failed crawl records
+ * last_status "error" and last_error on the source and changes no rental. On DONE *j_result
+ * receives {"source_id", "status", "created", "changed", "unchanged", "vanished",
+ * "skipped_manual", "listings", "pages", "details_followed", "details_failed", "family",
+ * "says_none", "complete", "note", "url", "timing_ms"} (new reference; caller decrefs);
+ * otherwise error (cap bytes) says why. */
+enum scrape_sync_end scrape_sync_source(struct app *a, int64_t user_id, int64_t source_id,
+                                        const struct scrape_budget *b, json_t **j_result,
+                                        char *error, size_t cap);
+
+/* The job kind and the worker's sweep that run syncs: scrape/scrape_jobs.h. */
+
+/* ---- `peterental scrape` (scrape_cli.c) --------------------------------------------------- */
+
+struct scrape_cli_args {
+    const char *url;
+    int64_t user_id;     /* --user: 0 when not given */
+    bool dry_run;        /* --dry-run */
+    const char *file;    /* --file: extract this file instead of fetching (benchmarks) */
+    const char *charset; /* --charset: the file's charset */
+    int repeat;          /* --repeat: extractions of --file (median time on stderr) */
+    int max_pages, max_details; /* --max-pages, --max-details (0: the defaults) */
+};
+
+/* The arguments of `peterental scrape URL [--user ID] [--dry-run]` (argv[0] is "scrape"):
+ * 0 to go on, -1 after printing --help to out, 2 on a usage error (printed to err). */
+int scrape_cli_args(int argc, char **argv, struct scrape_cli_args *args, FILE *out, FILE *err);
+/* Runs it with a: a->out (the outbound client) unless --file, a->db when --user. Prints one
+ * JSON object to out: without --user or with --dry-run what was found ({"url", "final_url",
+ * "family", "pages", "details_followed", "details_failed", "complete", "says_none",
+ * "truncated", "listings": [scrape_listing_to_json...]}); with --user the sync's result (as
+ * the job's, plus "source_created"). Errors go to err. Returns 0, or 1 on failure. */
+int scrape_cli_run(struct app *a, const struct scrape_cli_args *args, FILE *out, FILE *err);
 
 #endif

@@ -284,19 +284,19 @@ static void test_upsert_outcomes(void **state)
     in.j_images = json_pack("[s]", "https://example.com/a.jpg");
     rentals_init(&got);
     db_conn *c = tx(f, f->a);
-    assert_int_equal(rentals_store_upsert(c, f->a, &in, &id1, &res), APP_OK);
+    assert_int_equal(rentals_store_upsert(c, f->a, 0, &in, false, &id1, &res), APP_OK);
     assert_int_equal(res, RENTALS_CREATED);
-    assert_int_equal(rentals_store_upsert(c, f->a, &in, &id2, &res), APP_OK);
+    assert_int_equal(rentals_store_upsert(c, f->a, 0, &in, true, &id2, &res), APP_OK);
     assert_int_equal(res, RENTALS_UNCHANGED);
     assert_int_equal(id2, id1);
     in.price = 1450.0;
-    assert_int_equal(rentals_store_upsert(c, f->a, &in, &id2, &res), APP_OK);
+    assert_int_equal(rentals_store_upsert(c, f->a, 0, &in, true, &id2, &res), APP_OK);
     assert_int_equal(res, RENTALS_CHANGED);
     assert_int_equal(id2, id1);
-    assert_int_equal(rentals_store_upsert(c, f->a, &in, &id2, &res), APP_OK);
+    assert_int_equal(rentals_store_upsert(c, f->a, 0, &in, true, &id2, &res), APP_OK);
     assert_int_equal(res, RENTALS_UNCHANGED);
     json_array_append_new(in.j_images, json_string("https://example.com/b.jpg"));
-    assert_int_equal(rentals_store_upsert(c, f->a, &in, &id2, &res), APP_OK);
+    assert_int_equal(rentals_store_upsert(c, f->a, 0, &in, true, &id2, &res), APP_OK);
     assert_int_equal(res, RENTALS_CHANGED);
     assert_int_equal(rentals_store_get(c, f->a, id1, &got), APP_OK);
     assert_true(got.price == 1450.0);
@@ -306,9 +306,9 @@ static void test_upsert_outcomes(void **state)
     done(c);
     rentals_cleanup(&got);
 
-    /* the same listing for tenant B is a separate row */
+    /* the same listing for tenant B is a separate row (a wrong "exists" hint: same outcome) */
     c = tx(f, f->b);
-    assert_int_equal(rentals_store_upsert(c, f->b, &in, &id2, &res), APP_OK);
+    assert_int_equal(rentals_store_upsert(c, f->b, 0, &in, true, &id2, &res), APP_OK);
     assert_int_equal(res, RENTALS_CREATED);
     assert_true(id2 != id1);
     done(c);
@@ -372,17 +372,21 @@ static void test_stats_and_sources(void **state)
     rentals_stats_cleanup(&st);
 }
 
-static void upsert(db_conn *c, int64_t user, const char *address, double price,
-                   enum rentals_upsert_result want)
+static int64_t upsert(db_conn *c, int64_t user, int64_t source, const char *address,
+                      double price, enum rentals_upsert_result want)
 {
     struct rental in;
     int64_t id = 0;
     enum rentals_upsert_result res = 0;
     fill(&in, "site.example", address, price, 1, NULL, NULL);
     rentals_set_str(&in.source_type, "scraped");
-    assert_int_equal(rentals_store_upsert(c, user, &in, &id, &res), APP_OK);
+    /* the hint changes the order of the statements, never the outcome */
+    assert_int_equal(rentals_store_upsert(c, user, source, &in, want != RENTALS_CREATED, &id,
+                                          &res),
+                     APP_OK);
     assert_int_equal(res, want);
     rentals_cleanup(&in);
+    return id;
 }
 
 static bool is_available(struct fx *f, int64_t user, const char *address)
@@ -399,59 +403,78 @@ static bool is_available(struct fx *f, int64_t user, const char *address)
 static void test_scrape_sync_marks_vanished(void **state)
 {
     struct fx *f = *state;
-    char since[32];
-    int64_t marked = -1;
-    struct rental_source src = {0};
+    int64_t marked = -1, seen[3];
+    struct rental_source src = {0}, other = {0};
     add(f, f->a, "site.example", "4 Manual Way", 100, 1, NULL, NULL);
     db_conn *c = tx(f, f->b);
-    upsert(c, f->b, "3 Scraped Rd", 700, RENTALS_CREATED);
+    upsert(c, f->b, 0, "3 Scraped Rd", 700, RENTALS_CREATED);
     done(c);
 
     c = tx(f, f->a);
-    assert_int_equal(rentals_store_clock(c, since), APP_OK);
-    assert_int_equal(strlen(since), 20);
-    upsert(c, f->a, "1 Scraped Rd", 500, RENTALS_CREATED);
-    upsert(c, f->a, "2 Scraped Rd", 600, RENTALS_CREATED);
-    upsert(c, f->a, "3 Scraped Rd", 700, RENTALS_CREATED);
-    assert_int_equal(rentals_store_mark_vanished(c, f->a, "site.example", since, &marked),
-                     APP_OK);
-    assert_int_equal(marked, 0);
     assert_int_equal(rentals_store_source_insert(c, f->a, "site.example",
                                                  "https://site.example/", &src),
                      APP_OK);
+    assert_int_equal(rentals_store_source_insert(c, f->a, "site.example",
+                                                 "https://site.example/other", &other),
+                     APP_OK);
+    seen[0] = upsert(c, f->a, src.id, "1 Scraped Rd", 500, RENTALS_CREATED);
+    seen[1] = upsert(c, f->a, src.id, "2 Scraped Rd", 600, RENTALS_CREATED);
+    seen[2] = upsert(c, f->a, src.id, "3 Scraped Rd", 700, RENTALS_CREATED);
+    /* another source of the same website owns 5 Other Rd: this source's sync leaves it */
+    upsert(c, f->a, other.id, "5 Other Rd", 800, RENTALS_CREATED);
+    /* the manual rental's key is never written by the scraper */
+    assert_int_equal(upsert(c, f->a, src.id, "4 Manual Way", 999, RENTALS_SKIPPED), 0);
+    assert_int_equal(rentals_store_mark_vanished(c, f->a, "site.example", src.id, seen, 3,
+                                                 &marked),
+                     APP_OK);
+    assert_int_equal(marked, 0);
     done(c);
 
-    struct timespec ts = {1, 100000000}; /* the clock has one-second resolution */
-    nanosleep(&ts, NULL);
     c = tx(f, f->a);
-    assert_int_equal(rentals_store_clock(c, since), APP_OK);
-    upsert(c, f->a, "1 Scraped Rd", 500, RENTALS_UNCHANGED);
-    upsert(c, f->a, "2 Scraped Rd", 650, RENTALS_CHANGED);
-    assert_int_equal(rentals_store_mark_vanished(c, f->a, "site.example", since, &marked),
+    seen[0] = upsert(c, f->a, src.id, "1 Scraped Rd", 500, RENTALS_UNCHANGED);
+    seen[1] = upsert(c, f->a, src.id, "2 Scraped Rd", 650, RENTALS_CHANGED);
+    assert_int_equal(rentals_store_mark_vanished(c, f->a, "site.example", src.id, seen, 2,
+                                                 &marked),
                      APP_OK);
     assert_int_equal(marked, 1);
-    assert_int_equal(rentals_store_source_record(c, f->a, src.id, "ok", NULL, 2), APP_OK);
+    /* already unavailable: not counted again */
+    assert_int_equal(rentals_store_mark_vanished(c, f->a, "site.example", src.id, seen, 2,
+                                                 &marked),
+                     APP_OK);
+    assert_int_equal(marked, 0);
+    assert_int_equal(rentals_store_source_synced(c, f->a, src.id, "ok", NULL, 2), APP_OK);
+    assert_int_equal(rentals_store_source_failed(c, f->a, other.id, "error", "HTTP 500"),
+                     APP_OK);
     done(c);
     assert_true(is_available(f, f->a, "1 Scraped"));
     assert_true(is_available(f, f->a, "2 Scraped"));
     assert_false(is_available(f, f->a, "3 Scraped"));
     assert_true(is_available(f, f->a, "4 Manual")); /* manual rentals are never marked */
+    assert_true(is_available(f, f->a, "5 Other"));  /* nor another source's */
     assert_true(is_available(f, f->b, "3 Scraped")); /* nor another tenant's */
 
     c = tx(f, f->b);
-    assert_int_equal(rentals_store_source_record(c, f->b, src.id, "hijacked", NULL, 0),
+    assert_int_equal(rentals_store_source_synced(c, f->b, src.id, "hijacked", NULL, 0),
+                     APP_E_NOTFOUND);
+    assert_int_equal(rentals_store_source_failed(c, f->b, src.id, "hijacked", NULL),
                      APP_E_NOTFOUND);
     done(c);
-    int64_t src_id = src.id;
+    int64_t src_id = src.id, other_id = other.id;
     rentals_source_cleanup(&src);
+    rentals_source_cleanup(&other);
     c = tx(f, f->a);
     assert_int_equal(rentals_store_source_get(c, f->a, src_id, &src), APP_OK);
+    assert_int_equal(rentals_store_source_get(c, f->a, other_id, &other), APP_OK);
     done(c);
     assert_string_equal(src.last_status, "ok");
     assert_null(src.last_error);
     assert_non_null(src.last_scraped_at);
-    assert_int_equal(src.rental_count, 4); /* live: every rental of the website */
+    assert_int_equal(src.rental_count, 5); /* live: every rental of the website */
+    assert_string_equal(other.last_status, "error"); /* a failure records status and error */
+    assert_string_equal(other.last_error, "HTTP 500");
+    assert_null(other.last_scraped_at);              /* but it scraped nothing */
     rentals_source_cleanup(&src);
+    rentals_source_cleanup(&other);
 }
 
 static void date_in(int64_t days, char buf[16])
