@@ -176,16 +176,16 @@ class WorkerProcesses(harness.ServerTestCase):
             time.sleep(0.05)
 
     def test_killed_worker_loses_nothing(self):
-        # a 2 s job with a 3 s lease; the worker dies half a second into it
-        [job] = self.db.insert(self.user_a, '{"sleep_ms": 2000}', lease_seconds=3)
+        # a 5 s job with a 6 s lease; the worker dies as soon as the job is seen running
+        # (long enough that a loaded machine cannot finish it before the kill)
+        [job] = self.db.insert(self.user_a, '{"sleep_ms": 5000}', lease_seconds=6)
         first = self.worker()
         state = self.wait_job(job, lambda j: j[0] == "running")
         self.assertEqual((state[0], state[1], state[2]), ("running", 1, first.id))
-        time.sleep(0.5)
         first.kill9()
         self.assertEqual(self.db.job(job)[0], "running")  # nobody finished it
         second = self.worker()
-        state = self.wait_job(job, lambda j: j[0] in ("succeeded", "failed"), limit=30.0)
+        state = self.wait_job(job, lambda j: j[0] in ("succeeded", "failed"), limit=40.0)
         self.assertEqual(state[0], "succeeded", state)
         self.assertEqual(state[1], 2)  # the lost attempt, then the one that succeeded
         self.assertIsNone(state[3] or None)
