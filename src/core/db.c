@@ -157,6 +157,11 @@ static int init_sync(db *d)
         pthread_cond_destroy(&d->cv);
         return -1;
     }
+    if (pthread_mutex_init(&d->writer, NULL)) {
+        pthread_mutex_destroy(&d->mu);
+        pthread_cond_destroy(&d->cv);
+        return -1;
+    }
     return 0;
 }
 
@@ -208,6 +213,7 @@ void db_close(db *d)
     }
     pthread_cond_destroy(&d->cv);
     pthread_mutex_destroy(&d->mu);
+    pthread_mutex_destroy(&d->writer);
     free(d->conns);
     free(d->url);
     free(d->path);

@@ -77,6 +77,10 @@ struct db {
     bool restricted;
     unsigned role_gen;
     int timeout_ms;    /* a statement's answer, a lock wait, a connection: DB_TIMEOUT */
+    /* SQLite: held by this process's one writing transaction (db_sqlite.c), so writers
+     * queue here in order instead of in SQLite's busy handler, which polls with sleeps of
+     * up to 100 ms. Other processes still meet the busy timeout. */
+    pthread_mutex_t writer;
 };
 
 /* Materialised result: cells are offsets into one text buffer (-1 for SQL NULL). */

@@ -5,9 +5,11 @@
  * are SQLite named parameters; each is bound from params[n-1]. */
 #include <errno.h>
 #include <math.h>
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/stat.h>
 
 #include "core/db_internal.h"
@@ -23,6 +25,7 @@ struct cached {
 
 struct sq {
     sqlite3 *h;
+    bool writer; /* holds owner->writer (a write transaction is open) */
     unsigned long tick;
     struct cached cache[CACHE_SIZE];
 };
@@ -108,8 +111,37 @@ static db_err sq_connect(db_conn *c)
     return DB_OK;
 }
 
+/* Gives the process's write turn back (after COMMIT or ROLLBACK, or a broken connection). */
+static void writer_release(db_conn *c)
+{
+    struct sq *s = c->h;
+    if (s && s->writer) {
+        s->writer = false;
+        pthread_mutex_unlock(&c->owner->writer);
+    }
+}
+
+/* Waits for the process's write turn, at most the driver's timeout; DB_E_BUSY when it did
+ * not come (as SQLite's busy timeout would have said). */
+static db_err writer_take(db_conn *c)
+{
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until); /* pthread_mutex_timedlock's clock */
+    int64_t ns = (int64_t)until.tv_nsec + (int64_t)c->owner->timeout_ms * 1000000;
+    until.tv_sec += (time_t)(ns / 1000000000);
+    until.tv_nsec = (long)(ns % 1000000000);
+    if (pthread_mutex_timedlock(&c->owner->writer, &until) != 0) {
+        db_conn_seterr(c, "another writer of this process held the database for %d ms",
+                       c->owner->timeout_ms);
+        return DB_E_BUSY;
+    }
+    ((struct sq *)c->h)->writer = true;
+    return DB_OK;
+}
+
 static void sq_disconnect(db_conn *c)
 {
+    writer_release(c);
     struct sq *s = c->h;
     for (int i = 0; i < CACHE_SIZE; i++) {
         sqlite3_finalize(s->cache[i].st);
@@ -309,12 +341,31 @@ static db_err sq_begin(db_conn *c, db_tx_kind kind, int64_t user_id)
     (void)user_id; /* no row-level security in SQLite: stores filter on user_id */
     /* Writers take the lock up front so they queue on the busy timeout instead of failing
      * with SQLITE_BUSY when upgrading a read transaction. */
-    const char *sql = kind == DB_TX_TENANT ? "BEGIN" : "BEGIN IMMEDIATE";
-    return sq_exec(c, sql, NULL, 0, NULL);
+    if (kind == DB_TX_TENANT)
+        return sq_exec(c, "BEGIN", NULL, 0, NULL);
+    db_err e = writer_take(c);
+    if (e == DB_OK && (e = sq_exec(c, "BEGIN IMMEDIATE", NULL, 0, NULL)) != DB_OK)
+        writer_release(c);
+    return e;
 }
 
-static db_err sq_commit(db_conn *c) { return sq_exec(c, "COMMIT", NULL, 0, NULL); }
-static db_err sq_rollback(db_conn *c) { return sq_exec(c, "ROLLBACK", NULL, 0, NULL); }
+/* The write turn is given back once the transaction is over, whether or not COMMIT or
+ * ROLLBACK succeeded (a failed COMMIT leaves SQLite's transaction to the caller's ROLLBACK,
+ * which has no turn to give back then). */
+static db_err sq_commit(db_conn *c)
+{
+    db_err e = sq_exec(c, "COMMIT", NULL, 0, NULL);
+    if (e == DB_OK || sqlite3_get_autocommit(handle(c)))
+        writer_release(c);
+    return e;
+}
+
+static db_err sq_rollback(db_conn *c)
+{
+    db_err e = sq_exec(c, "ROLLBACK", NULL, 0, NULL);
+    writer_release(c);
+    return e;
+}
 
 const struct db_driver db_sqlite_driver = {
     .dialect = DB_SQLITE,
