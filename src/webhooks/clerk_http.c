@@ -75,6 +75,11 @@ int clerk_http_webhook(http_req *r)
                          r->body ? r->body_len : 0, (long)time(NULL));
     if (rc == SVIX_E_SECRET)
         LOG_E("CLERK_WEBHOOK_SECRET is not a whsec_<base64> secret");
+    else if (rc != SVIX_OK) /* the reason, never the signature (limited like every line) */
+        LOG_I("Security - Clerk webhook refused: %s",
+              rc == SVIX_E_HEADER      ? "a Svix header is missing or malformed"
+              : rc == SVIX_E_TIMESTAMP ? "the timestamp is outside the tolerance"
+                                       : "no signature matches");
     if (rc != SVIX_OK)
         return http_reply_error(r, 401, "invalid_signature",
                                 "The webhook signature is missing, invalid or expired.");
