@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
-/* libFuzzer target for the GET /rentals pagination cursor (rentals_cursor_decode in
- * src/rentals/rentals_service.c): the input is the ?cursor= value. A cursor that decodes
- * must name a positive id and encode back to a cursor naming the same id; and the first
- * eight input bytes, read as an id below 10^18, must survive encode then decode (the format
- * holds at most 18 digits; ids that large do not occur). */
+/* libFuzzer target for the keyset cursors of every list (core/cursor.c, behind
+ * rentals_cursor_decode, jobs', calls' and appointments'): the input is a ?cursor= value,
+ * read as one value and as two. A cursor that decodes must name a positive id and encode
+ * back to a cursor naming the same values; and the first sixteen input bytes, read as two
+ * values below 10^18 (the first signed), must survive encode then decode. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -11,7 +11,9 @@
 
 #include <sodium.h>
 
-#include "rentals/rentals.h"
+#include "core/cursor.h"
+
+#define LIMIT 1000000000000000000ULL
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -25,11 +27,11 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     return 0;
 }
 
-static void round_trip(int64_t id)
+static void round_trip(const int64_t *v, int n)
 {
-    int64_t back = 0;
-    char *c = rentals_cursor_encode(id);
-    if (!rentals_cursor_decode(c, &back) || back != id)
+    int64_t back[CURSOR_VALUES_MAX] = {0, 0};
+    char *c = cursor_encode("a1", v, n);
+    if (!c || !cursor_decode("a1", c, back, n) || memcmp(back, v, (size_t)n * sizeof *v) != 0)
         abort();
     free(c);
 }
@@ -41,19 +43,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     char *cursor = strndup((const char *)data, size);
     if (!cursor)
         abort();
-    int64_t id = 0;
-    if (rentals_cursor_decode(cursor, &id)) {
-        if (id <= 0)
-            abort();
-        round_trip(id);
-    }
+    int64_t v[CURSOR_VALUES_MAX];
+    for (int n = 1; n <= CURSOR_VALUES_MAX; n++)
+        if (cursor_decode("a1", cursor, v, n)) {
+            if (v[n - 1] <= 0)
+                abort();
+            round_trip(v, n);
+        }
     free(cursor);
-    if (size >= 8) {
-        uint64_t u;
-        memcpy(&u, data, sizeof u);
-        id = (int64_t)(u % 1000000000000000000ULL);
-        if (id > 0)
-            round_trip(id);
+    if (size >= 16) {
+        uint64_t u[2];
+        memcpy(u, data, sizeof u);
+        v[0] = (int64_t)(u[0] % LIMIT) * ((u[0] >> 63) ? -1 : 1);
+        v[1] = (int64_t)(u[1] % LIMIT);
+        if (v[1] > 0) {
+            round_trip(v + 1, 1);
+            round_trip(v, 2);
+        }
     }
     return 0;
 }

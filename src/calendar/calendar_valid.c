@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "calendar/calendar.h"
+#include "core/cursor.h"
 #include "core/mem.h"
 #include "core/text.h"
 
@@ -368,55 +369,20 @@ void calendar_patch_apply(struct vcheck *v, const json_t *j_body, const char *zo
 
 /* ---- cursors ---------------------------------------------------------------------------- */
 
-#define CURSOR_PREFIX "a1:"
+#define CURSOR_TAG "a1" /* core/cursor.h */
 
 char *calendar_cursor_encode(int64_t start, int64_t id)
 {
-    char raw[64];
-    int n = snprintf(raw, sizeof raw, CURSOR_PREFIX "%lld:%lld", (long long)start, (long long)id);
-    size_t cap = sodium_base64_ENCODED_LEN((size_t)n, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-    char *out = mem_alloc(cap);
-    sodium_bin2base64(out, cap, (const unsigned char *)raw, (size_t)n,
-                      sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-    return out;
-}
-
-/* A decimal number of 1-18 digits with an optional '-' (a start may precede 1970). */
-static bool parse_num(const char *s, size_t n, int64_t *out)
-{
-    bool neg = n > 0 && s[0] == '-';
-    int64_t v = 0;
-    if (neg)
-        s++, n--;
-    if (n == 0 || n > 18)
-        return false;
-    for (size_t i = 0; i < n; i++) {
-        if (s[i] < '0' || s[i] > '9')
-            return false;
-        v = v * 10 + (s[i] - '0');
-    }
-    *out = neg ? -v : v;
-    return true;
+    int64_t v[2] = {start, id};
+    return cursor_encode(CURSOR_TAG, v, 2);
 }
 
 bool calendar_cursor_decode(const char *s, int64_t *start, int64_t *id)
 {
-    unsigned char raw[64];
-    size_t n = 0, len = strlen(s);
-    if (len == 0 || len > 80 ||
-        sodium_base642bin(raw, sizeof raw - 1, s, len, NULL, &n, NULL,
-                          sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0)
+    int64_t v[2];
+    if (!cursor_decode(CURSOR_TAG, s, v, 2))
         return false;
-    raw[n] = '\0';
-    const char *t = (const char *)raw, *colon;
-    size_t plen = strlen(CURSOR_PREFIX);
-    if (strlen(t) != n || strncmp(t, CURSOR_PREFIX, plen) != 0 || !(colon = strchr(t + plen, ':')))
-        return false;
-    int64_t a = 0, b = 0;
-    if (!parse_num(t + plen, (size_t)(colon - t) - plen, &a) ||
-        !parse_num(colon + 1, strlen(colon + 1), &b) || b <= 0)
-        return false;
-    *start = a;
-    *id = b;
+    *start = v[0];
+    *id = v[1];
     return true;
 }

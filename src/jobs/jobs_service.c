@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "core/log.h"
+#include "core/cursor.h"
 #include "core/mem.h"
 #include "core/text.h"
 #include "jobs/jobs_internal.h"
@@ -230,40 +231,14 @@ app_err jobs_list(struct app *a, int64_t user_id, const struct jobs_filter *f,
 
 /* ---- cursors -------------------------------------------------------------------------- */
 
-#define CURSOR_PREFIX "j1:"
+#define CURSOR_TAG "j1" /* core/cursor.h */
 
 char *jobs_cursor_encode(int64_t before_id)
 {
-    char raw[32];
-    int n = snprintf(raw, sizeof raw, CURSOR_PREFIX "%lld", (long long)before_id);
-    size_t cap = sodium_base64_ENCODED_LEN((size_t)n, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-    char *out = mem_alloc(cap);
-    sodium_bin2base64(out, cap, (const unsigned char *)raw, (size_t)n,
-                      sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-    return out;
+    return cursor_encode(CURSOR_TAG, &before_id, 1);
 }
 
 bool jobs_cursor_decode(const char *cursor, int64_t *before_id)
 {
-    unsigned char raw[32];
-    size_t n = 0, len = strlen(cursor);
-    if (len == 0 || len > 40 ||
-        sodium_base642bin(raw, sizeof raw - 1, cursor, len, NULL, &n, NULL,
-                          sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0)
-        return false;
-    raw[n] = '\0';
-    const char *s = (const char *)raw;
-    if (strncmp(s, CURSOR_PREFIX, strlen(CURSOR_PREFIX)) != 0)
-        return false;
-    s += strlen(CURSOR_PREFIX);
-    if (*s < '1' || *s > '9' || strlen(s) > 18)
-        return false;
-    int64_t v = 0;
-    for (; *s; s++) {
-        if (*s < '0' || *s > '9')
-            return false;
-        v = v * 10 + (*s - '0');
-    }
-    *before_id = v;
-    return true;
+    return cursor_decode(CURSOR_TAG, cursor, before_id, 1);
 }

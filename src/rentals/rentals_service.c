@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/cursor.h"
 #include "core/mem.h"
 #include "core/tz.h"
 #include "core/versions.h"
@@ -486,43 +487,16 @@ app_err rentals_sync_scraped(struct app *a, int64_t user_id, const struct rental
 
 /* ---- cursors ------------------------------------------------------------------------ */
 
-#define CURSOR_PREFIX "c1:"
+#define CURSOR_TAG "c1" /* core/cursor.h */
 
 char *rentals_cursor_encode(int64_t after_id)
 {
-    char raw[32];
-    int n = snprintf(raw, sizeof raw, CURSOR_PREFIX "%lld", (long long)after_id);
-    size_t cap = sodium_base64_ENCODED_LEN((size_t)n, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-    char *out = mem_alloc(cap);
-    sodium_bin2base64(out, cap, (const unsigned char *)raw, (size_t)n,
-                      sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-    return out;
+    return cursor_encode(CURSOR_TAG, &after_id, 1);
 }
 
 bool rentals_cursor_decode(const char *cursor, int64_t *after_id)
 {
-    unsigned char raw[32];
-    size_t n = 0;
-    size_t len = strlen(cursor);
-    if (len == 0 || len > 40 ||
-        sodium_base642bin(raw, sizeof raw - 1, cursor, len, NULL, &n, NULL,
-                          sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0)
-        return false;
-    raw[n] = '\0';
-    const char *s = (const char *)raw;
-    size_t plen = strlen(CURSOR_PREFIX);
-    if (n <= plen || n > plen + 18 || strncmp(s, CURSOR_PREFIX, plen) != 0)
-        return false;
-    int64_t v = 0;
-    for (const char *p = s + plen; *p; p++) {
-        if (*p < '0' || *p > '9')
-            return false;
-        v = v * 10 + (*p - '0');
-    }
-    if (v <= 0 || strlen(s) != n)
-        return false;
-    *after_id = v;
-    return true;
+    return cursor_decode(CURSOR_TAG, cursor, after_id, 1);
 }
 
 void rentals_place_list_cleanup(struct rentals_place_list *l)

@@ -13,6 +13,7 @@
 #include "core/app.h"
 #include "core/jsonw.h"
 #include "core/crypto.h"
+#include "core/cursor.h"
 #include "core/log.h"
 #include "core/mem.h"
 #include "core/text.h"
@@ -22,7 +23,7 @@
 
 #define SECRET_BYTES 32
 #define VALUE_MAX 4000
-#define CURSOR_PREFIX "c1:"
+#define CURSOR_TAG "c1" /* core/cursor.h */
 
 void vapi_agent_cleanup(struct vapi_agent *a)
 {
@@ -501,41 +502,13 @@ app_err vapi_call_record(struct app *a, int64_t tenant, int64_t agent_id,
     return rc;
 }
 
-static char *cursor_encode(int64_t before)
-{
-    char raw[32];
-    int n = snprintf(raw, sizeof raw, CURSOR_PREFIX "%lld", (long long)before);
-    size_t cap = sodium_base64_ENCODED_LEN((size_t)n, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-    char *out = mem_alloc(cap);
-    sodium_bin2base64(out, cap, (const unsigned char *)raw, (size_t)n,
-                      sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-    return out;
-}
-
-static bool cursor_decode(const char *cursor, int64_t *before)
-{
-    unsigned char raw[32];
-    size_t n = 0, len = strlen(cursor);
-    if (len == 0 || len > 40 ||
-        sodium_base642bin(raw, sizeof raw - 1, cursor, len, NULL, &n, NULL,
-                          sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0)
-        return false;
-    raw[n] = '\0';
-    const char *s = (const char *)raw + strlen(CURSOR_PREFIX);
-    if (n <= strlen(CURSOR_PREFIX) || strncmp((const char *)raw, CURSOR_PREFIX, 3) != 0 ||
-        strlen(s) > 18 || strspn(s, "0123456789") != strlen(s))
-        return false;
-    *before = strtoll(s, NULL, 10);
-    return *before > 0;
-}
-
 app_err vapi_calls(struct app *a, int64_t tenant, const char *cursor, int limit,
                    json_t **j_out)
 {
     int64_t before = 0;
     json_t *j_items = NULL;
     db_conn *c = NULL;
-    if ((cursor && *cursor && !cursor_decode(cursor, &before)) || limit < 1 || limit > 100)
+    if ((cursor && *cursor && !cursor_decode(CURSOR_TAG, cursor, &before, 1)) || limit < 1 || limit > 100)
         return APP_E_PARAM;
     app_err rc = db_tx_begin(a->db, tenant, false, &c);
     if (rc != APP_OK)
@@ -549,8 +522,9 @@ app_err vapi_calls(struct app *a, int64_t tenant, const char *cursor, int limit,
     char *next = NULL;
     if (json_array_size(j_items) > (size_t)limit) {
         json_array_remove(j_items, (size_t)limit);
-        next = cursor_encode(json_integer_value(
-            json_object_get(json_array_get(j_items, (size_t)limit - 1), "id")));
+        int64_t last = json_integer_value(
+            json_object_get(json_array_get(j_items, (size_t)limit - 1), "id"));
+        next = cursor_encode(CURSOR_TAG, &last, 1);
     }
     *j_out = json_pack("{s:o, s:s?}", "calls", j_items, "next_cursor", next);
     free(next);
