@@ -29,13 +29,7 @@ struct obuf {
 
 static void put(struct obuf *b, const char *s, size_t n)
 {
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap * 2 : 512;
-        while (cap < b->len + n + 1)
-            cap *= 2;
-        b->p = mem_realloc(b->p, cap);
-        b->cap = cap;
-    }
+    b->p = mem_grow(b->p, &b->cap, b->len + n + 1, 512);
     memcpy(b->p + b->len, s, n);
     b->len += n;
     b->p[b->len] = '\0';

@@ -84,24 +84,10 @@ void jobs_wake(void)
     pthread_mutex_unlock(&wk.mu);
 }
 
-/* abs = now + ms on the monotonic clock (the condition variables use it). */
-static struct timespec mono_after(int64_t ms)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    t.tv_sec += (time_t)(ms / 1000);
-    t.tv_nsec += (long)(ms % 1000) * 1000000L;
-    if (t.tv_nsec >= 1000000000L) {
-        t.tv_sec++;
-        t.tv_nsec -= 1000000000L;
-    }
-    return t;
-}
-
 /* Waits up to ms for a wake (one since *seen) or the stop. */
 static void idle_wait(unsigned long *seen, int64_t ms)
 {
-    struct timespec until = mono_after(ms);
+    struct timespec until = mono_deadline(ms);
     pthread_mutex_lock(&wk.mu);
     while (wk.wakes == *seen && !atomic_load(&stopping))
         if (pthread_cond_timedwait(&wk.wake, &wk.mu, &until) != 0)
@@ -304,12 +290,8 @@ static void default_id(char *out, size_t cap)
 
 static void init_conds(void)
 {
-    pthread_condattr_t attr;
-    pthread_condattr_init(&attr);
-    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-    pthread_cond_init(&wk.wake, &attr);
-    pthread_cond_init(&wk.done, &attr);
-    pthread_condattr_destroy(&attr);
+    if (mono_cond_init(&wk.wake) != 0 || mono_cond_init(&wk.done) != 0)
+        abort(); /* as running out of memory: nothing to do but stop */
 }
 
 int jobs_worker_start(struct app *a, const struct jobs_kind *kinds, int threads,
@@ -380,7 +362,7 @@ void jobs_worker_stop(int drain_seconds)
     atomic_store(&drain_deadline, (long long)drain_end);
     atomic_store(&stopping, true);
     pthread_cond_broadcast(&wk.wake);
-    struct timespec until = mono_after(drain_end + STOP_GRACE_MS - mono_ms());
+    struct timespec until = mono_deadline(drain_end + STOP_GRACE_MS - mono_ms());
     while (wk.busy > 0)
         if (pthread_cond_timedwait(&wk.done, &wk.mu, &until) != 0)
             break;

@@ -15,13 +15,7 @@
 
 void sbuf_put(struct sbuf *b, const char *s, size_t n)
 {
-    if (b->n + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 64;
-        while (cap < b->n + n + 1)
-            cap *= 2;
-        b->p = mem_realloc(b->p, cap);
-        b->cap = cap;
-    }
+    b->p = mem_grow(b->p, &b->cap, b->n + n + 1, 64);
     memcpy(b->p + b->n, s, n);
     b->n += n;
     b->p[b->n] = '\0';
