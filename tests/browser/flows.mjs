@@ -491,6 +491,7 @@ export const flows = [
       t.state.b = { ctx, page };
       await openApp(t, page, false);
       await signUp(t, page, B);
+      await page.locator('dl.stats').waitFor();
       const stats = await page.locator('dl.stats .stat dd').allTextContents();
       assertEq(stats.slice(0, 3), ['0', '0', '0'], 'B\'s overview counts');
       await goNav(page, 'Rentals');
@@ -588,9 +589,24 @@ export const flows = [
       const bh = (await apiGet(page, '/users/me/settings')).body.business_hours;
       assertEq(DAYS.map((d) => bh[d]), DAYS.map(() => ['07:00-21:00']), 'hours in the API');
 
+      /* a slow answer shows its loading state */
+      await page.route(pathIs('/calendar/availability'), async (r) => { await sleep(900); await r.continue(); });
       await goNav(page, 'Calendar');
+      const loading = page.getByRole('status').filter({ hasText: 'Loading free times…' });
+      await loading.waitFor();
+      await loading.waitFor({ state: 'detached' });
+      await page.unroute(pathIs('/calendar/availability'));
       const slots = (await apiGet(page, '/calendar/availability?days_ahead=7')).body.available_slots;
       const [s1, s2, s3] = slots.slice(3, 6);
+
+      /* the keyboard opens a slot's dialog, Escape closes it and the focus returns */
+      await tabTo(page, 'Book ' + slots[0].formatted_time);
+      await page.keyboard.press('Enter');
+      await page.getByRole('dialog', { name: 'Book a viewing' }).waitFor();
+      await until(async () => (await focusedName(page)) === 'Rental', 'the focus on the rental picker');
+      await page.keyboard.press('Escape');
+      await page.getByRole('dialog', { name: 'Book a viewing' }).waitFor({ state: 'detached' });
+      assertEq(await focusedName(page), 'Book ' + slots[0].formatted_time, 'the focus back on the slot');
       const elm = (await apiGet(page, '/rentals?q=elm')).body.rentals[0];
       await (await slotButton(page, s1)).click();
       const dlg = page.getByRole('dialog', { name: 'Book a viewing' });
@@ -1004,6 +1020,7 @@ export const flows = [
       await page.getByLabel('Password').fill(PASSWORD);
       await page.getByRole('button', { name: 'Sign in' }).click();
       await heading(page, 'Overview');
+      await page.getByRole('region', { name: 'Assistant' }).locator('dd').first().waitFor();
       assertEq(await page.getByRole('region', { name: 'Assistant' }).locator('dd').allTextContents(), ['0', '0'], 'B\'s agent counts');
       await page.getByRole('region', { name: 'Latest calls' }).getByText('No calls yet.').waitFor();
       await page.getByRole('region', { name: 'Next viewings' }).getByText('No viewings booked.').waitFor();

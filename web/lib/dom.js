@@ -198,6 +198,11 @@ export function unavailable(what) {
     h('p', {}, what + ' needs a newer PeteRental server. Everything else keeps working.'));
 }
 
+/* A titled card section (labelled by its heading, id). */
+export function card(id, title, ...children) {
+  return h('section', { class: 'card stack', 'aria-labelledby': id }, h('h2', { id }, title), ...children);
+}
+
 export function badge(text, kind) {
   return h('span', { class: 'badge ' + (kind || 'off') }, text);
 }

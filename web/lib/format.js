@@ -54,6 +54,12 @@ export function words(s) {
   return t.charAt(0).toUpperCase() + t.slice(1);
 }
 
+const PROVIDERS = { microsoft: 'Outlook', google: 'Google Calendar', caldav: 'CalDAV' };
+/* A calendar provider's name as people know it. */
+export function provider(p) {
+  return PROVIDERS[p] || p;
+}
+
 export function count(n, one, many) {
   return n + ' ' + (n === 1 ? one : many || one + 's');
 }

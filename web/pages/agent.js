@@ -5,14 +5,10 @@
  * functions (GET/POST /agents/{id}/variables and /functions: adding a name that exists
  * replaces it), and Try it (try.js). */
 import { api, query } from '../lib/api.js';
-import { h, clear, field, checkbox, busy, busyButton, errorBox, showErrors, clearErrors, confirmDialog, notice, copyField, badge } from '../lib/dom.js';
+import { h, clear, field, checkbox, busy, busyButton, errorBox, showErrors, clearErrors, confirmDialog, notice, copyField, badge, card } from '../lib/dom.js';
 import { when } from '../lib/format.js';
 import { showSecret } from './assistant.js';
 import { tryCard } from './try.js';
-
-function card(id, title, ...rest) {
-  return h('section', { class: 'card stack', 'aria-labelledby': id }, h('h2', { id }, title), ...rest);
-}
 
 /* JSON typed into a textarea: {value} or {error}; empty is null. */
 function parseJson(text) {

@@ -5,22 +5,16 @@
  * the iCalendar feed link (POST/DELETE /calendar/feed-token: the link is shown once, so it
  * can only be replaced or revoked). Features this server lacks say so instead of failing. */
 import { api, query, missingEndpoint } from '../lib/api.js';
-import { h, clear, field, busy, busyButton, errorBox, showErrors, clearErrors, confirmDialog, notice, copyField, unavailable, badge } from '../lib/dom.js';
-import { when, count } from '../lib/format.js';
+import { h, clear, field, busy, busyButton, errorBox, showErrors, clearErrors, confirmDialog, notice, copyField, unavailable, badge, card } from '../lib/dom.js';
+import { when, count, provider } from '../lib/format.js';
 import { appointmentsSection, openBooking } from './appointments.js';
-
-const PROVIDERS = { microsoft: 'Outlook', google: 'Google Calendar', caldav: 'CalDAV' };
-
-function card(id, title, ...rest) {
-  return h('section', { class: 'card stack', 'aria-labelledby': id }, h('h2', { id }, title), ...rest);
-}
 
 /* The provider's consent page, through GET /calendar/auth/start (a 307). The request is made
  * first without following the redirect, so that a refusal is shown here, not as a raw page. */
-async function startSignIn(provider, btn, out) {
+async function startSignIn(which, btn, out) {
   const base = location.origin + location.pathname.replace(/\/[^/]*$/, '');
-  const url = '/calendar/auth/start' + query({ provider, redirect_url: base });
-  const done = busyButton(btn, 'Opening ' + PROVIDERS[provider] + '…');
+  const url = '/calendar/auth/start' + query({ provider: which, redirect_url: base });
+  const done = busyButton(btn, 'Opening ' + provider(which) + '…');
   try {
     const res = await api.get(url, { redirect: 'manual' });
     if (res && res.redirected) {
@@ -30,7 +24,7 @@ async function startSignIn(provider, btn, out) {
     done();
   } catch (e) {
     done();
-    clear(out).append(missingEndpoint(e) ? unavailable('Connecting ' + PROVIDERS[provider]) : errorBox(e));
+    clear(out).append(missingEndpoint(e) ? unavailable('Connecting ' + provider(which)) : errorBox(e));
   }
 }
 
@@ -63,7 +57,7 @@ function caldavForm(out, reload) {
 function connected(s, out, reload) {
   const off = h('button', { type: 'button', class: 'btn danger' }, 'Disconnect');
   off.addEventListener('click', async () => {
-    if (!await confirmDialog('Disconnect the calendar?', 'New viewings will no longer be added to ' + (s.calendar_email || PROVIDERS[s.provider]) + '. Viewings already there stay.', 'Disconnect')) return;
+    if (!await confirmDialog('Disconnect the calendar?', 'New viewings will no longer be added to ' + (s.calendar_email || provider(s.provider)) + '. Viewings already there stay.', 'Disconnect')) return;
     const done = busyButton(off, 'Disconnecting…');
     try {
       const r = await api.del('/calendar/auth/disconnect');
@@ -77,7 +71,7 @@ function connected(s, out, reload) {
   });
   const ok = s.authorized && !s.calendar_error;
   return [h('dl', { class: 'facts' },
-    h('dt', {}, 'Provider'), h('dd', {}, PROVIDERS[s.provider] || s.provider),
+    h('dt', {}, 'Provider'), h('dd', {}, provider(s.provider)),
     h('dt', {}, 'Account'), h('dd', {}, s.calendar_email || '—'),
     h('dt', {}, 'Calendar'), h('dd', {}, s.calendar_link && /^https:\/\//i.test(s.calendar_link) ? h('a', { href: s.calendar_link, rel: 'noopener noreferrer', target: '_blank' }, s.calendar_name || s.calendar_link) : s.calendar_name || '—'),
     h('dt', {}, 'Status'), h('dd', {}, badge(ok ? 'Working' : 'Needs attention', ok ? 'on' : 'off'), s.calendar_error ? h('span', { class: 'sub error-text' }, s.calendar_error) : null),
@@ -103,7 +97,7 @@ function connection() {
     clear(body);
     if (s.provider) return body.append(...connected(s, out, load));
     const btn = (p) => {
-      const b = h('button', { type: 'button', class: 'btn' }, 'Connect ' + PROVIDERS[p]);
+      const b = h('button', { type: 'button', class: 'btn' }, 'Connect ' + provider(p));
       b.addEventListener('click', () => startSignIn(p, b, out));
       return b;
     };

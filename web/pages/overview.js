@@ -5,7 +5,7 @@
  * Each card loads on its own and shows its own error. */
 import { api, query, nowIso } from '../lib/api.js';
 import { h, busy, errorBox, badge } from '../lib/dom.js';
-import { when, count, words } from '../lib/format.js';
+import { when, count, words, provider } from '../lib/format.js';
 import { DAYS, DAY_LABELS } from './hours.js';
 
 function stat(label, value, link) {
@@ -48,8 +48,6 @@ function card(id, title, load, fill) {
   return el;
 }
 
-const PROVIDERS = { microsoft: 'Outlook', google: 'Google Calendar', caldav: 'CalDAV' };
-
 function activity() {
   return h('div', { class: 'grid2' },
     card('ov-agents', 'Assistant', () => api.get('/agents'), (list) => {
@@ -58,7 +56,7 @@ function activity() {
         h('p', {}, h('a', { href: '#/assistant' }, list.length ? 'Manage your agents' : 'Connect your voice assistant'))];
     }),
     card('ov-cal', 'Calendar', () => api.get('/calendar/auth/status'), (s) => [
-      h('p', {}, s.provider ? ['Connected to ', h('strong', {}, PROVIDERS[s.provider] || s.provider), s.calendar_email ? ' (' + s.calendar_email + ') ' : ' ',
+      h('p', {}, s.provider ? ['Connected to ', h('strong', {}, provider(s.provider)), s.calendar_email ? ' (' + s.calendar_email + ') ' : ' ',
         badge(s.authorized && !s.calendar_error ? 'Working' : 'Needs attention', s.authorized && !s.calendar_error ? 'on' : 'off')]
         : 'Only the built-in calendar is in use.'),
       h('p', {}, h('a', { href: '#/calendar' }, s.provider ? 'Open the calendar' : 'Connect Outlook or Google'))]),
