@@ -740,6 +740,7 @@ export const flows = [
         connected = false;
         return r.fulfill({ json: { success: true, message: 'Disconnected from Google Calendar.' } });
       });
+      await page.getByRole('region', { name: 'Free times, next 7 days' }).getByText(/^\d+ free times?, in /).waitFor();
       await t.shoot(page, 'calendar-connected');
       await conn.getByRole('button', { name: 'Disconnect' }).click();
       await page.getByRole('dialog', { name: 'Disconnect the calendar?' }).getByRole('button', { name: 'Disconnect' }).click();
@@ -871,6 +872,17 @@ export const flows = [
       const api = (await apiGet(page, '/agents/' + t.state.agentId + '/functions')).body.functions;
       assertEq(api.map((f) => [f.name, f.description, f.is_enabled, f.parameters.properties.unit.type]), [['lookup_lease', 'Find a tenant\'s lease', false, 'string']], 'functions in the API');
       assertEq((await apiGet(page, '/agents/' + t.state.agentId + '/variables')).body.variables.map((v) => [v.name, v.value]), [['office_name', 'Oak Rentals LLC']], 'variables in the API');
+
+      /* a new secret: shown once, the old one refused at once */
+      await page.getByRole('region', { name: 'Vapi' }).getByRole('button', { name: 'New webhook secret' }).click();
+      await page.getByRole('dialog', { name: 'Make a new webhook secret?' }).getByRole('button', { name: 'Make new secret' }).click();
+      const dlg = page.getByRole('dialog', { name: 'Webhook secret of Front desk (main)' });
+      const fresh = await dlg.getByRole('textbox', { name: 'Webhook secret' }).inputValue();
+      if (!/^\S{20,}$/.test(fresh) || fresh === t.state.secret) throw new Error('no new secret shown: ' + JSON.stringify(fresh));
+      await dlg.getByRole('button', { name: 'I have saved it' }).click();
+      const ping = { type: 'status-update', call: { id: 'call-ping', assistantId: 'asst-ada-front' } };
+      assertEq([(await webhook(t, t.state.secret, ping)).status, (await webhook(t, fresh, ping)).status], [401, 200], 'the old and the new secret at the webhook');
+      t.state.secret = fresh;
 
       await page.getByRole('link', { name: '← All agents' }).click();
       await heading(page, 'Assistant');
@@ -1058,6 +1070,13 @@ export const flows = [
       const text = await said.textContent();
       if (/Elm|Batch/.test(text)) throw new Error('A\'s rentals in B\'s answer: ' + text);
       assertEq((await apiGet(a, '/agents')).body.map((x) => x.agent_name).sort(), ['Front desk (main)', 'Leasing line'], 'A\'s agents in the API');
+
+      await page.getByRole('region', { name: 'Vapi' }).getByRole('button', { name: 'Delete agent' }).click();
+      await page.getByRole('dialog', { name: 'Delete agent?' }).getByRole('button', { name: 'Delete agent' }).click();
+      await heading(page, 'Assistant');
+      await page.getByText('Deleted the agent Bob desk.').waitFor();
+      await page.getByText('No agents yet.', { exact: false }).waitFor();
+      assertEq((await apiGet(page, '/agents')).body, [], 'B\'s agents after the delete');
     },
   },
 ];

@@ -14,17 +14,6 @@ const STATUS = { confirmed: ['Confirmed', 'on'], cancelled: ['Cancelled', 'off']
 const SYNC = { none: 'Here only', pending: 'Sending to your calendar', synced: 'In your calendar', failed: 'Not in your calendar (will retry)' };
 const SOURCE = { vapi: 'Booked by the assistant', dashboard: 'Booked here', api: 'Booked through the API' };
 
-let rentalCache = null;
-/* The manager's rentals for the picker (the first 200), fetched once per page load. */
-async function rentals() {
-  if (!rentalCache) rentalCache = api.get('/rentals' + query({ limit: 200 })).then((p) => p.rentals, (e) => { rentalCache = null; throw e; });
-  return rentalCache;
-}
-
-function opt(v, text, selected) {
-  return h('option', { value: v, selected }, text);
-}
-
 /* The booking dialog for a slot; onBooked(appointment) after the server agreed,
  * onTaken() when it refused the time (409: the free times have changed). */
 export async function openBooking(slot, onBooked, onTaken) {
@@ -37,7 +26,7 @@ export async function openBooking(slot, onBooked, onTaken) {
   const loading = busy(form, 'Loading your rentals…');
   let list = [];
   try {
-    list = await rentals();
+    list = (await api.get('/rentals' + query({ limit: 200 }))).rentals;
   } catch (e) {
     form.append(h('p', { class: 'wide muted' }, 'Your rentals could not be loaded (' + e.message + '); type the address instead.'));
   }
