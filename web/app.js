@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* The dashboard's entry: who is signed in (GET /users/me with the session cookie), the theme,
  * and the hash router (#/path?query) that loads one module per page. A page module exports
- * render(section, ctx) and fills the fresh <section> it is given; a later page (calendar,
- * assistant, calls) is one more line in ROUTES and one more file in pages/. */
+ * render(section, ctx) and fills the fresh <section> it is given. The calendar providers'
+ * sign-in returns to FRONTEND_URL/users?auth=..., served as this page: it opens the calendar
+ * with the outcome. */
 import { api, onUnauthorized } from './lib/api.js';
 import { h, clear, busy, errorBox } from './lib/dom.js';
 import { setZone } from './lib/format.js';
@@ -14,6 +15,11 @@ const ROUTES = {
   '/overview': { title: 'Overview', module: './pages/overview.js', nav: 'Overview' },
   '/rentals': { title: 'Rentals', module: './pages/rentals.js', nav: 'Rentals' },
   '/sources': { title: 'Sources', module: './pages/sources.js', navUnder: '/rentals' },
+  '/calendar': { title: 'Calendar', module: './pages/calendar.js', nav: 'Calendar' },
+  '/assistant': { title: 'Assistant', module: './pages/assistant.js', nav: 'Assistant' },
+  '/agent': { title: 'Agent', module: './pages/agent.js', navUnder: '/assistant' },
+  '/calls': { title: 'Calls', module: './pages/calls.js', name: 'calls', nav: 'Calls' },
+  '/call': { title: 'Call', module: './pages/calls.js', name: 'call', navUnder: '/calls' },
   '/settings': { title: 'Settings', module: './pages/settings.js', nav: 'Settings' },
 };
 
@@ -146,7 +152,19 @@ async function loadSettings() {
   }
 }
 
+/* Back from a calendar provider's consent page at .../users?auth=success|error&message=:
+ * the calendar page, with the outcome (the provider's own words when it failed). */
+function oauthReturn() {
+  if (!/\/users\/?$/.test(location.pathname)) return;
+  const q = new URLSearchParams(location.search);
+  const auth = q.get('auth');
+  if (auth === 'success') state.flash = { text: 'Your calendar is connected.' };
+  else if (auth) state.flash = { error: { message: 'The calendar was not connected: ' + (q.get('message') || 'the provider gave no reason.') } };
+  history.replaceState(null, '', location.pathname.replace(/users\/?$/, '') + '#/calendar');
+}
+
 async function boot() {
+  oauthReturn();
   onUnauthorized(() => {
     if (!state.user) return;
     state.user = null;

@@ -74,9 +74,47 @@ function apiGet(page, p) {
   }, p);
 }
 
+/* What the overview asks for, each on its own. */
+const OVERVIEW_CALLS = ['/database/status', '/agents', '/calendar/auth/status', '/appointments', '/calls'];
+
 async function goNav(page, name, title) {
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name }).click();
   await heading(page, title || name);
+}
+
+/* The Vapi stand-in's key and account (run.mjs starts it as the server's VAPI_API_URL). */
+export const VAPI_KEY = 'vk_ada_standin';
+export const VAPI_ASSISTANTS = [{ id: 'asst_leasing_line', name: 'Leasing line' }, { id: 'asst_after_hours', name: 'After hours' }];
+const DAYS = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'];
+
+/* A JSON request from inside the page, with its cookie. */
+function apiSend(page, method, p, body) {
+  return page.evaluate(async ([m, u, b]) => {
+    const r = await fetch(u, { method: m, headers: { 'Content-Type': 'application/json' }, body: b === undefined ? undefined : JSON.stringify(b) });
+    const text = await r.text();
+    return { status: r.status, body: text ? JSON.parse(text) : null };
+  }, [method, p, body]);
+}
+
+/* POST /vapi/webhook as Vapi does, from this process (not the browser). */
+async function webhook(t, secret, message) {
+  const r = await fetch(t.url + '/vapi/webhook', { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-Vapi-Secret': secret }, body: JSON.stringify({ message }) });
+  return { status: r.status, body: await r.json() };
+}
+
+const NO_ENDPOINT = { status: 404, contentType: 'application/json; charset=utf-8', body: JSON.stringify({ status: 'error', code: 'not_found', message: 'No such endpoint.' }) };
+const pathIs = (p) => (u) => u.pathname === p;
+
+/* The slot button for s on the calendar page, its day opened when closed. */
+async function slotButton(page, s) {
+  const card = page.getByRole('region', { name: 'Free times, next 7 days' });
+  const btn = card.locator('button[aria-label="Book ' + s.formatted_time + '"]');
+  if (!(await btn.isVisible())) await card.locator('details', { has: btn }).locator('summary').click();
+  return btn;
+}
+
+function viewing(page, text) {
+  return page.locator('table.appts tbody tr').filter({ hasText: text });
 }
 
 export const flows = [
@@ -450,8 +488,10 @@ export const flows = [
     async run(t) {
       const ctx = await t.context('B');
       const page = await ctx.newPage();
+      t.state.b = { ctx, page };
       await openApp(t, page, false);
       await signUp(t, page, B);
+      await page.locator('dl.stats').waitFor();
       const stats = await page.locator('dl.stats .stat dd').allTextContents();
       assertEq(stats.slice(0, 3), ['0', '0', '0'], 'B\'s overview counts');
       await goNav(page, 'Rentals');
@@ -484,7 +524,7 @@ export const flows = [
 
       /* B's session ends under the page: the next call's 401 leads to the sign-in page */
       await ctx.clearCookies();
-      await t.watch(page).expecting(page, 'GET', '/database/status', 401, () => goNav(page, 'Overview').catch(() => {}));
+      await t.watch(page).expectingAll(page, OVERVIEW_CALLS.map((p) => ['GET', p, 401]), () => goNav(page, 'Overview').catch(() => {}));
       await heading(page, 'Sign in');
       await page.getByText('Your session has ended. Sign in again to continue.').waitFor();
 
@@ -529,5 +569,514 @@ export const flows = [
       await page.unroute('**/auth/login');
     },
   },
-];
+  {
+    name: 'calendar: business hours, book from a slot, a taken slot, reschedule, cancel',
+    async run(t) {
+      const { page } = t.state.a;
+      await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: t.url });
+      await goNav(page, 'Settings');
+      const av = page.getByRole('form', { name: 'Availability' });
+      await av.getByRole('button', { name: 'Remove Monday range 2' }).click();
+      await av.getByLabel('Monday range 1 opens').fill('07:00');
+      await av.getByLabel('Monday range 1 closes').fill('21:00');
+      await av.getByRole('button', { name: 'Copy Monday to Tuesday–Friday' }).click();
+      for (const d of ['Saturday', 'Sunday']) {
+        await av.getByLabel(d + ' range 1 opens').fill('07:00');
+        await av.getByLabel(d + ' range 1 closes').fill('21:00');
+      }
+      await av.getByRole('button', { name: 'Save availability' }).click();
+      await av.getByText('Availability saved.').waitFor();
+      const bh = (await apiGet(page, '/users/me/settings')).body.business_hours;
+      assertEq(DAYS.map((d) => bh[d]), DAYS.map(() => ['07:00-21:00']), 'hours in the API');
 
+      /* a slow answer shows its loading state */
+      await page.route(pathIs('/calendar/availability'), async (r) => { await sleep(900); await r.continue(); });
+      await goNav(page, 'Calendar');
+      const loading = page.getByRole('status').filter({ hasText: 'Loading free times…' });
+      await loading.waitFor();
+      await loading.waitFor({ state: 'detached' });
+      await page.unroute(pathIs('/calendar/availability'));
+      const slots = (await apiGet(page, '/calendar/availability?days_ahead=7')).body.available_slots;
+      const [s1, s2, s3] = slots.slice(3, 6);
+
+      /* the keyboard opens a slot's dialog, Escape closes it and the focus returns */
+      await tabTo(page, 'Book ' + slots[0].formatted_time);
+      await page.keyboard.press('Enter');
+      await page.getByRole('dialog', { name: 'Book a viewing' }).waitFor();
+      await until(async () => (await focusedName(page)) === 'Rental', 'the focus on the rental picker');
+      await page.keyboard.press('Escape');
+      await page.getByRole('dialog', { name: 'Book a viewing' }).waitFor({ state: 'detached' });
+      assertEq(await focusedName(page), 'Book ' + slots[0].formatted_time, 'the focus back on the slot');
+      const elm = (await apiGet(page, '/rentals?q=elm')).body.rentals[0];
+      await (await slotButton(page, s1)).click();
+      const dlg = page.getByRole('dialog', { name: 'Book a viewing' });
+      await dlg.getByText(s1.formatted_time).waitFor();
+      await dlg.getByLabel('Visitor\'s name').fill('Vera Visitor');
+      await dlg.getByRole('button', { name: 'Book viewing' }).click();
+      await dlg.locator('[data-field="rental_id"] .field-error').getByText('Choose a rental, or type an address below.').waitFor();
+      await dlg.getByLabel('Rental').selectOption({ label: '14 Elm Street' });
+      await dlg.getByLabel('Email').fill('vera@example.com');
+      await dlg.getByLabel('Phone').fill('+1 555 0100');
+      await t.shoot(page, 'calendar-book', { viewportOnly: true });
+      await dlg.getByRole('button', { name: 'Book viewing' }).click();
+      await dlg.waitFor({ state: 'detached' });
+      const vera = viewing(page, 'Vera Visitor');
+      await vera.getByText('Confirmed').waitFor();
+      await vera.getByText('Here only').waitFor();
+      await vera.getByText('Booked here').waitFor();
+      await page.getByRole('region', { name: 'Free times, next 7 days' }).locator('button[aria-label="Book ' + s1.formatted_time + '"]').waitFor({ state: 'detached' });
+      let api = (await apiGet(page, '/appointments')).body.appointments;
+      assertEq(api.map((a) => [a.rental_id, a.property_address, a.start_time, a.attendee_name, a.attendee_email, a.attendee_phone, a.source, a.status]),
+        [[elm.id, '14 Elm Street', s1.start_time, 'Vera Visitor', 'vera@example.com', '+1 555 0100', 'dashboard', 'confirmed']], 'the booking in the API');
+
+      /* the slot is taken by someone else while the dialog is open: the server's 409 */
+      await (await slotButton(page, s2)).click();
+      await dlg.getByLabel('Or another address').fill('1 Batch Road');
+      await dlg.getByLabel('Visitor\'s name').fill('Late Larry');
+      const other = await apiSend(page, 'POST', '/appointments', { property_address: '9 Walk-in Way', start_time: s2.start_time, attendee_name: 'Walt Walk-in' });
+      assertEq(other.status, 201, 'the booking made meanwhile');
+      await t.watch(page).expecting(page, 'POST', '/appointments', 409, () => dlg.getByRole('button', { name: 'Book viewing' }).click());
+      await dlg.getByRole('alert').getByText('That time is already booked; choose another time.').waitFor();
+      await dlg.getByRole('button', { name: 'Cancel' }).click();
+      await dlg.waitFor({ state: 'detached' });
+      await page.getByRole('region', { name: 'Free times, next 7 days' }).locator('button[aria-label="Book ' + s2.formatted_time + '"]').waitFor({ state: 'detached' });
+      const filters = page.getByRole('form', { name: 'Filter viewings' });
+      await filters.getByLabel('Status').selectOption('confirmed');
+      await viewing(page, 'Walt Walk-in').waitFor();
+      await page.getByText('Showing 2 viewings.').waitFor();
+
+      await vera.getByRole('button', { name: /^Reschedule / }).click();
+      const rd = page.getByRole('dialog', { name: 'Reschedule the viewing' });
+      await rd.getByLabel('New time').selectOption(s3.start_time);
+      await rd.getByRole('button', { name: 'Move viewing' }).click();
+      await rd.waitFor({ state: 'detached' });
+      await page.getByText('Moved the viewing of 14 Elm Street to ').waitFor();
+      api = (await apiGet(page, '/appointments?status=confirmed')).body.appointments;
+      assertEq(api.find((a) => a.attendee_name === 'Vera Visitor').start_time, s3.start_time, 'the new time in the API');
+
+      await filters.getByLabel('Status').selectOption('');
+      await vera.getByRole('button', { name: /^Cancel / }).click();
+      const cd = page.getByRole('dialog', { name: 'Cancel the viewing?' });
+      await cd.getByRole('button', { name: 'Cancel viewing' }).click();
+      await vera.getByText('Cancelled').waitFor();
+      assertEq(await vera.getByRole('button').count(), 0, 'no actions on a cancelled viewing');
+      await viewing(page, 'Walt Walk-in').getByText('Confirmed').waitFor();
+      await page.getByRole('region', { name: 'Free times, next 7 days' }).locator('button[aria-label="Book ' + s1.formatted_time + '"]').waitFor({ state: 'attached' });
+      api = (await apiGet(page, '/appointments')).body.appointments;
+      assertEq(api.map((a) => [a.attendee_name, a.status]).sort(), [['Vera Visitor', 'cancelled'], ['Walt Walk-in', 'confirmed']], 'statuses in the API');
+      await t.shoot(page, 'calendar');
+      await filters.getByLabel('When').selectOption('30');
+      await page.getByText('No viewings here yet.').waitFor();
+      await filters.getByLabel('When').selectOption('upcoming');
+      await page.getByText('Showing 2 viewings.').waitFor();
+    },
+  },
+  {
+    name: 'calendar: the feed link, copied, rotated and revoked',
+    async run(t) {
+      const { page } = t.state.a;
+      const feed = page.getByRole('region', { name: 'Calendar feed' });
+      await feed.getByRole('button', { name: 'Make a feed link' }).click();
+      await page.getByRole('dialog', { name: 'Make a new feed link?' }).getByRole('button', { name: 'Make new link' }).click();
+      const addr = feed.getByRole('textbox', { name: 'Feed address' });
+      await addr.waitFor();
+      const url1 = await addr.inputValue();
+      if (!url1.startsWith(t.url + '/calendar/feed.ics?token=')) throw new Error('feed URL: ' + url1);
+      await feed.getByRole('button', { name: 'Copy feed address' }).click();
+      await feed.getByText('Copied.').waitFor();
+      assertEq(await page.evaluate(() => navigator.clipboard.readText()), url1, 'the feed URL on the clipboard');
+      const r1 = await fetch(url1);
+      const ics = await r1.text();
+      assertEq([r1.status, (r1.headers.get('content-type') || '').startsWith('text/calendar'), ics.startsWith('BEGIN:VCALENDAR'), ics.includes('Property Viewing: 9 Walk-in Way')],
+        [200, true, true, true], 'the feed');
+
+      await feed.getByRole('button', { name: 'Rotate link' }).click();
+      await page.getByRole('dialog', { name: 'Make a new feed link?' }).getByRole('button', { name: 'Make new link' }).click();
+      await until(async () => (await feed.getByRole('textbox', { name: 'Feed address' }).inputValue()) !== url1, 'a new feed link');
+      const url2 = await feed.getByRole('textbox', { name: 'Feed address' }).inputValue();
+      assertEq([(await fetch(url1)).status, (await fetch(url2)).status], [404, 200], 'old and new links after the rotation');
+      await feed.getByRole('button', { name: 'Revoke link' }).click();
+      await page.getByRole('dialog', { name: 'Revoke the feed link?' }).getByRole('button', { name: 'Revoke link' }).click();
+      await feed.getByText('The feed link is revoked.').waitFor();
+      assertEq((await fetch(url2)).status, 404, 'the revoked link');
+      await feed.getByRole('button', { name: 'Make a feed link' }).waitFor();
+    },
+  },
+  {
+    name: 'calendar: connecting Outlook, Google and CalDAV (the providers stood in)',
+    async run(t) {
+      const { page } = t.state.a;
+      const w = t.watch(page);
+      const conn = page.getByRole('region', { name: 'Connected calendar' });
+      await conn.getByText('Only the built-in calendar is in use', { exact: false }).waitFor();
+      /* a server without the providers' sign-in says so */
+      await page.route(pathIs('/calendar/auth/start'), (r) => r.fulfill(NO_ENDPOINT));
+      await w.expecting(page, 'GET', '/calendar/auth/start', 404, () => conn.getByRole('button', { name: 'Connect Outlook' }).click());
+      await conn.getByText('Connecting Outlook needs a newer PeteRental server.', { exact: false }).waitFor();
+      await page.unroute(pathIs('/calendar/auth/start'));
+
+      /* the provider's consent, stood in by a redirect straight back with auth=success */
+      const asked = [];
+      let connected = false;
+      await page.route(pathIs('/calendar/auth/start'), (r) => {
+        asked.push(new URL(r.request().url()).searchParams);
+        connected = true;
+        return r.fulfill({ status: 307, headers: { Location: t.url + '/app/users?auth=success' } });
+      });
+      await page.route(pathIs('/calendar/auth/status'), async (r) => {
+        if (!connected) return r.continue();
+        const real = await (await r.fetch()).json();
+        return r.fulfill({ json: { ...real, authorized: true, provider: 'google', calendar_email: 'ada.manager@gmail.example', calendar_name: 'Viewings', calendar_verified: true, token_valid: true } });
+      });
+      await page.waitForLoadState('networkidle');
+      w.expectAbort('/calendar/auth/start');
+      await conn.getByRole('button', { name: 'Connect Google' }).click();
+      await page.getByText('Your calendar is connected.').waitFor();
+      assertEq(page.url(), t.url + '/app/#/calendar', 'the address after the return');
+      assertEq(asked.map((q) => [q.get('provider'), q.get('redirect_url')]).slice(-1), [['google', t.url + '/app']], 'the sign-in request');
+      await conn.getByText('ada.manager@gmail.example').waitFor();
+      await conn.getByText('Working').waitFor();
+      await page.route(pathIs('/calendar/auth/disconnect'), (r) => {
+        connected = false;
+        return r.fulfill({ json: { success: true, message: 'Disconnected from Google Calendar.' } });
+      });
+      await page.getByRole('region', { name: 'Free times, next 7 days' }).getByText(/^\d+ free times?, in /).waitFor();
+      await t.shoot(page, 'calendar-connected');
+      await conn.getByRole('button', { name: 'Disconnect' }).click();
+      await page.getByRole('dialog', { name: 'Disconnect the calendar?' }).getByRole('button', { name: 'Disconnect' }).click();
+      await conn.getByText('Disconnected from Google Calendar.').waitFor();
+      await conn.getByRole('button', { name: 'Connect Outlook' }).waitFor();
+      for (const p of ['/calendar/auth/start', '/calendar/auth/status', '/calendar/auth/disconnect']) await page.unroute(pathIs(p));
+
+      /* the provider refused: its words on the calendar page */
+      await page.waitForLoadState('networkidle');
+      await page.goto(t.url + '/app/users?auth=error&message=' + encodeURIComponent('The consent was denied.'));
+      await heading(page, 'Calendar');
+      await page.getByRole('alert').getByText('The calendar was not connected: The consent was denied.').waitFor();
+      assertEq(page.url(), t.url + '/app/#/calendar', 'the address after the return');
+
+      /* CalDAV: the server's field message beside the field, then a server without it */
+      await conn.getByText('Connect a CalDAV calendar instead').click();
+      const dav = page.getByRole('form', { name: 'Connect a CalDAV calendar' });
+      await dav.getByLabel('Calendar address').fill('https://dav.example/cal/ada/');
+      await dav.getByLabel('User name').fill('ada');
+      await dav.getByLabel('Password').fill('app-password-1');
+      let sent = null;
+      await page.route(pathIs('/calendar/caldav/connect'), (r) => {
+        sent = r.request().postDataJSON();
+        return r.fulfill({ status: 422, json: { status: 'error', code: 'validation_failed', message: 'Invalid fields: url.', errors: [{ field: 'url', message: 'must answer as a CalDAV calendar' }] } });
+      });
+      await w.expecting(page, 'POST', '/calendar/caldav/connect', 422, () => dav.getByRole('button', { name: 'Connect CalDAV' }).click());
+      await dav.locator('[data-field="url"] .field-error').getByText('Must answer as a CalDAV calendar.').waitFor();
+      assertEq(sent, { url: 'https://dav.example/cal/ada/', username: 'ada', password: 'app-password-1' }, 'the CalDAV request');
+      await page.unroute(pathIs('/calendar/caldav/connect'));
+      await page.route(pathIs('/calendar/caldav/connect'), (r) => r.fulfill(NO_ENDPOINT));
+      await w.expecting(page, 'POST', '/calendar/caldav/connect', 404, () => dav.getByRole('button', { name: 'Connect CalDAV' }).click());
+      await conn.getByText('Connecting a CalDAV calendar needs a newer PeteRental server.', { exact: false }).waitFor();
+      await page.unroute(pathIs('/calendar/caldav/connect'));
+    },
+  },
+  {
+    name: 'assistant: create an agent, copy its secret, Try it with search_rentals',
+    async run(t) {
+      const { page } = t.state.a;
+      await goNav(page, 'Assistant');
+      await page.getByText('No agents yet.', { exact: false }).waitFor();
+      const form = page.getByRole('form', { name: 'Add an agent' });
+      await form.getByLabel('Name').fill('Front desk');
+      await form.getByLabel('Vapi assistant ID').fill('asst-ada-front');
+      await form.getByRole('button', { name: 'Add agent' }).click();
+      const dlg = page.getByRole('dialog', { name: 'Webhook secret of Front desk' });
+      await dlg.waitFor();
+      const secret = await dlg.getByRole('textbox', { name: 'Webhook secret' }).inputValue();
+      if (!/^\S{20,}$/.test(secret)) throw new Error('no secret shown: ' + JSON.stringify(secret));
+      await dlg.getByRole('button', { name: 'Copy webhook secret' }).click();
+      await dlg.getByText('Copied.').waitFor();
+      assertEq(await page.evaluate(() => navigator.clipboard.readText()), secret, 'the secret on the clipboard');
+      assertEq(await dlg.getByRole('textbox', { name: 'Webhook URL' }).inputValue(), t.url + '/vapi/webhook', 'the webhook URL');
+      await t.shoot(page, 'agent-secret', { viewportOnly: true });
+      await dlg.getByRole('button', { name: 'I have saved it' }).click();
+      await dlg.waitFor({ state: 'detached' });
+      t.state.secret = secret;
+      const agents = (await apiGet(page, '/agents')).body;
+      assertEq(agents.map((a) => [a.agent_name, a.vapi_assistant_id, a.is_active, 'webhook_secret' in a]), [['Front desk', 'asst-ada-front', true, false]], 'agents in the API');
+      t.state.agentId = agents[0].agent_id;
+      await page.getByText('1 agent: 1 active, 0 inactive.').waitFor();
+      await page.getByRole('link', { name: 'Manage Front desk' }).click();
+      await heading(page, 'Front desk');
+
+      const tryIt = page.getByRole('form', { name: 'Try it' });
+      await tryIt.getByLabel('Tool').selectOption('search_rentals');
+      await tryIt.getByLabel('Bedrooms').fill('3');
+      await tryIt.getByLabel('Lowest rent').fill('1500');
+      await tryIt.getByRole('button', { name: 'Run tool' }).click();
+      const said = tryIt.locator('figure.said blockquote');
+      await said.waitFor();
+      const want = await apiSend(page, 'POST', '/agents/' + t.state.agentId + '/try', { tool: 'search_rentals', arguments: { bedrooms: 3, min_price: 1500 } });
+      assertEq(await said.textContent(), want.body.result, 'the exact sentence');
+      if (!want.body.result.includes('14 Elm Street')) throw new Error('the rental is not in the answer: ' + want.body.result);
+      await tryIt.getByLabel('Tool').selectOption('set_appointment');
+      await tryIt.getByText('This really books the viewing', { exact: false }).waitFor();
+      await tryIt.getByLabel('Tool').selectOption('get_rental_details');
+      await tryIt.getByRole('button', { name: 'Run tool' }).click();
+      await tryIt.locator('figure.said.failed').getByText('I need the address of the home to describe it.').waitFor();
+      await tryIt.getByLabel('Property address').fill('14 Elm Street');
+      await tryIt.getByRole('button', { name: 'Run tool' }).click();
+      await tryIt.locator('figure.said:not(.failed) blockquote').getByText('14 Elm Street', { exact: false }).waitFor();
+      await t.shoot(page, 'agent');
+    },
+  },
+  {
+    name: 'agent: edit, variables, functions, deactivate',
+    async run(t) {
+      const { page } = t.state.a;
+      const w = t.watch(page);
+      const set = page.getByRole('form', { name: 'Settings' });
+      await set.getByLabel('Name').fill('Front desk (main)');
+      await set.getByLabel('Advanced configuration (JSON)').fill('{oops');
+      await set.getByRole('button', { name: 'Save agent' }).click();
+      await set.locator('[data-field="config"] .field-error').getByText(/^Is not valid JSON/).waitFor();
+      await set.getByLabel('Advanced configuration (JSON)').fill('{"signature_header": "X-Sig"}');
+      await set.getByRole('button', { name: 'Save agent' }).click();
+      await set.getByText('Saved.').waitFor();
+      await heading(page, 'Front desk (main)');
+      let ag = (await apiGet(page, '/agents/' + t.state.agentId)).body;
+      assertEq([ag.agent_name, ag.config, ag.vapi_assistant_id], ['Front desk (main)', { signature_header: 'X-Sig' }, 'asst-ada-front'], 'the edited agent in the API');
+
+      const vars = page.getByRole('region', { name: 'Variables' });
+      const vf = vars.getByRole('form', { name: 'Add a variable' });
+      await vf.getByLabel('Name').fill('1office');
+      await vf.getByLabel('Value').fill('Oak Rentals');
+      await w.expecting(page, 'POST', '/agents/' + t.state.agentId + '/variables', 422, () => vf.getByRole('button', { name: 'Save variable' }).click());
+      await vf.locator('[data-field="name"] .field-error').getByText(/^Must be a letter/).waitFor();
+      await vf.getByLabel('Name').fill('office_name');
+      await vf.getByRole('button', { name: 'Save variable' }).click();
+      await vars.getByRole('rowheader', { name: 'office_name' }).waitFor();
+      await vars.getByRole('cell', { name: 'Oak Rentals' }).waitFor();
+      await vf.getByLabel('Name').fill('office_name');
+      await vf.getByLabel('Value').fill('Oak Rentals LLC');
+      await vf.getByRole('button', { name: 'Save variable' }).click();
+      await vars.getByRole('cell', { name: 'Oak Rentals LLC' }).waitFor();
+      assertEq(await vars.getByRole('rowheader').count(), 1, 'a variable of the same name is replaced');
+
+      const fns = page.getByRole('region', { name: 'Functions' });
+      const ff = fns.getByRole('form', { name: 'Add a function' });
+      await ff.getByLabel('Name').fill('lookup_lease');
+      await ff.getByLabel('Description').fill('Find a tenant\'s lease');
+      await ff.getByLabel('Parameters (JSON Schema)').fill('{"type": "object", "properties": {"unit": {"type": "string"}}}');
+      await ff.getByRole('button', { name: 'Save function' }).click();
+      const fnRow = fns.locator('tbody tr').filter({ hasText: 'lookup_lease' });
+      await fnRow.getByText('Enabled').waitFor();
+      await fns.getByRole('button', { name: 'Disable lookup_lease' }).click();
+      await fnRow.getByText('Disabled').waitFor();
+      const api = (await apiGet(page, '/agents/' + t.state.agentId + '/functions')).body.functions;
+      assertEq(api.map((f) => [f.name, f.description, f.is_enabled, f.parameters.properties.unit.type]), [['lookup_lease', 'Find a tenant\'s lease', false, 'string']], 'functions in the API');
+      assertEq((await apiGet(page, '/agents/' + t.state.agentId + '/variables')).body.variables.map((v) => [v.name, v.value]), [['office_name', 'Oak Rentals LLC']], 'variables in the API');
+
+      /* a new secret: shown once, the old one refused at once */
+      await page.getByRole('region', { name: 'Vapi' }).getByRole('button', { name: 'New webhook secret' }).click();
+      await page.getByRole('dialog', { name: 'Make a new webhook secret?' }).getByRole('button', { name: 'Make new secret' }).click();
+      const dlg = page.getByRole('dialog', { name: 'Webhook secret of Front desk (main)' });
+      const fresh = await dlg.getByRole('textbox', { name: 'Webhook secret' }).inputValue();
+      if (!/^\S{20,}$/.test(fresh) || fresh === t.state.secret) throw new Error('no new secret shown: ' + JSON.stringify(fresh));
+      await dlg.getByRole('button', { name: 'I have saved it' }).click();
+      const ping = { type: 'status-update', call: { id: 'call-ping', assistantId: 'asst-ada-front' } };
+      assertEq([(await webhook(t, t.state.secret, ping)).status, (await webhook(t, fresh, ping)).status], [401, 200], 'the old and the new secret at the webhook');
+      t.state.secret = fresh;
+
+      await page.getByRole('link', { name: '← All agents' }).click();
+      await heading(page, 'Assistant');
+      await page.getByRole('button', { name: 'Deactivate Front desk (main)' }).click();
+      await page.getByText('1 agent: 0 active, 1 inactive.').waitFor();
+      assertEq((await apiGet(page, '/agents/' + t.state.agentId)).body.is_active, false, 'inactive in the API');
+      await page.getByRole('button', { name: 'Activate Front desk (main)' }).click();
+      await page.getByText('1 agent: 1 active, 0 inactive.').waitFor();
+    },
+  },
+  {
+    name: 'assistant: import from Vapi, sync, and Vapi\'s errors (Vapi stood in)',
+    async run(t) {
+      const { page } = t.state.a;
+      const w = t.watch(page);
+      await w.expecting(page, 'GET', '/vapi/assistants', 400, () => page.getByRole('button', { name: 'Import from Vapi' }).click());
+      await page.getByRole('alert').getByText('Importing needs your Vapi private key.', { exact: false }).waitFor();
+      await goNav(page, 'Settings');
+      const key = page.getByRole('form', { name: 'Voice assistant' });
+      await key.getByLabel('Vapi API key').fill(VAPI_KEY);
+      await key.getByRole('button', { name: 'Save key' }).click();
+      await key.getByText('Key saved.').waitFor();
+
+      await goNav(page, 'Assistant');
+      await page.getByRole('button', { name: 'Import from Vapi' }).click();
+      const dlg = page.getByRole('dialog', { name: 'Import from Vapi' });
+      await dlg.getByText('2 assistants in your Vapi account.').waitFor();
+      await t.shoot(page, 'assistant-import', { viewportOnly: true });
+      await dlg.getByRole('button', { name: 'Import Leasing line' }).click();
+      const sec = page.getByRole('dialog', { name: 'Webhook secret of Leasing line' });
+      await sec.waitFor();
+      await sec.getByRole('button', { name: 'I have saved it' }).click();
+      await page.getByRole('rowheader', { name: 'Leasing line' }).waitFor();
+      await page.getByRole('cell', { name: 'asst_leasing_line' }).waitFor();
+      await page.getByText('2 agents: 2 active, 0 inactive.').waitFor();
+      await t.shoot(page, 'assistant');
+      await page.getByRole('button', { name: 'Import from Vapi' }).click();
+      await dlg.getByRole('button', { name: 'Import Leasing line' }).and(page.locator(':disabled')).waitFor();
+      await dlg.getByRole('button', { name: 'Close' }).click();
+
+      await page.getByRole('link', { name: 'Manage Leasing line' }).click();
+      await heading(page, 'Leasing line');
+      const vapi = page.getByRole('region', { name: 'Vapi' });
+      await vapi.getByRole('button', { name: 'Sync to Vapi' }).click();
+      await vapi.getByText('Updated the assistant asst_leasing_line at Vapi: its tools now call this server.').waitFor();
+
+      await page.getByRole('link', { name: '← All agents' }).click();
+      await page.getByRole('link', { name: 'Manage Front desk (main)' }).click();
+      await heading(page, 'Front desk (main)');
+      await w.expecting(page, 'POST', '/agents/' + t.state.agentId + '/sync', 502, () => vapi.getByRole('button', { name: 'Sync to Vapi' }).click());
+      await vapi.getByRole('alert').getByText(/^Vapi refused: .*Couldn't Find Assistant/).waitFor();
+    },
+  },
+  {
+    name: 'calls: a call reported through the webhook, its transcript and booking; load more',
+    async run(t) {
+      const { page } = t.state.a;
+      const slot = (await apiGet(page, '/calendar/availability?days_ahead=7')).body.available_slots[8];
+      const call = { id: 'call-carol', assistantId: 'asst-ada-front', customer: { number: '+1 555 0142' } };
+      for (let i = 1; i <= 55; i++) {
+        const r = await webhook(t, t.state.secret, { type: 'end-of-call-report', call: { id: 'call-bulk-' + i, assistantId: 'asst-ada-front' },
+          startedAt: '2026-01-01T10:00:00Z', endedAt: '2026-01-01T10:01:00Z', endedReason: 'assistant-ended-call', summary: 'Bulk call ' + i + '.', cost: 0.01 });
+        assertEq(r.status, 200, 'a bulk report');
+      }
+      const booked = await webhook(t, t.state.secret, { type: 'tool-calls', call, toolCallList: [{ id: 'tc1', name: 'set_appointment',
+        arguments: { property_address: '14 Elm Street', start_time: slot.start_time, attendee_name: 'Carol Caller', attendee_phone: '+1 555 0142' } }] });
+      if (!/^You're all set/.test(booked.body.results[0].result || '')) throw new Error('the booking through the webhook: ' + JSON.stringify(booked.body));
+      const transcript = 'AI: Hello, Oak Rentals.\nUser: Is <b>14 Elm Street</b> still free?\nAI: It is & I booked you.';
+      const report = await webhook(t, t.state.secret, { type: 'end-of-call-report', call, startedAt: '2026-12-01T15:00:00Z', endedAt: '2026-12-01T15:03:05Z',
+        endedReason: 'customer-ended-call', summary: 'Carol asked about 14 Elm Street and booked a viewing.', transcript, cost: 0.4213 });
+      assertEq(report.status, 200, 'the end-of-call report');
+
+      await goNav(page, 'Calls');
+      const rows = page.locator('table.calls tbody tr');
+      await until(async () => (await rows.count()) === 50, 'the first page of 50 calls');
+      await page.getByText('Showing 50 calls; more are available.').waitFor();
+      const first = rows.first();
+      await first.getByText('Carol asked about 14 Elm Street and booked a viewing.').waitFor();
+      assertEq((await first.locator('td').allTextContents()).slice(0, 4), ['Front desk (main)', '3 min 5 s', '$0.42', 'Customer ended call'], 'the call\'s row');
+      await t.shoot(page, 'calls');
+      await page.getByRole('button', { name: 'Load more' }).click();
+      await until(async () => (await rows.count()) === 56, 'all 56 calls');
+      await page.getByRole('button', { name: 'Load more' }).waitFor({ state: 'hidden' });
+      assertEq(new Set(await rows.evaluateAll((r) => r.map((x) => x.dataset.id))).size, 56, 'no call listed twice');
+
+      await first.getByRole('link').click();
+      await heading(page, 'Call from +1 555 0142');
+      const pre = page.locator('pre.transcript');
+      assertEq(await pre.textContent(), transcript, 'the transcript as sent');
+      assertEq(await pre.locator('b').count(), 0, 'the transcript is text, not markup');
+      await page.getByText('Carol asked about 14 Elm Street and booked a viewing.').waitFor();
+      const booking = page.getByRole('region', { name: 'Viewings booked' });
+      await booking.getByText('Carol Caller', { exact: false }).waitFor();
+      await booking.getByText('Confirmed').waitFor();
+      await t.shoot(page, 'call');
+
+      await goNav(page, 'Calendar');
+      await viewing(page, 'Carol Caller').getByText('Booked by the assistant').waitFor();
+      await goNav(page, 'Overview');
+      await page.getByRole('region', { name: 'Latest calls' }).getByText('+1 555 0142', { exact: false }).waitFor();
+      await page.getByRole('region', { name: 'Next viewings' }).getByText('Carol Caller').waitFor();
+      await page.getByRole('region', { name: 'Assistant' }).getByText('Active agents', { exact: true }).waitFor();
+      assertEq(await page.getByRole('region', { name: 'Assistant' }).locator('dd').allTextContents(), ['2', '0'], 'agent counts on the overview');
+      await t.shoot(page, 'overview-activity');
+    },
+  },
+  {
+    name: 'sources: scrape now with the job\'s progress and result (the job API stood in)',
+    async run(t) {
+      const { page } = t.state.a;
+      const w = t.watch(page);
+      await goNav(page, 'Rentals');
+      await page.getByRole('navigation', { name: 'Rentals' }).getByRole('link', { name: 'Sources' }).click();
+      await heading(page, 'Sources');
+      const src = (await apiGet(page, '/database/sources')).body[0];
+      const job = { id: 9001, kind: 'scrape_sync', state: 'queued', attempts: 0, max_attempts: 3, run_after: '2026-12-06T10:00:00Z', created_at: '2026-12-06T10:00:00Z', updated_at: '2026-12-06T10:00:00Z', last_error: null, result: null };
+      const states = [{ ...job, state: 'running', attempts: 1 }, { ...job, state: 'succeeded', attempts: 1,
+        result: { source_id: src.id, status: 'ok', created: 3, changed: 1, unchanged: 5, vanished: 2, skipped_manual: 0, listings: 9 } }];
+      await page.route(pathIs('/database/sources/' + src.id + '/scrape'), (r) => r.fulfill({ status: 202, json: { status: 'accepted', job_id: job.id, job } }));
+      await page.route(pathIs('/jobs/9001'), (r) => r.fulfill({ json: states.length > 1 ? states.shift() : states[0] }));
+      const row = page.locator('tbody tr[data-id="' + src.id + '"]');
+      await page.getByRole('button', { name: 'Scrape now ' + src.url }).click();
+      await row.getByText(/^(Waiting for its turn|Reading the site)…$/).waitFor();
+      await row.getByText('Done: 3 new, 1 changed, 5 unchanged, 2 gone from the site (now marked not available).').waitFor();
+      await t.shoot(page, 'sources-scrape');
+
+      states.splice(0, states.length, { ...job, state: 'failed', attempts: 3, last_error: 'The site answered 404' });
+      await page.getByRole('button', { name: 'Scrape now ' + src.url }).click();
+      await row.getByText('Failed: The site answered 404.').waitFor();
+      await page.unroute(pathIs('/database/sources/' + src.id + '/scrape'));
+      await page.unroute(pathIs('/jobs/9001'));
+
+      await page.route(pathIs('/database/sources/' + src.id + '/scrape'), (r) => r.fulfill(NO_ENDPOINT));
+      await w.expecting(page, 'POST', '/database/sources/' + src.id + '/scrape', 404, () => page.getByRole('button', { name: 'Scrape now ' + src.url }).click());
+      await page.getByText('Scraping a source on demand needs a newer PeteRental server.', { exact: false }).waitFor();
+      await page.unroute(pathIs('/database/sources/' + src.id + '/scrape'));
+    },
+  },
+  {
+    name: 'two users: B sees none of A\'s agents, viewings or calls',
+    async run(t) {
+      const { page } = t.state.b;
+      const w = t.watch(page);
+      await page.getByRole('link', { name: 'Sign in' }).click();
+      await heading(page, 'Sign in');
+      await page.getByLabel('Email').fill(B.email);
+      await page.getByLabel('Password').fill(PASSWORD);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await heading(page, 'Overview');
+      await page.getByRole('region', { name: 'Assistant' }).locator('dd').first().waitFor();
+      assertEq(await page.getByRole('region', { name: 'Assistant' }).locator('dd').allTextContents(), ['0', '0'], 'B\'s agent counts');
+      await page.getByRole('region', { name: 'Latest calls' }).getByText('No calls yet.').waitFor();
+      await page.getByRole('region', { name: 'Next viewings' }).getByText('No viewings booked.').waitFor();
+      await goNav(page, 'Assistant');
+      await page.getByText('No agents yet.', { exact: false }).waitFor();
+      await goNav(page, 'Calendar');
+      await page.getByText('No viewings here yet.').waitFor();
+      await goNav(page, 'Calls');
+      await page.getByText('No calls yet.', { exact: false }).waitFor();
+
+      const a = t.state.a.page;
+      const aCall = (await apiGet(a, '/calls?limit=1')).body.calls[0];
+      const aAppt = (await apiGet(a, '/appointments')).body.appointments[0];
+      await w.expecting(page, 'GET', '/agents/' + t.state.agentId, 404, () => page.goto(t.url + '/app/#/agent?id=' + t.state.agentId));
+      await page.getByRole('alert').getByText('Agent not found.').waitFor();
+      await w.expecting(page, 'GET', '/calls/' + aCall.id, 404, () => page.goto(t.url + '/app/#/call?id=' + aCall.id));
+      await page.getByRole('alert').getByText('Call not found.').waitFor();
+      let r;
+      await w.expecting(page, 'PATCH', '/appointments/' + aAppt.id, 404, async () => { r = await apiSend(page, 'PATCH', '/appointments/' + aAppt.id, { status: 'cancelled' }); });
+      assertEq(r.status, 404, 'A\'s viewing, patched by B');
+      assertEq((await apiGet(a, '/appointments/' + aAppt.id)).body.status, aAppt.status, 'A\'s viewing unchanged');
+
+      /* B's own agent answers from B's listings only */
+      await goNav(page, 'Assistant');
+      const form = page.getByRole('form', { name: 'Add an agent' });
+      await form.getByLabel('Name').fill('Bob desk');
+      await form.getByRole('button', { name: 'Add agent' }).click();
+      await page.getByRole('dialog', { name: 'Webhook secret of Bob desk' }).getByRole('button', { name: 'I have saved it' }).click();
+      await page.getByRole('link', { name: 'Manage Bob desk' }).click();
+      await heading(page, 'Bob desk');
+      const tryIt = page.getByRole('form', { name: 'Try it' });
+      await tryIt.getByRole('button', { name: 'Run tool' }).click();
+      const said = tryIt.locator('figure.said blockquote');
+      await said.getByText('7 Bob Lane', { exact: false }).waitFor();
+      const text = await said.textContent();
+      if (/Elm|Batch/.test(text)) throw new Error('A\'s rentals in B\'s answer: ' + text);
+      assertEq((await apiGet(a, '/agents')).body.map((x) => x.agent_name).sort(), ['Front desk (main)', 'Leasing line'], 'A\'s agents in the API');
+
+      await page.getByRole('region', { name: 'Vapi' }).getByRole('button', { name: 'Delete agent' }).click();
+      await page.getByRole('dialog', { name: 'Delete agent?' }).getByRole('button', { name: 'Delete agent' }).click();
+      await heading(page, 'Assistant');
+      await page.getByText('Deleted the agent Bob desk.').waitFor();
+      await page.getByText('No agents yet.', { exact: false }).waitFor();
+      assertEq((await apiGet(page, '/agents')).body, [], 'B\'s agents after the delete');
+    },
+  },
+];

@@ -4,7 +4,8 @@
  * PETE_TEST_PG_URL), launches Debian's Chromium headless through playwright-core, and watches
  * every page: a console error, an uncaught exception, a CSP violation, a request that fails
  * or an HTTP error status the test did not announce with expecting() is a problem that fails
- * the test. Also: axe-core checks and screenshots at 375 and 1440 px. Node 18+, no other
+ * the test. Also: axe-core checks and screenshots at 375 and 1440 px, and the Vapi API
+ * stand-in of tests/standins (Python 3) for the server's VAPI_API_URL. Node 18+, no other
  * dependency than the two npm packages of package-lock.json. */
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -84,9 +85,10 @@ async function healthy(url) {
 
 /* One server: start(), url, stop() -> problems (exit status, sanitizer report), logTail(). */
 export class Server {
-  constructor(bin, backend) {
+  constructor(bin, backend, extraEnv = {}) {
     this.bin = bin;
     this.backend = backend;
+    this.extraEnv = extraEnv;
     this.root = fs.mkdtempSync(path.join(os.tmpdir(), 'pete-browser-'));
     this.logPath = path.join(this.root, 'server.log');
     this.proc = null;
@@ -98,6 +100,7 @@ export class Server {
   async start() {
     const env = {};
     for (const [k, v] of Object.entries(process.env)) if (!CONFIG_KEYS.includes(k)) env[k] = v;
+    Object.assign(env, this.extraEnv);
     fs.mkdirSync(path.join(this.root, 'data'));
     if (this.backend === 'postgres') {
       this.admin = process.env.PETE_TEST_PG_URL;
@@ -173,6 +176,46 @@ export class Server {
   }
 }
 
+/* tests/standins/vapi_api.py in a Python child on a loopback port: start() -> url. It
+ * accepts the bearer key given and lists the assistants given; it ends when its stdin
+ * closes (stop(), or this process ending). */
+export class VapiStandin {
+  constructor(dir, key, assistants) {
+    this.args = [dir, key, JSON.stringify(assistants)];
+    this.proc = null;
+  }
+
+  start() {
+    const script = ['import json, sys', 'sys.path.insert(0, sys.argv[1])', 'from vapi_api import VapiStandin',
+      'api = VapiStandin(key=sys.argv[2]).start()', 'api.assistants = {a["id"]: a for a in json.loads(sys.argv[3])}',
+      'print(api.url, flush=True)', 'sys.stdin.read()', 'api.stop()'].join('\n');
+    this.proc = spawn('python3', ['-c', script, ...this.args], { stdio: ['pipe', 'pipe', 'inherit'] });
+    return new Promise((resolve, reject) => {
+      let out = '';
+      const t = setTimeout(() => reject(new Error('the Vapi stand-in did not start')), START_MS);
+      this.proc.on('exit', (code) => { clearTimeout(t); reject(new Error('the Vapi stand-in exited with ' + code)); });
+      this.proc.stdout.on('data', (d) => {
+        out += d;
+        const line = out.split('\n')[0];
+        if (out.includes('\n') && /^http:\/\/127\.0\.0\.1:\d+$/.test(line)) {
+          clearTimeout(t);
+          this.url = line;
+          resolve(this);
+        }
+      });
+    });
+  }
+
+  async stop() {
+    if (!this.proc || this.proc.exitCode !== null) return;
+    const exited = new Promise((r) => this.proc.once('exit', r));
+    this.proc.stdin.end();
+    const t = setTimeout(() => this.proc.kill('SIGKILL'), STOP_MS);
+    await exited;
+    clearTimeout(t);
+  }
+}
+
 /* Watches every page of a browser context. expecting() announces an HTTP error status the
  * next action causes; take() returns (and forgets) what went wrong so far. */
 export class Watcher {
@@ -180,6 +223,7 @@ export class Watcher {
     this.label = label;
     this.problems = [];
     this.expected = [];
+    this.aborts = [];
     context.on('page', (p) => this.attach(p));
     for (const p of context.pages()) this.attach(p);
   }
@@ -193,7 +237,13 @@ export class Watcher {
       }
     });
     page.on('pageerror', (err) => this.problems.push('uncaught exception: ' + err.message));
-    page.on('requestfailed', (req) => this.problems.push('request failed: ' + req.method() + ' ' + req.url() + ' ' + (req.failure()?.errorText || '')));
+    page.on('requestfailed', (req) => {
+      const text = req.failure()?.errorText || '';
+      const from = [req, req.redirectedFrom()].filter(Boolean).map((r) => new URL(r.url()).pathname);
+      const a = this.aborts.find((x) => !x.seen && text.includes('ERR_ABORTED') && from.includes(x.path));
+      if (a) a.seen = true;
+      else this.problems.push('request failed: ' + req.method() + ' ' + req.url() + ' ' + text);
+    });
     page.on('response', (res) => {
       if (res.status() < 400) return;
       const method = res.request().method();
@@ -209,14 +259,37 @@ export class Watcher {
     const e = { method, path: pathname, status, seen: false };
     this.expected.push(e);
     const got = page.waitForResponse((r) => r.request().method() === method && new URL(r.url()).pathname === pathname && r.status() === status, { timeout: WAIT_MS });
+    got.catch(() => {}); /* when action() throws, its error is the one reported */
     await action();
     await got;
+  }
+
+  /* As expecting(), for several error answers of one action: [[method, path, status], ...]. */
+  async expectingAll(page, list, action) {
+    const waits = list.map(([method, pathname, status]) => this.expectWait(page, method, pathname, status));
+    for (const w of waits) w.catch(() => {});
+    await action();
+    await Promise.all(waits);
+  }
+
+  expectWait(page, method, pathname, status) {
+    this.expected.push({ method, path: pathname, status, seen: false });
+    return page.waitForResponse((r) => r.request().method() === method && new URL(r.url()).pathname === pathname && r.status() === status, { timeout: WAIT_MS });
+  }
+
+  /* A fetch with {redirect: 'manual'} that meets a redirect ends, for Chromium, in an aborted
+   * request (for the redirect's target, or for itself when a test answered it): announced,
+   * it is no problem. pathname is the path of the request that was redirected. */
+  expectAbort(pathname) {
+    this.aborts.push({ path: pathname, seen: false });
   }
 
   take() {
     const out = this.problems.splice(0);
     for (const e of this.expected) if (!e.seen) out.push('announced HTTP ' + e.status + ' for ' + e.method + ' ' + e.path + ' never came');
+    for (const a of this.aborts) if (!a.seen) out.push('announced aborted request to ' + a.path + ' never came');
     this.expected = [];
+    this.aborts = [];
     return out.map((p) => '[' + this.label + '] ' + p);
   }
 }

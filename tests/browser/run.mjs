@@ -6,13 +6,14 @@
  *   node run.mjs --bin build/peterental --out DIR [--modules DIR/node_modules] [--only TEXT]
  *
  * Environment: PETE_BACKEND (sqlite or postgres), PETE_TEST_PG_URL (postgres), CHROMIUM
- * (default /usr/bin/chromium). Screenshots go to DIR as PAGE-375.png and PAGE-1440.png.
+ * (default /usr/bin/chromium). The server's VAPI_API_URL is a Vapi stand-in (flows.mjs
+ * VAPI_KEY and VAPI_ASSISTANTS). Screenshots go to DIR as PAGE-375.png and PAGE-1440.png.
  * Every wait is bounded: each flow by FLOW_MS, the whole run by RUN_MS. */
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Server, Watcher, CHROMIUM_ARGS, loadModules, newContext, shoot } from './harness.mjs';
-import { flows } from './flows.mjs';
+import { Server, Watcher, VapiStandin, CHROMIUM_ARGS, loadModules, newContext, shoot } from './harness.mjs';
+import { flows, VAPI_KEY, VAPI_ASSISTANTS } from './flows.mjs';
 
 const FLOW_MS = 120000;
 const RUN_MS = 540000;
@@ -54,7 +55,9 @@ async function main() {
   fs.mkdirSync(opt.out, { recursive: true });
   for (const f of fs.readdirSync(opt.out)) if (f.endsWith('.png')) fs.rmSync(path.join(opt.out, f));
 
-  const server = new Server(path.resolve(opt.bin), backend);
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  const vapi = new VapiStandin(path.join(here, '..', 'standins'), VAPI_KEY, VAPI_ASSISTANTS);
+  let server = null;
   let browser = null;
   const failures = [];
   let passed = 0;
@@ -62,7 +65,8 @@ async function main() {
   const cleanup = async () => {
     if (browser) await browser.close().catch(() => {});
     browser = null;
-    return server.stop();
+    await vapi.stop();
+    return server ? server.stop() : [];
   };
   const watchdog = setTimeout(async () => {
     console.error('run.mjs: the run took longer than ' + RUN_MS / 1000 + ' s; stopping');
@@ -71,6 +75,8 @@ async function main() {
   }, RUN_MS);
 
   try {
+    await vapi.start();
+    server = new Server(path.resolve(opt.bin), backend, { VAPI_API_URL: vapi.url });
     await server.start();
     browser = await mods.chromium.launch({ executablePath: process.env.CHROMIUM || '/usr/bin/chromium', args: CHROMIUM_ARGS, headless: true, timeout: 30000 });
     console.log('# server ' + server.url + ' (' + backend + '), chromium ' + browser.version());
@@ -78,8 +84,8 @@ async function main() {
     const t = {
       url: server.url,
       state: {},
-      async context(label) {
-        const c = await newContext(browser);
+      async context(label, o) {
+        const c = await newContext(browser, o);
         watchers.set(c, new Watcher(c, label));
         return c;
       },

@@ -139,6 +139,15 @@ class StaticFiles(harness.ServerTestCase):
                 other = self.get(path, headers={"If-None-Match": '"0000000000000000"'})
                 self.assertEqual(other.status, 200)
 
+    def test_oauth_return_page_is_the_dashboard(self):
+        index = self.get("/app/")
+        r = self.get("/app/users?auth=error&message=Consent%20denied")
+        self.assertEqual(r.status, 200, r.body[:200])
+        self.assertTrue(r.headers["content-type"].startswith("text/html"))
+        self.assertEqual(r.body, index.body)
+        self.assertIn("script-src 'self'", r.headers.get("content-security-policy", ""))
+        harness.assert_error(self, self.get("/app/users/x"), 404)
+
     def test_missing_files_and_escapes_are_404(self):
         for path in ("/app/nope.js", "/app/../README.md", "/app/%2e%2e/README.md",
                      "/app/index.html/", "/app//etc/passwd", "/app/" + "a" * 600):

@@ -38,6 +38,7 @@ export function onUnauthorized(fn) {
 
 export async function request(method, path, body, opts = {}) {
   const init = { method, credentials: 'same-origin', headers: { Accept: 'application/json' } };
+  if (opts.redirect) init.redirect = opts.redirect;
   if (body !== undefined) {
     init.headers['Content-Type'] = 'application/json';
     init.body = JSON.stringify(body);
@@ -48,6 +49,8 @@ export async function request(method, path, body, opts = {}) {
   } catch (e) {
     throw new ApiError(0, null, null);
   }
+  /* with {redirect: 'manual'}: a redirect is an answer, not followed */
+  if (res.type === 'opaqueredirect') return { redirected: true };
   /* the body is always read, also when empty: a response left unread is cancelled */
   let data = null;
   let text = '';
@@ -78,6 +81,17 @@ export const api = {
   patch: (path, body, opts) => request('PATCH', path, body, opts),
   del: (path, opts) => request('DELETE', path, undefined, opts),
 };
+
+/* True when the server has no such endpoint (one older than the dashboard): its router's
+ * own 404, or 405 for a path that has other methods. */
+export function missingEndpoint(e) {
+  return e.status === 405 || (e.status === 404 && e.message === 'No such endpoint.');
+}
+
+/* The current time as the API writes it (RFC 3339 UTC, whole seconds). */
+export function nowIso(offsetMs = 0) {
+  return new Date(Date.now() + offsetMs).toISOString().replace(/\.\d+Z$/, 'Z');
+}
 
 /* A query string from an object, leaving out empty values. */
 export function query(params) {

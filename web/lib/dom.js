@@ -192,6 +192,42 @@ export function busyButton(btn, label) {
   };
 }
 
+/* The notice for a feature this server does not offer yet (api.js missingEndpoint). */
+export function unavailable(what) {
+  return h('div', { class: 'alert warn', role: 'status' }, h('strong', {}, 'Not available on this server yet'),
+    h('p', {}, what + ' needs a newer PeteRental server. Everything else keeps working.'));
+}
+
+/* A titled card section (labelled by its heading, id). */
+export function card(id, title, ...children) {
+  return h('section', { class: 'card stack', 'aria-labelledby': id }, h('h2', { id }, title), ...children);
+}
+
+export function badge(text, kind) {
+  return h('span', { class: 'badge ' + (kind || 'off') }, text);
+}
+
+/* A read-only field holding value, with a Copy button that puts it on the clipboard and says
+ * so; where the browser refuses, the text is selected for the person to copy. */
+export function copyField(label, value, hint) {
+  const f = field({ name: 'copy', label, value, hint, wide: true, attrs: { readonly: true, spellcheck: 'false', autocomplete: 'off' } });
+  const input = f.querySelector('input');
+  const said = h('span', { class: 'muted', role: 'status' });
+  const btn = h('button', { type: 'button', class: 'btn small', 'aria-label': 'Copy ' + label.toLowerCase() }, 'Copy');
+  btn.addEventListener('click', async () => {
+    try {
+      await navigator.clipboard.writeText(input.value);
+      said.textContent = 'Copied.';
+    } catch (e) {
+      input.focus();
+      input.select();
+      said.textContent = 'The browser did not allow copying: the text is selected, copy it with Ctrl+C.';
+    }
+  });
+  f.append(h('div', { class: 'actions' }, btn, said));
+  return f;
+}
+
 /* A transient confirmation in the page's status region. */
 export function notice(region, text) {
   clear(region).append(h('p', { class: 'alert ok' }, text));
@@ -212,12 +248,12 @@ export function modal(title, opts = {}) {
 }
 
 /* Asks a yes/no question in a dialog; resolves true when confirmed. */
-export function confirmDialog(title, text, action) {
+export function confirmDialog(title, text, action, noLabel) {
   return new Promise((resolve) => {
     const m = modal(title);
     let answer = false;
     const yes = h('button', { type: 'button', class: 'btn danger', onclick: () => { answer = true; m.close(); } }, action);
-    const no = h('button', { type: 'button', class: 'btn', onclick: () => m.close() }, 'Cancel');
+    const no = h('button', { type: 'button', class: 'btn', onclick: () => m.close() }, noLabel || 'Cancel');
     m.body.append(h('p', {}, text), h('div', { class: 'actions' }, yes, no));
     m.dialog.addEventListener('close', () => resolve(answer));
     m.open();

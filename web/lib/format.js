@@ -32,6 +32,34 @@ export function when(iso) {
   }
 }
 
+const cents = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD', minimumFractionDigits: 2, maximumFractionDigits: 2 });
+export function cost(n) {
+  return typeof n === 'number' ? cents.format(n) : '—';
+}
+
+/* The time between two timestamps, as "3 min 10 s"; '—' when one is missing. */
+export function duration(a, b) {
+  const s = Math.round((new Date(b) - new Date(a)) / 1000);
+  if (!a || !b || !Number.isFinite(s) || s < 0) return '—';
+  if (s < 60) return s + ' s';
+  const m = Math.floor(s / 60);
+  if (m < 60) return m + ' min' + (s % 60 ? ' ' + (s % 60) + ' s' : '');
+  return Math.floor(m / 60) + ' h ' + (m % 60) + ' min';
+}
+
+/* "customer-ended-call" -> "Customer ended call". */
+export function words(s) {
+  if (!s) return '—';
+  const t = String(s).replace(/[-_.]+/g, ' ').trim();
+  return t.charAt(0).toUpperCase() + t.slice(1);
+}
+
+const PROVIDERS = { microsoft: 'Outlook', google: 'Google Calendar', caldav: 'CalDAV' };
+/* A calendar provider's name as people know it. */
+export function provider(p) {
+  return PROVIDERS[p] || p;
+}
+
 export function count(n, one, many) {
   return n + ' ' + (n === 1 ? one : many || one + 's');
 }

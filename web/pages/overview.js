@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /* Overview: what the API holds for this manager today: listing counts and the websites
- * tracked (GET /database/status), and the hours callers can book (the settings). Calendar,
- * assistant and call summaries join here when their APIs exist. */
-import { api } from '../lib/api.js';
-import { h, busy, errorBox } from '../lib/dom.js';
-import { when, count } from '../lib/format.js';
+ * tracked (GET /database/status), the agents (active and inactive), the calendar connection,
+ * the next viewings and the latest calls, and the hours callers can book (the settings).
+ * Each card loads on its own and shows its own error. */
+import { api, query, nowIso } from '../lib/api.js';
+import { h, busy, errorBox, badge } from '../lib/dom.js';
+import { when, count, words, provider } from '../lib/format.js';
 import { DAYS, DAY_LABELS } from './hours.js';
 
 function stat(label, value, link) {
@@ -39,12 +40,44 @@ function hours(settings) {
     h('p', {}, h('a', { href: '#/settings' }, 'Change hours and time zone')));
 }
 
+/* A card filled by fill(data) once load() answers. */
+function card(id, title, load, fill) {
+  const el = h('section', { class: 'card', 'aria-labelledby': id }, h('h2', { id }, title));
+  const done = busy(el, 'Loading…');
+  load().then((d) => { done(); el.append(...fill(d)); }, (e) => { done(); el.append(errorBox(e)); });
+  return el;
+}
+
+function activity() {
+  return h('div', { class: 'grid2' },
+    card('ov-agents', 'Assistant', () => api.get('/agents'), (list) => {
+      const on = list.filter((a) => a.is_active).length;
+      return [h('dl', { class: 'facts' }, h('dt', {}, 'Active agents'), h('dd', {}, String(on)), h('dt', {}, 'Inactive agents'), h('dd', {}, String(list.length - on))),
+        h('p', {}, h('a', { href: '#/assistant' }, list.length ? 'Manage your agents' : 'Connect your voice assistant'))];
+    }),
+    card('ov-cal', 'Calendar', () => api.get('/calendar/auth/status'), (s) => [
+      h('p', {}, s.provider ? ['Connected to ', h('strong', {}, provider(s.provider)), s.calendar_email ? ' (' + s.calendar_email + ') ' : ' ',
+        badge(s.authorized && !s.calendar_error ? 'Working' : 'Needs attention', s.authorized && !s.calendar_error ? 'on' : 'off')]
+        : 'Only the built-in calendar is in use.'),
+      h('p', {}, h('a', { href: '#/calendar' }, s.provider ? 'Open the calendar' : 'Connect Outlook or Google'))]),
+    card('ov-next', 'Next viewings', () => api.get('/appointments' + query({ from: nowIso(), status: 'confirmed', limit: 5 })), (p) => [
+      p.appointments.length ? h('ul', { class: 'plain' }, p.appointments.map((a) => h('li', {}, h('strong', {}, when(a.start_time)), ' · ', a.property_address, h('span', { class: 'sub' }, a.attendee_name))))
+        : h('p', { class: 'empty' }, 'No viewings booked.'),
+      h('p', {}, h('a', { href: '#/calendar' }, 'All viewings and free times'))]),
+    card('ov-calls', 'Latest calls', () => api.get('/calls' + query({ limit: 5 })), (p) => [
+      p.calls.length ? h('ul', { class: 'plain' }, p.calls.map((c) => h('li', {}, h('a', { href: '#/call?id=' + c.id }, when(c.started_at || c.created_at)), ' · ', c.customer_number || 'Unknown caller',
+        h('span', { class: 'sub' }, c.summary ? (c.summary.length > 90 ? c.summary.slice(0, 89) + '…' : c.summary) : words(c.ended_reason)))))
+        : h('p', { class: 'empty' }, 'No calls yet.'),
+      h('p', {}, h('a', { href: '#/calls' }, 'The call log'))]));
+}
+
 export async function render(section, ctx) {
   const first = ctx.user.first_name ? ', ' + ctx.user.first_name : '';
   section.append(h('h1', { id: 'page-title', tabindex: '-1' }, 'Overview'),
     h('p', { class: 'muted' }, 'Welcome back' + first + '.'));
   const body = h('div', { class: 'stack' });
-  section.append(body);
+  const more = activity();
+  section.append(body, more);
   const done = busy(body, 'Loading your numbers…');
   let status;
   try {
@@ -64,6 +97,7 @@ export async function render(section, ctx) {
         stat('Available', String(s.available_rentals ?? 0), '#/rentals?available=true'),
         stat('Websites tracked', String(s.websites_tracked ?? 0), '#/sources'),
         stat('Last updated', s.last_updated ? when(s.last_updated) : 'Never')),
-      websites(s)),
-    hours(ctx.settings));
+      websites(s)));
+  const hrs = hours(ctx.settings);
+  if (hrs) section.append(hrs);
 }
