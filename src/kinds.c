@@ -4,12 +4,19 @@
  * and the base of its retry delay. Jobs are enqueued with jobs_enqueue (src/jobs/jobs.h)
  * inside the transaction that makes them necessary; workers run the kinds of this table.
  * A job row keeps the attempts and lease of its kind as they were when it was enqueued. */
+#include "calendar/calendar.h"
 #include "jobs/jobs.h"
 
 const struct jobs_kind jobs_kinds[] = {
     /* name    handler         attempts lease s  timeout s  backoff s */
     /* diagnostic: succeeds, or sleeps and/or fails as its payload says (jobs_noop_run) */
     {"noop", jobs_noop_run, 3, 90, 60, 1},
+    /* a connected calendar's busy times into the mirror; reschedules itself while connected
+     * (calendar_sync_run) */
+    {"calendar_sync", calendar_sync_run, 3, 180, 120, 30},
+    /* an appointment written to the connected calendar; sync_status failed after the last
+     * attempt (calendar_push_run) */
+    {"calendar_push", calendar_push_run, 5, 120, 60, 5},
 
     {NULL, NULL, 0, 0, 0, 0},
 };
