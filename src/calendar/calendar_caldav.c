@@ -73,6 +73,8 @@ static bool dav(struct calendar_call *k, const struct calendar_account *acct, co
         headers[nh++] = ch;
     }
     long left = calendar_call_ms_left(k);
+    if (left > OUTBOUND_TIMEOUT_MS)
+        left = OUTBOUND_TIMEOUT_MS;
     struct outbound_opts o = {.method = method, .body = body, .body_len = body ? strlen(body) : 0,
                               .headers = headers, .timeout_ms = left,
                               .connect_timeout_ms = left < 5000 ? left : 5000,

@@ -398,6 +398,8 @@ static bool token_post(struct calendar_call *k, const char *provider, const char
     struct outbound_result res;
     char *url = token_url(k->app->cfg, provider);
     long left = calendar_call_ms_left(k);
+    if (left > OUTBOUND_TIMEOUT_MS)
+        left = OUTBOUND_TIMEOUT_MS;
     struct outbound_opts o = {.method = "POST", .body = form, .body_len = strlen(form),
                               .headers = headers, .allow_private = true, .timeout_ms = left,
                               .connect_timeout_ms = left < 5000 ? left : 5000};
@@ -489,6 +491,10 @@ bool calendar_oauth_refresh(struct calendar_call *k, struct calendar_account *ac
         add_param(&form, &len, "scope", GRAPH_SCOPES);
     bool ok = token_post(k, acct->provider, form, &j);
     wipe_free(form);
+    if (!ok && k->auth_failed)
+        snprintf(k->error, sizeof k->error, "The provider refused to renew the calendar's "
+                                            "access (revoked or expired); connect the calendar "
+                                            "again.");
     if (!ok)
         return false;
     take_tokens(acct, j);

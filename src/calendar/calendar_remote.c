@@ -295,6 +295,8 @@ static bool bearer_once(struct calendar_call *k, const struct calendar_account *
         hdrs[nh++] = headers[i];
     hdrs[nh] = NULL;
     long left = calendar_call_ms_left(k);
+    if (left > OUTBOUND_TIMEOUT_MS)
+        left = OUTBOUND_TIMEOUT_MS; /* one request; a sync may make many */
     struct outbound_opts o = {.headers = hdrs, .allow_private = true, .timeout_ms = left,
                               .connect_timeout_ms = left < 5000 ? left : 5000};
     json_t *j = NULL;
