@@ -13,10 +13,14 @@
  *   calendar_json.c     appointments, events and slots as the SPEC's JSON;
  *   calendar_http.c     /appointments and /calendar/... handlers, the feed token
  *                       authenticator.
- * Another tenant's appointment or rental is always APP_E_NOTFOUND. The providers (Outlook,
- * Google, CalDAV) plug in at three places: they fill calendar_connections and the
- * calendar_busy mirror (availability and GET /calendar/events already read both), and they
- * enqueue their push job in calendar_push_enqueue. */
+ * Another tenant's appointment or rental is always APP_E_NOTFOUND. The external calendars
+ * (Outlook, Google, CalDAV; folder-private calendar_remote.h) plug in at three places: they
+ * fill calendar_connections and the calendar_busy mirror (availability and GET
+ * /calendar/events read both), and calendar_push_enqueue enqueues their push job:
+ *   calendar_oauth.c, calendar_connect.c, calendar_connect_http.c   connecting;
+ *   calendar_remote.c, calendar_graph.c, calendar_google.c, calendar_caldav.c   the wire;
+ *   calendar_sync.c     the jobs calendar_sync and calendar_push, the live re-check;
+ *   calendar_store_conn.c   their SQL. */
 #ifndef PETE_CALENDAR_CALENDAR_H
 #define PETE_CALENDAR_CALENDAR_H
 

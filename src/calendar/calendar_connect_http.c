@@ -13,6 +13,7 @@
 #include "core/jsonw.h"
 #include "core/log.h"
 #include "core/mem.h"
+#include "core/text.h"
 
 #define JSON_CT "application/json; charset=utf-8"
 
@@ -117,9 +118,11 @@ int calendar_http_auth_callback(http_req *r)
     const char *err = http_query(r, "error");
     if (err && *err) {
         const char *desc = http_query(r, "error_description");
-        char msg[300];
-        snprintf(msg, sizeof msg, "The provider did not connect the calendar: %.60s%s%.200s",
-                 err, desc && *desc ? ": " : "", desc && *desc ? desc : "");
+        char msg[300], what[64], why[180];
+        text_copy_utf8(what, sizeof what, err);
+        text_copy_utf8(why, sizeof why, desc ? desc : "");
+        snprintf(msg, sizeof msg, "The provider did not connect the calendar: %s%s%s", what,
+                 why[0] ? ": " : "", why);
         calendar_oauth_flow_set_error(f, msg);
         return callback_reply(r, f);
     }
