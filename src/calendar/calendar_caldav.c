@@ -129,12 +129,17 @@ static xmlNode *find_el(xmlNode *root, const char *ns, const char *name)
     return NULL;
 }
 
+static xmlDoc *parse_xml(const char *text, size_t len)
+{
+    if (!text || len == 0 || len > INT32_MAX)
+        return NULL;
+    return xmlReadMemory(text, (int)len, "caldav.xml", NULL,
+                         XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+}
+
 static xmlDoc *parse(const struct outbound_result *res)
 {
-    if (!res->body || res->len == 0 || res->len > INT32_MAX)
-        return NULL;
-    return xmlReadMemory(res->body, (int)res->len, "caldav.xml", NULL,
-                         XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+    return parse_xml(res->body, res->len);
 }
 
 /* ---- the collection --------------------------------------------------------------------- */
@@ -253,6 +258,17 @@ static void take_multistatus(xmlNode *root, const char *zone, struct calendar_re
     }
 }
 
+bool calendar_caldav_multistatus(const char *xml, size_t len, const char *zone,
+                                 struct calendar_remote_list *out)
+{
+    xmlDoc *doc = parse_xml(xml, len);
+    xmlNode *root = doc ? xmlDocGetRootElement(doc) : NULL;
+    if (root)
+        take_multistatus(root, zone, out);
+    xmlFreeDoc(doc);
+    return root != NULL;
+}
+
 bool calendar_caldav_busy(struct calendar_call *k, struct calendar_account *acct, int64_t from,
                           int64_t to, const char *zone, struct calendar_remote_list *out)
 {
@@ -272,16 +288,10 @@ bool calendar_caldav_busy(struct calendar_call *k, struct calendar_account *acct
                            res.status);
         ok = false;
     }
-    if (ok) {
-        xmlDoc *doc = parse(&res);
-        if (!doc) {
-            calendar_call_fail(k, "The CalDAV server answered the calendar query with "
-                                  "malformed XML.");
-            ok = false;
-        } else {
-            take_multistatus(xmlDocGetRootElement(doc), zone, out);
-            xmlFreeDoc(doc);
-        }
+    if (ok && !calendar_caldav_multistatus(res.body, res.len, zone, out)) {
+        calendar_call_fail(k, "The CalDAV server answered the calendar query with malformed "
+                              "XML.");
+        ok = false;
     }
     outbound_result_cleanup(&res);
     return ok;

@@ -130,6 +130,11 @@ bool calendar_caldav_busy(struct calendar_call *k, struct calendar_account *acct
                           int64_t to, const char *zone, struct calendar_remote_list *out);
 bool calendar_caldav_push(struct calendar_call *k, struct calendar_account *acct,
                           const struct calendar_remote_push *p, bool remove, char **ext_id);
+/* Adds the events of a REPORT's multistatus XML (len bytes, untrusted) to *out: each
+ * DAV:response's calendar-data read by calendar_ics_read in zone (ids: the UID, or the href;
+ * a repeated id becomes "<id>/<start>"). false when the text is not XML with a root. */
+bool calendar_caldav_multistatus(const char *xml, size_t len, const char *zone,
+                                 struct calendar_remote_list *out);
 /* Checks that acct->calendar_url is a calendar collection acct->username/password may read
  * (PROPFIND Depth 0): true and acct->calendar_name set (the displayname, or NULL) when it is.
  * false with k->error: k->auth_failed for 401/403, else "not a calendar" or the failure. */
