@@ -3,6 +3,8 @@
  * routes run their handler only after users_http_authenticate has verified the token (or
  * session cookie) and put the tenant on the request (r->tenant); FEED routes after
  * calendar_http_feed_authenticate has found the tenant whose feed token the URL carries;
+ * OAUTH routes (the calendar consent's callbacks) after calendar_http_oauth_authenticate has
+ * consumed the signed single-use state the URL carries, which names the tenant;
  * PUBLIC routes are public by design (SPEC §3 lists which). */
 #include "routes.h"
 #include "service/service.h"
@@ -61,6 +63,15 @@ const struct route app_routes[] = {
     {"GET", "/calendar/events", calendar_http_events_list, HTTP_AUTH_BEARER},
     {"POST", "/calendar/events", calendar_http_events_create, HTTP_AUTH_BEARER},
     {"GET", "/calendar/auth/status", calendar_http_auth_status, HTTP_AUTH_BEARER},
+    {"GET", "/calendar/auth/start", calendar_http_auth_start, HTTP_AUTH_BEARER},
+    {"GET", "/calendar/auth/callback", calendar_http_auth_callback, HTTP_AUTH_OAUTH},
+    {"DELETE", "/calendar/auth/disconnect", calendar_http_auth_disconnect, HTTP_AUTH_BEARER},
+    {"GET", "/calendar/google/auth/status", calendar_http_google_auth_status, HTTP_AUTH_BEARER},
+    {"GET", "/calendar/google/auth/start", calendar_http_google_auth_start, HTTP_AUTH_BEARER},
+    {"GET", "/calendar/google/auth/callback", calendar_http_auth_callback, HTTP_AUTH_OAUTH},
+    {"DELETE", "/calendar/google/auth/disconnect", calendar_http_google_auth_disconnect,
+     HTTP_AUTH_BEARER},
+    {"POST", "/calendar/caldav/connect", calendar_http_caldav_connect, HTTP_AUTH_BEARER},
     {"POST", "/calendar/feed-token", calendar_http_feed_rotate, HTTP_AUTH_BEARER},
     {"DELETE", "/calendar/feed-token", calendar_http_feed_revoke, HTTP_AUTH_BEARER},
     {"GET", "/calendar/feed.ics", calendar_http_feed, HTTP_AUTH_FEED},
@@ -93,5 +104,6 @@ const struct route app_routes[] = {
 const http_authenticator app_authenticators[HTTP_AUTH_COUNT] = {
     [HTTP_AUTH_BEARER] = users_http_authenticate,
     [HTTP_AUTH_VAPI] = vapi_http_authenticate,
+    [HTTP_AUTH_OAUTH] = calendar_http_oauth_authenticate,
     [HTTP_AUTH_FEED] = calendar_http_feed_authenticate,
 };

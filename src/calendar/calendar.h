@@ -13,10 +13,14 @@
  *   calendar_json.c     appointments, events and slots as the SPEC's JSON;
  *   calendar_http.c     /appointments and /calendar/... handlers, the feed token
  *                       authenticator.
- * Another tenant's appointment or rental is always APP_E_NOTFOUND. The providers (Outlook,
- * Google, CalDAV) plug in at three places: they fill calendar_connections and the
- * calendar_busy mirror (availability and GET /calendar/events already read both), and they
- * enqueue their push job in calendar_push_enqueue. */
+ * Another tenant's appointment or rental is always APP_E_NOTFOUND. The external calendars
+ * (Outlook, Google, CalDAV; folder-private calendar_remote.h) plug in at three places: they
+ * fill calendar_connections and the calendar_busy mirror (availability and GET
+ * /calendar/events read both), and calendar_push_enqueue enqueues their push job:
+ *   calendar_oauth.c, calendar_connect.c, calendar_connect_http.c   connecting;
+ *   calendar_remote.c, calendar_graph.c, calendar_google.c, calendar_caldav.c   the wire;
+ *   calendar_sync.c     the jobs calendar_sync and calendar_push, the live re-check;
+ *   calendar_store_conn.c   their SQL. */
 #ifndef PETE_CALENDAR_CALENDAR_H
 #define PETE_CALENDAR_CALENDAR_H
 
@@ -33,6 +37,7 @@
 #include "core/jsonw.h"
 #include "core/tz.h"
 #include "core/valid.h"
+#include "jobs/jobs.h"
 #include "users/users.h"
 
 /* ==== Availability (calendar_slots.c) ================================================== */
@@ -437,6 +442,107 @@ app_err calendar_connection_get(struct app *a, int64_t user, struct calendar_con
  * (jobs_enqueue in c, so the appointment and its push commit together). */
 app_err calendar_push_enqueue(db_conn *c, int64_t user, int64_t appointment_id, const char *op);
 
+/* ==== External calendars (calendar_oauth.c, calendar_connect.c, calendar_sync.c) ====== */
+/* Outlook (Microsoft Graph), Google Calendar and CalDAV. One at a time per tenant: connecting
+ * one replaces another. A connected calendar's busy times are mirrored into calendar_busy by
+ * the job "calendar_sync" (on connect, every CALENDAR_SYNC_EVERY_S seconds while connected,
+ * after each push); every booking, reschedule and cancel enqueues "calendar_push", which
+ * writes the appointment to the provider. Functions marked (network) block on a provider:
+ * run them on the outbound pool (core/http.h http_defer) or a worker, never on a request
+ * thread; the others read or write the database only. */
+
+#define CALENDAR_OAUTH_STATE_TTL 600 /* seconds a consent may take */
+
+/* GET /calendar/auth/start: a consent in flight for the tenant, and the provider's consent
+ * page to send the browser to (*url, a new string, free()). provider: "microsoft" or
+ * "google". redirect_url (NULL or "": FRONTEND_URL) is where the browser comes back to; it
+ * must be an http(s) URL without query of PUBLIC_URL's, FRONTEND_URL's or a CORS_ORIGINS
+ * origin. Errors (why filled): APP_E_PARAM (provider), APP_E_VALIDATION (redirect_url),
+ * APP_E_UNAVAILABLE (the provider's client id or secret is not configured), else as the
+ * database. */
+app_err calendar_oauth_begin(struct app *a, int64_t user, const char *provider,
+                             const char *redirect_url, char **url, struct calendar_refusal *why);
+
+/* One consent's callback, from its state to the saved connection (opaque). */
+struct calendar_oauth_flow;
+/* Checks a callback's state (shape, signature, expiry) and consumes its consent: on APP_OK
+ * *out is a new flow (calendar_oauth_flow_free) of the tenant the state names. APP_E_AUTH
+ * for a state that is malformed, tampered with, expired, already used or never made;
+ * APP_E_UNAVAILABLE / APP_E_DB when the database fails. */
+app_err calendar_oauth_resume(struct app *a, const char *state,
+                              struct calendar_oauth_flow **out);
+int64_t calendar_oauth_flow_user(const struct calendar_oauth_flow *f);
+/* Frees a flow (wiping its secrets); NULL is fine. void * so it serves as auth_data_free. */
+void calendar_oauth_flow_free(void *f);
+/* The authorization code of the callback (copied). */
+void calendar_oauth_flow_set_code(struct calendar_oauth_flow *f, const char *code);
+/* The connection failed before the exchange (the provider's error=): message is shown. */
+void calendar_oauth_flow_set_error(struct calendar_oauth_flow *f, const char *message);
+/* (network) Exchanges the code (PKCE verifier, client secret) for tokens and reads the
+ * account's email and calendar. Failures are kept in the flow for calendar_oauth_finish. */
+void calendar_oauth_perform(void *f);
+/* Saves the connection the flow obtained (replacing any other provider's, clearing the
+ * mirror, enqueuing its first sync) and returns where the browser goes: "{redirect_url or
+ * FRONTEND_URL}/users?auth=success", or "...?auth=error&message=<percent-encoded>" (a new
+ * string, free()). */
+char *calendar_oauth_finish(struct calendar_oauth_flow *f);
+/* "{base or FRONTEND_URL}/users?auth=success", or with error "?auth=error&message=..."
+ * (a new string, free()). */
+char *calendar_oauth_return_url(const struct app *a, const char *base, const char *error);
+
+/* DELETE /calendar/auth/disconnect: removes the tenant's connection (when provider is not
+ * NULL, only a connection of that provider) and every mirrored busy time. *had says whether
+ * there was one to remove. Appointments keep their external event ids. */
+app_err calendar_disconnect(struct app *a, int64_t user, const char *provider, bool *had);
+
+/* POST /calendar/caldav/connect, across threads (opaque). */
+struct calendar_caldav_connect;
+/* Reads {url, username, password} (problems into v: a missing or wrong-typed field, a URL
+ * that is not http(s), lengths) into *out (calendar_caldav_connect_free). */
+app_err calendar_caldav_prepare(struct app *a, int64_t user, const json_t *j_body,
+                                struct vcheck *v, struct calendar_caldav_connect **out);
+void calendar_caldav_connect_free(struct calendar_caldav_connect *cc);
+/* (network) PROPFIND Depth 0 of the URL through the address guard, with the credentials. */
+void calendar_caldav_perform(void *cc);
+/* Saves a verified connection (as calendar_oauth_finish does). APP_OK; APP_E_VALIDATION
+ * with *message (static or cc's, borrowed) for a refusal the user can fix (wrong username or
+ * password, not a calendar, an address not allowed, unreachable); else the database's. */
+app_err calendar_caldav_finish(struct calendar_caldav_connect *cc, const char **message);
+
+/* The live re-check of a booking's time against the provider (calendar_sync.c). A booking
+ * of a tenant with a connection asks the provider itself, with a short deadline, whether
+ * anything new blocks the window the mirror does not know yet:
+ *   calendar_live_prepare(a, user, start, end, except, &h)   request thread: reads the
+ *       connection and the tenant's buffer; APP_E_NOTFOUND when no calendar is connected
+ *       (book without a check); *h (calendar_live_free) otherwise;
+ *   calendar_live_perform(h)   (network) on the outbound pool: the provider's events of
+ *       [start - buffer, end + buffer), at most CALENDAR_LIVE_TIMEOUT_MS;
+ *   calendar_live_busy(h)      afterwards: the verdict.
+ * Events that are the tenant's own appointments (their external_event_id; except's too),
+ * marked free, or cancelled do not block. The voice assistant uses the same three calls. */
+struct calendar_live;
+enum calendar_live_verdict {
+    CALENDAR_LIVE_FREE = 0, /* the provider has nothing blocking the window */
+    CALENDAR_LIVE_BUSY,     /* the provider has a blocking event there: refuse (slot_taken) */
+    CALENDAR_LIVE_UNKNOWN   /* no answer in time, or an error: the mirror's word stands */
+};
+app_err calendar_live_prepare(struct app *a, int64_t user, int64_t start, int64_t end,
+                              int64_t except_appointment, struct calendar_live **out);
+void calendar_live_perform(void *h);
+enum calendar_live_verdict calendar_live_busy(const struct calendar_live *h);
+void calendar_live_free(struct calendar_live *h);
+
+/* The job kinds (src/kinds.c). calendar_sync: payload {} ; refreshes the mirror of the
+ * connected calendar (from CALENDAR_SYNC_DAYS_BACK before now to the booking horizon + 1 day,
+ * at most CALENDAR_SYNC_DAYS_MAX), records the outcome on the connection (status,
+ * last_error, busy_synced_at), re-enqueues pushes left pending, and schedules the next
+ * refresh; without a connection it ends and schedules nothing. calendar_push: payload
+ * {"appointment_id", "op"}: writes the appointment's current state to the provider (create,
+ * update, delete), stores external_event_id and sync_status synced, or failed after the last
+ * attempt; then asks for a sync. */
+jobs_outcome calendar_sync_run(struct jobs_run *run);
+jobs_outcome calendar_push_run(struct jobs_run *run);
+
 /* ==== JSON (calendar_json.c) =========================================================== */
 
 /* The Appointment JSON object. */
@@ -465,6 +571,18 @@ int calendar_http_availability(http_req *r);
 int calendar_http_events_list(http_req *r);
 int calendar_http_events_create(http_req *r);
 int calendar_http_auth_status(http_req *r);
+int calendar_http_google_auth_status(http_req *r);
+int calendar_http_auth_start(http_req *r);
+int calendar_http_google_auth_start(http_req *r);
+int calendar_http_auth_callback(http_req *r);
+int calendar_http_auth_disconnect(http_req *r);
+int calendar_http_google_auth_disconnect(http_req *r);
+int calendar_http_caldav_connect(http_req *r);
+/* The OAuth callbacks' authenticator (HTTP_AUTH_OAUTH): the state query parameter must be a
+ * consent in flight (calendar_oauth_resume, which consumes it); r->tenant.id is then its
+ * tenant and r->auth_data the flow. A request that also carries a valid token or session of
+ * another tenant is refused. A refusal sends the browser to FRONTEND_URL/users?auth=error. */
+bool calendar_http_oauth_authenticate(http_req *r);
 int calendar_http_feed(http_req *r);
 int calendar_http_feed_rotate(http_req *r);
 int calendar_http_feed_revoke(http_req *r);

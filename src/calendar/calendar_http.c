@@ -166,21 +166,107 @@ static int book_and_reply(http_req *r, const struct calendar_booking *b, struct 
     return reply_writer(r, 201, &w);
 }
 
-int calendar_http_appts_create(http_req *r)
-{
-    struct user_settings dflt;
+/* ---- the live re-check before a write ----------------------------------------------------
+ * A tenant with a connected calendar has the booking's window checked against the provider
+ * itself (calendar_live_*) before the write: the request's connection waits on the
+ * outbound pool, not on a server thread; the write then runs as without a calendar. A
+ * provider that does not answer in time leaves the mirror's word standing. */
+
+enum pending_kind { PENDING_APPOINTMENT, PENDING_EVENT, PENDING_PATCH };
+
+struct pending {
+    enum pending_kind kind;
+    json_t *j_body;             /* owned: b borrows its strings */
     struct calendar_booking b;
     struct vcheck v;
+    int64_t id;                 /* PENDING_PATCH: the appointment */
+    char zone[TZ_NAME_MAX];
+    struct calendar_live *live;
+};
+
+static struct pending *pending_new(http_req *r, enum pending_kind kind, json_t *j_body)
+{
+    struct user_settings dflt;
+    struct pending *p = mem_zalloc(1, sizeof *p);
+    p->kind = kind;
+    p->j_body = j_body;
+    vcheck_init(&p->v);
+    snprintf(p->zone, sizeof p->zone, "%s", tenant_zone(r, &dflt));
+    return p;
+}
+
+static void pending_free(struct pending *p)
+{
+    calendar_live_free(p->live);
+    vcheck_cleanup(&p->v);
+    json_decref(p->j_body);
+    free(p);
+}
+
+static int patch_and_reply(http_req *r, struct pending *p)
+{
+    struct calendar_appt a = {0};
+    struct calendar_refusal why;
+    app_err e = calendar_appt_patch(r->app, r->tenant.id, p->id, p->j_body, p->zone, &p->v, &a,
+                                    &why);
+    if (e != APP_OK)
+        reply_refusal(r, e, &why, &p->v);
+    else
+        reply_appt(r, 200, &a);
+    calendar_appt_cleanup(&a);
+    return 0;
+}
+
+/* The write itself, on a server thread; p is freed. */
+static int pending_write(http_req *r, void *arg)
+{
+    struct pending *p = arg;
+    if (calendar_live_busy(p->live) == CALENDAR_LIVE_BUSY)
+        http_reply_error(r, 409, "slot_taken", "That time is taken in the connected calendar; "
+                                               "choose another time.");
+    else if (p->kind == PENDING_PATCH)
+        patch_and_reply(r, p);
+    else
+        book_and_reply(r, &p->b, &p->v, p->kind == PENDING_EVENT);
+    pending_free(p);
+    return 0;
+}
+
+static void pending_check(void *arg)
+{
+    struct pending *p = arg;
+    calendar_live_perform(p->live);
+}
+
+/* Checks [start, end) live when the tenant has a calendar (end 0: the slot length), then
+ * writes; without one, writes at once. p is the callee's. */
+static int write_checked(http_req *r, struct pending *p, int64_t start, int64_t end)
+{
+    app_err e = calendar_live_prepare(r->app, r->tenant.id, start, end, p->id, &p->live);
+    if (e == APP_E_NOTFOUND)
+        return pending_write(r, p);
+    if (e != APP_OK) {
+        pending_free(p);
+        return http_reply_err(r, e, NULL);
+    }
+    http_defer(r, pending_check, pending_write, p);
+    if (r->resp) /* turned away at once (the pool is full) */
+        pending_free(p);
+    return 0;
+}
+
+int calendar_http_appts_create(http_req *r)
+{
     json_t *j_body = http_body_object_or_reply(r);
     if (!j_body)
         return 0;
-    vcheck_init(&v);
-    calendar_booking_from_json(&v, j_body, tenant_zone(r, &dflt), &b);
-    if (!http_reply_vcheck(r, &v))
-        book_and_reply(r, &b, &v, false);
-    vcheck_cleanup(&v);
-    json_decref(j_body); /* b borrows its strings */
-    return 0;
+    struct pending *p = pending_new(r, PENDING_APPOINTMENT, j_body);
+    calendar_booking_from_json(&p->v, j_body, p->zone, &p->b);
+    if (http_reply_vcheck(r, &p->v)) {
+        pending_free(p);
+        return 0;
+    }
+    return write_checked(r, p, p->b.start, p->b.end);
 }
 
 int calendar_http_appt_get(http_req *r)
@@ -197,29 +283,43 @@ int calendar_http_appt_get(http_req *r)
     return 0;
 }
 
+/* The window a PATCH would move appointment id to, when it moves it or confirms it again
+ * (a live check is then due): false when it does neither or cannot (the patch itself then
+ * answers). */
+static bool patch_window(http_req *r, struct pending *p, int64_t *start, int64_t *end)
+{
+    struct calendar_appt a = {0};
+    struct calendar_patch_info info;
+    struct vcheck v;
+    if (calendar_appt_get(r->app, r->tenant.id, p->id, &a) != APP_OK)
+        return false;
+    int64_t s0 = a.start, e0 = a.end;
+    char was[16];
+    snprintf(was, sizeof was, "%s", a.status);
+    vcheck_init(&v);
+    calendar_patch_apply(&v, p->j_body, p->zone, &a, &info);
+    bool due = vcheck_ok(&v) && !strcmp(a.status, "confirmed") &&
+               (a.start != s0 || a.end != e0 || strcmp(was, "confirmed") != 0);
+    *start = a.start;
+    *end = a.end;
+    vcheck_cleanup(&v);
+    calendar_appt_cleanup(&a);
+    return due;
+}
+
 int calendar_http_appt_patch(http_req *r)
 {
-    struct user_settings dflt;
-    struct calendar_appt a = {0};
-    struct calendar_refusal why;
-    struct vcheck v;
-    int64_t id = http_var_id(r, 0);
+    int64_t id = http_var_id(r, 0), start = 0, end = 0;
     if (id <= 0)
         return http_reply_err(r, APP_E_NOTFOUND, NOT_FOUND_MSG);
     json_t *j_body = http_body_object_or_reply(r);
     if (!j_body)
         return 0;
-    vcheck_init(&v);
-    app_err e = calendar_appt_patch(r->app, r->tenant.id, id, j_body, tenant_zone(r, &dflt), &v,
-                                    &a, &why);
-    if (e != APP_OK)
-        reply_refusal(r, e, &why, &v);
-    else
-        reply_appt(r, 200, &a);
-    calendar_appt_cleanup(&a);
-    vcheck_cleanup(&v);
-    json_decref(j_body);
-    return 0;
+    struct pending *p = pending_new(r, PENDING_PATCH, j_body);
+    p->id = id;
+    if (!patch_window(r, p, &start, &end))
+        return pending_write(r, p);
+    return write_checked(r, p, start, end);
 }
 
 /* ---- /calendar: availability and events ------------------------------------------------- */
@@ -268,9 +368,6 @@ int calendar_http_events_create(http_req *r)
 {
     static const char *const names[] = {"subject", "start_time", "end_time", "body",
                                         "attendee_email", "attendee_name", "location", NULL};
-    struct user_settings dflt;
-    struct calendar_booking b;
-    struct vcheck v;
     json_t *j_in = json_object();
     for (const char *const *n = names; *n; n++) {
         const char *s = http_query(r, *n);
@@ -286,13 +383,13 @@ int calendar_http_events_create(http_req *r)
         json_object_update(j_in, j_body);
         json_decref(j_body);
     }
-    vcheck_init(&v);
-    calendar_event_from_json(&v, j_in, tenant_zone(r, &dflt), &b);
-    if (!http_reply_vcheck(r, &v))
-        book_and_reply(r, &b, &v, true);
-    vcheck_cleanup(&v);
-    json_decref(j_in);
-    return 0;
+    struct pending *p = pending_new(r, PENDING_EVENT, j_in);
+    calendar_event_from_json(&p->v, j_in, p->zone, &p->b);
+    if (http_reply_vcheck(r, &p->v)) {
+        pending_free(p);
+        return 0;
+    }
+    return write_checked(r, p, p->b.start, p->b.end);
 }
 
 int calendar_http_auth_status(http_req *r)

@@ -164,15 +164,18 @@ void calendar_write_slots(struct jsonw *w, const char *zone, const struct calend
 void calendar_write_auth_status(struct jsonw *w, int64_t user, const char *email,
                                 const struct calendar_connection *c)
 {
+    /* authorized: connected and usable (a sync that failed for a moment does not end that;
+     * refused credentials do); verified: the last sync or check went through */
     bool active = c->has && !strcmp(c->status, "active");
-    bool fresh = active && (c->expires_at == 0 || c->expires_at > (int64_t)time(NULL));
+    bool usable = c->has && strcmp(c->status, "expired") != 0;
+    bool fresh = usable && (c->expires_at == 0 || c->expires_at > (int64_t)time(NULL));
     char when[CIVIL_WHEN_SIZE + 8];
     JSONW_LIT(w, "{");
     jsonw_key(w, "user_id");
     jsonw_int(w, user);
     key_str(w, "user_email", email && *email ? email : NULL);
     jsonw_key(w, "authorized");
-    jsonw_bool(w, active);
+    jsonw_bool(w, usable);
     key_str(w, "provider", c->has ? c->provider : NULL);
     key_str(w, "calendar_email", c->account_email);
     key_str(w, "calendar_name", c->calendar_name);

@@ -192,9 +192,10 @@ static app_err push(db_conn *c, int64_t user, int64_t id, const char *op, char s
     app_err rc = calendar_store_connection(c, user, &conn);
     if (rc != APP_OK || !conn.has)
         return rc;
-    /* Provider work: enqueue the push job of conn.provider here (jobs_enqueue on c, dedup
-     * key per appointment), so the appointment and its push commit together. */
-    rc = calendar_store_set_sync(c, user, id, "pending");
+    /* the push job commits with the appointment (calendar_sync.c) */
+    rc = calendar_push_job(c, user, id, op);
+    if (rc == APP_OK)
+        rc = calendar_store_set_sync(c, user, id, "pending");
     if (rc == APP_OK)
         snprintf(sync, 16, "pending");
     calendar_connection_cleanup(&conn);

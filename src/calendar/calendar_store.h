@@ -6,6 +6,7 @@
 #define PETE_CALENDAR_STORE_H
 
 #include "calendar/calendar.h"
+#include "calendar/calendar_remote.h"
 
 /* Inserts in (status, source, sync_status as given; sequence 0) into *out (zeroed).
  * APP_E_CONFLICT when it overlaps a confirmed appointment (PostgreSQL's exclusion
@@ -41,5 +42,62 @@ app_err calendar_store_feed_put(db_conn *c, int64_t user, const char *hash);
 app_err calendar_store_feed_delete(db_conn *c, int64_t user);
 /* APP_OK when hash is the tenant's current one, else APP_E_NOTFOUND. */
 app_err calendar_store_feed_check(db_conn *c, int64_t user, const char *hash);
+
+/* ---- external calendars (calendar_store_conn.c) ----------------------------------------- */
+
+/* A connection as stored, with its sealed secret. Strings owned (NULL = none). */
+struct calendar_conn_row {
+    char provider[16];
+    char *account_email, *calendar_id, *calendar_name, *calendar_url, *username;
+    char *secret_sealed;
+    int64_t expires_at; /* 0 = none */
+};
+void calendar_conn_row_cleanup(struct calendar_conn_row *r);
+/* The tenant's connection row into *out (zeroed); APP_E_NOTFOUND without one. */
+app_err calendar_store_conn_read(db_conn *c, int64_t user, struct calendar_conn_row *out);
+/* Writes in as the tenant's connection (replacing any, whatever its provider), active, with
+ * no error and no sync yet. */
+app_err calendar_store_conn_put(db_conn *c, int64_t user, const struct calendar_conn_row *in);
+/* New sealed tokens and expiry, when the connection is still of provider. */
+app_err calendar_store_conn_tokens(db_conn *c, int64_t user, const char *provider,
+                                   const char *sealed, int64_t expires_at);
+/* A sync's or push's outcome on the connection of provider: status (active | error |
+ * expired), last_error (NULL clears it), and with synced busy_synced_at = now. */
+app_err calendar_store_conn_outcome(db_conn *c, int64_t user, const char *provider,
+                                    const char *status, const char *last_error, bool synced);
+/* Removes the connection and every mirrored row; *deleted says whether there was one. */
+app_err calendar_store_conn_delete(db_conn *c, int64_t user, bool *deleted);
+/* Replaces the mirror of source with the n events (duplicates of an id keep the first), then
+ * drops mirrored rows that are the tenant's own pushed events (an appointment's
+ * external_event_id: the appointment blocks already). */
+app_err calendar_store_mirror_replace(db_conn *c, int64_t user, const char *source,
+                                      const struct calendar_remote_event *items, size_t n);
+/* Sets the appointment's external_event_id (NULL clears it) and sync_status; a mirrored row
+ * with that id goes (it is the appointment's own event). */
+app_err calendar_store_set_external(db_conn *c, int64_t user, int64_t id, const char *ext_id,
+                                    const char *sync_status);
+/* The external_event_ids of the tenant's appointments overlapping [from, to) (any status):
+ * *ids (each free(), then the array) holds *n. */
+app_err calendar_store_external_ids(db_conn *c, int64_t user, int64_t from, int64_t to,
+                                    char ***ids, size_t *n);
+/* Up to max appointments whose sync_status is pending and that were last changed before
+ * before (Unix seconds): their ids into *ids (free()), *n of them. */
+app_err calendar_store_pending_ids(db_conn *c, int64_t user, int64_t before, int max,
+                                   int64_t **ids, size_t *n);
+
+/* A consent in flight (oauth_states). */
+struct calendar_state_row {
+    char provider[16];
+    char *verifier_sealed, *redirect_url; /* owned; redirect_url NULL when none */
+    int64_t expires_at;
+};
+void calendar_state_row_cleanup(struct calendar_state_row *r);
+/* Stores a consent; expired consents of the tenant (before now) go first. */
+app_err calendar_store_state_put(db_conn *c, int64_t user, const char *hash,
+                                 const struct calendar_state_row *in, int64_t now);
+/* Deletes the consent of hash and returns it into *out (zeroed): APP_E_NOTFOUND when there
+ * is none (never made, already used, or another tenant's). */
+app_err calendar_store_state_take(db_conn *c, int64_t user, const char *hash,
+                                  struct calendar_state_row *out);
 
 #endif

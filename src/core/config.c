@@ -40,6 +40,16 @@ static const struct cfg_def defs[] = {
     {"CLERK_WEBHOOK_SECRET", CFG_STR, NULL, 0, 0, F(clerk_webhook_secret), "Svix secret (whsec_...) for /webhooks/clerk"},
     {"SIGNUP", CFG_STR, "open", 0, 0, F(signup), "built-in sign-up: open or closed"},
     {"MASTER_KEY", CFG_STR, NULL, 0, 0, F(master_key), "base64 32-byte key for secrets at rest (default: DATA_DIR/master.key)"},
+    {"MICROSOFT_CLIENT_ID", CFG_STR, NULL, 0, 0, F(microsoft_client_id), "Outlook OAuth application (client) id (unset: Outlook cannot be connected)"},
+    {"MICROSOFT_CLIENT_SECRET", CFG_STR, NULL, 0, 0, F(microsoft_client_secret), "Outlook OAuth client secret"},
+    {"MICROSOFT_TENANT_ID", CFG_STR, "common", 0, 0, F(microsoft_tenant_id), "Microsoft Entra tenant of the Outlook application"},
+    {"MICROSOFT_AUTH_URL", CFG_STR, "https://login.microsoftonline.com", 0, 0, F(microsoft_auth_url), "Microsoft identity platform base URL (authorize and token endpoints)"},
+    {"MICROSOFT_GRAPH_URL", CFG_STR, "https://graph.microsoft.com/v1.0", 0, 0, F(microsoft_graph_url), "Microsoft Graph base URL"},
+    {"GOOGLE_CLIENT_ID", CFG_STR, NULL, 0, 0, F(google_client_id), "Google OAuth client id (unset: Google Calendar cannot be connected)"},
+    {"GOOGLE_CLIENT_SECRET", CFG_STR, NULL, 0, 0, F(google_client_secret), "Google OAuth client secret"},
+    {"GOOGLE_AUTH_URL", CFG_STR, "https://accounts.google.com", 0, 0, F(google_auth_url), "Google consent page base URL (GOOGLE_AUTH_URL/o/oauth2/v2/auth)"},
+    {"GOOGLE_TOKEN_URL", CFG_STR, NULL, 0, 0, F(google_token_url), "Google token endpoint (default https://oauth2.googleapis.com/token, or GOOGLE_AUTH_URL/token when that is set)"},
+    {"GOOGLE_API_URL", CFG_STR, "https://www.googleapis.com", 0, 0, F(google_api_url), "Google APIs base URL (Calendar v3, userinfo)"},
     {"VAPI_API_KEY", CFG_STR, NULL, 0, 0, F(vapi_api_key), "global Vapi key"},
     {"VAPI_API_URL", CFG_STR, "https://api.vapi.ai", 0, 0, F(vapi_api_url), "Vapi API base URL"},
     {"SCRAPE_ALLOW_PRIVATE", CFG_BOOL, "false", 0, 0, F(scrape_allow_private), "allow scraping private addresses (tests only)"},
@@ -198,6 +208,25 @@ static int derive(struct config *cfg)
             return -1;
         }
         p = comma ? comma + 1 : NULL;
+    }
+    static const size_t urls[] = {offsetof(struct config, microsoft_auth_url),
+                                  offsetof(struct config, microsoft_graph_url),
+                                  offsetof(struct config, google_auth_url),
+                                  offsetof(struct config, google_token_url),
+                                  offsetof(struct config, google_api_url)};
+    for (size_t i = 0; i < sizeof urls / sizeof urls[0]; i++) {
+        char *u = *(char **)(void *)((char *)cfg + urls[i]);
+        for (size_t n = u ? strlen(u) : 0; n > 0 && u[n - 1] == '/'; n--)
+            u[n - 1] = '\0';
+    }
+    if (!cfg->google_token_url && cfg->google_auth_url) {
+        bool real = !strcmp(cfg->google_auth_url, "https://accounts.google.com");
+        size_t n = strlen(cfg->google_auth_url) + 8;
+        cfg->google_token_url = mem_alloc(real ? 40 : n);
+        if (real)
+            snprintf(cfg->google_token_url, 40, "https://oauth2.googleapis.com/token");
+        else
+            snprintf(cfg->google_token_url, n, "%s/token", cfg->google_auth_url);
     }
     if (cfg->cors_origins && strstr(cfg->cors_origins, "*")) {
         fprintf(stderr, "config: CORS_ORIGINS must list origins; \"*\" is not allowed\n");

@@ -25,6 +25,16 @@ struct config {
     char *clerk_webhook_secret;
     char *signup;           /* "open" | "closed" */
     char *master_key;       /* base64; NULL: generated into data_dir */
+    char *microsoft_client_id;     /* NULL: Outlook cannot be connected */
+    char *microsoft_client_secret;
+    char *microsoft_tenant_id;     /* "common" */
+    char *microsoft_auth_url;      /* identity platform base, no trailing slash */
+    char *microsoft_graph_url;     /* Graph base ("https://graph.microsoft.com/v1.0") */
+    char *google_client_id;        /* NULL: Google Calendar cannot be connected */
+    char *google_client_secret;
+    char *google_auth_url;         /* consent page base */
+    char *google_token_url;        /* token endpoint (derived when unset) */
+    char *google_api_url;          /* Calendar v3 and userinfo base */
     char *vapi_api_key;
     char *vapi_api_url;
     bool scrape_allow_private;

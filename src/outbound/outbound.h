@@ -75,7 +75,8 @@ struct outbound_setup {
 
 /* Per-call options; a zeroed struct (or NULL) means GET with the client's settings. */
 struct outbound_opts {
-    const char *method;          /* GET, POST, PUT, PATCH or DELETE; NULL: GET, POST with a body */
+    const char *method;          /* GET, POST, PUT, PATCH, DELETE, or PROPFIND and REPORT
+                                    (CalDAV); NULL: GET, POST with a body */
     const char *body;            /* request body (not with GET); NULL: none */
     size_t body_len;
     const char *const *headers;  /* NULL-terminated "Name: value" list; NULL: none */

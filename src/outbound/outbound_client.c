@@ -214,7 +214,8 @@ static bool header_ok(const char *h)
 
 static bool method_ok(const char *m)
 {
-    static const char *const known[] = {"GET", "POST", "PUT", "PATCH", "DELETE"};
+    static const char *const known[] = {"GET", "POST", "PUT", "PATCH", "DELETE", "PROPFIND",
+                                        "REPORT"};
     for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
         if (!strcmp(m, known[i]))
             return true;
@@ -245,7 +246,7 @@ static const char *call_init(struct call *k, const outbound_client *c,
     k->body = o->body;
     k->body_len = o->body ? o->body_len : 0;
     if (!method_ok(k->method))
-        return "unsupported method (GET, POST, PUT, PATCH or DELETE)";
+        return "unsupported method (GET, POST, PUT, PATCH, DELETE, PROPFIND or REPORT)";
     if (!strcmp(k->method, "GET") && o->body)
         return "a GET carries no body";
     if (o->body_len && !o->body)
