@@ -418,6 +418,10 @@ struct vapi_tool_ctx {
     int64_t tenant;
     int64_t agent_id;
     const char *call_id; /* Vapi's call id, or NULL */
+    /* set_appointment: what the connected calendar said of the slot just now
+     * (enum calendar_live_verdict), or -1 when it was not asked (no calendar connected, or
+     * the Try it page): the mirror's word then stands. */
+    int live;
 };
 /* Bytes of one tool's spoken answer, terminator included. */
 #define VAPI_TOOL_ANSWER_MAX 2048

@@ -256,7 +256,7 @@ int vapi_http_agents_try(http_req *r)
         vcheck_fail(&v, "arguments", "must be a JSON object (or its text)");
     if (!http_reply_vcheck(r, &v)) {
         char text[VAPI_TOOL_ANSWER_MAX];
-        struct vapi_tool_ctx ctx = {r->app, r->tenant.id, id, NULL};
+        struct vapi_tool_ctx ctx = {r->app, r->tenant.id, id, NULL, -1};
         bool ok = vapi_tool_run(&ctx, tool, j_args, text, sizeof text);
         http_reply_json_new(r, 200, json_pack("{s:s, s:s}", "tool", tool,
                                               ok ? "result" : "error", text));

@@ -376,7 +376,9 @@ bool vapi_tool_set_appointment(const struct vapi_tool_ctx *ctx, const json_t *j,
         struct calendar_refusal why = {0};
         struct vcheck v;
         vcheck_init(&v);
-        app_err e = calendar_book(ctx->app, ctx->tenant, &in, &v, &ap, &why);
+        app_err e = ctx->live == CALENDAR_LIVE_BUSY /* the connected calendar has it */
+                        ? APP_E_CONFLICT
+                        : calendar_book(ctx->app, ctx->tenant, &in, &v, &ap, &why);
         if (e == APP_OK)
             booked(&ap, r, zone, out, cap);
         else if (e == APP_E_CONFLICT)

@@ -11,9 +11,11 @@
 #include <string.h>
 #include <time.h>
 
+#include "calendar/calendar.h"
 #include "core/app.h"
 #include "core/log.h"
 #include "core/mem.h"
+#include "users/users.h"
 #include "vapi/vapi.h"
 
 /* What the authenticator hands the handler (r->auth_data). */
@@ -91,14 +93,17 @@ bool vapi_http_authenticate(http_req *r)
 
 /* ---- the handler ------------------------------------------------------------------------- */
 
-static int reply_tool_calls(http_req *r, struct hook *h)
+/* Answers every tool call in order; live[i] is what the connected calendar said of call i's
+ * slot (-1: not asked). */
+static int reply_tool_calls(http_req *r, struct hook *h, const int *live)
 {
     json_t *j_reply = h->msg.legacy ? NULL : vapi_reply_new();
-    struct vapi_tool_ctx ctx = {r->app, h->agent.user_id, h->agent.id, h->msg.call_id};
+    struct vapi_tool_ctx ctx = {r->app, h->agent.user_id, h->agent.id, h->msg.call_id, -1};
     for (size_t i = 0; i < h->msg.n_calls; i++) {
         const struct vapi_call *call = &h->msg.calls[i];
         char text[VAPI_TOOL_ANSWER_MAX] = "";
         bool good = false;
+        ctx.live = live ? live[i] : -1;
         if (call->bad)
             snprintf(text, sizeof text, "%s", call->bad);
         else
@@ -115,6 +120,88 @@ static int reply_tool_calls(http_req *r, struct hook *h)
     if (!j_reply) /* a legacy message whose call list came out empty */
         j_reply = vapi_reply_legacy("Sorry, I did not get that request.");
     return http_reply_json_new(r, 200, j_reply);
+}
+
+/* ---- the live re-check of bookings ---------------------------------------------------
+ * A set_appointment call of a tenant with a connected calendar asks that calendar about
+ * the slot first (as POST /appointments does), on the outbound pool with the connection
+ * suspended; the tools then run on a server thread with the verdicts. */
+
+struct live_checks {
+    struct hook *h;                          /* r->auth_data: lives until the request ends */
+    struct calendar_live *check[VAPI_MAX_CALLS];
+};
+
+/* The slot a set_appointment call asks for: false when its time cannot be read (the tool
+ * then answers that itself). */
+static bool call_slot(struct app *a, int64_t tenant, const json_t *j_args, int64_t *start,
+                      int64_t *end)
+{
+    struct user_settings st;
+    const char *when = json_string_value(json_object_get(j_args, "start_time"));
+    if (!when || users_settings_get(a, tenant, &st) != APP_OK ||
+        !calendar_parse_time(when, st.timezone, false, false, start))
+        return false;
+    *end = *start + (int64_t)st.slot_minutes * 60;
+    return true;
+}
+
+/* Prepares a check per bookable call; false when none is needed (no calendar connected). */
+static bool live_prepare(http_req *r, struct hook *h, struct live_checks *lc)
+{
+    bool any = false;
+    for (size_t i = 0; i < h->msg.n_calls && i < VAPI_MAX_CALLS; i++) {
+        const struct vapi_call *call = &h->msg.calls[i];
+        int64_t start = 0, end = 0;
+        if (call->bad || vapi_tool_from_name(call->name) != VAPI_TOOL_SET_APPOINTMENT ||
+            !call_slot(r->app, h->agent.user_id, call->j_args, &start, &end))
+            continue;
+        if (calendar_live_prepare(r->app, h->agent.user_id, start, end, 0, &lc->check[i]) !=
+            APP_OK)
+            return any; /* no calendar connected (or it cannot be read): no checks at all */
+        any = true;
+    }
+    return any;
+}
+
+static void live_perform(void *arg)
+{
+    struct live_checks *lc = arg;
+    for (size_t i = 0; i < VAPI_MAX_CALLS; i++)
+        if (lc->check[i])
+            calendar_live_perform(lc->check[i]);
+}
+
+static void live_free(struct live_checks *lc)
+{
+    for (size_t i = 0; i < VAPI_MAX_CALLS; i++)
+        calendar_live_free(lc->check[i]);
+    free(lc);
+}
+
+static int live_reply(http_req *r, void *arg)
+{
+    struct live_checks *lc = arg;
+    int live[VAPI_MAX_CALLS];
+    for (size_t i = 0; i < VAPI_MAX_CALLS; i++)
+        live[i] = lc->check[i] ? (int)calendar_live_busy(lc->check[i]) : -1;
+    reply_tool_calls(r, lc->h, live);
+    live_free(lc);
+    return 0;
+}
+
+static int tool_calls(http_req *r, struct hook *h)
+{
+    struct live_checks *lc = mem_zalloc(1, sizeof *lc);
+    lc->h = h;
+    if (!live_prepare(r, h, lc)) {
+        live_free(lc);
+        return reply_tool_calls(r, h, NULL);
+    }
+    http_defer(r, live_perform, live_reply, lc);
+    if (r->resp) /* turned away at once (the outbound pool is full) */
+        live_free(lc);
+    return 0;
 }
 
 /* assistant-request: the agent's assistant, as its config gives it ("assistant": an
@@ -136,7 +223,7 @@ int vapi_http_webhook(http_req *r)
     struct hook *h = r->auth_data;
     switch (h->msg.type) {
     case VAPI_MSG_TOOL_CALLS:
-    case VAPI_MSG_FUNCTION_CALL: return reply_tool_calls(r, h);
+    case VAPI_MSG_FUNCTION_CALL: return tool_calls(r, h);
     case VAPI_MSG_END_OF_CALL_REPORT: {
         app_err e = vapi_call_record(r->app, h->agent.user_id, h->agent.id, &h->msg.eoc);
         if (e == APP_E_PARAM)

@@ -411,6 +411,42 @@ class ProviderTests:
         self.assertTrue(any("live check" in rec.get("msg", rec.get("message", ""))
                             for rec in self.server.log_records()))
 
+    def test_the_voice_assistant_books_through_the_live_recheck(self):
+        """set_appointment over the webhook asks the connected calendar as POST /appointments
+        does: a time the mirror does not know is busy yet is refused with other times."""
+        tok = self.tenant("voice")
+        self.connect(tok)
+        self.wait_synced(tok)
+        r = self.post("/rentals", token=tok, body={"property_address": "12 Voice Lane"})
+        self.assertEqual(r.status, 201, r.body)
+        agent = self.post("/agents", token=tok, body={"agent_name": "Line",
+                                                      "vapi_assistant_id": "live-" + tok[-12:]})
+        self.assertEqual(agent.status, 201, agent.body)
+        agent = agent.json()
+        start = self.slot(days=3, hour=10)
+        self.standin.add_event(utc(start), utc(start + dt.timedelta(hours=1)), "Dentist")
+
+        def book(when, call_id):
+            body = {"message": {"type": "tool-calls", "call": {
+                "id": call_id, "assistantId": agent["vapi_assistant_id"]},
+                "toolCallList": [{"id": "t1", "type": "function", "function": {
+                    "name": "set_appointment", "arguments": {
+                        "property_address": "12 Voice Lane", "start_time": cal.iso(when),
+                        "attendee_name": "Caller"}}}]}}
+            r = self.post("/vapi/webhook", body=body,
+                          headers={"X-Vapi-Secret": agent["webhook_secret"]})
+            self.assertEqual(r.status, 200, r.body)
+            return r.json()["results"][0]["result"]
+
+        text = book(start, "call-busy")
+        self.assertTrue(text.startswith("That time is already taken."), text)
+        self.assertEqual(self.get("/appointments", token=tok).json()["appointments"], [])
+        text = book(start + dt.timedelta(hours=2), "call-free")
+        self.assertTrue(text.startswith("You're all set"), text)
+        [a] = self.get("/appointments", token=tok).json()["appointments"]
+        self.assertEqual((a["source"], a["vapi_call_id"]), ("vapi", "call-free"))
+        self.wait_appt(tok, a["id"], lambda x: x["sync_status"] == "synced", "the push")
+
     # ---- disconnect ----
 
     def test_disconnect_removes_the_connection_and_its_mirror(self):
