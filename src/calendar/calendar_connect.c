@@ -35,7 +35,7 @@ app_err calendar_connection_save(struct app *a, const struct calendar_account *a
     if (!sealed)
         return APP_E_INTERNAL;
     row.secret_sealed = sealed;
-    app_err rc = db_tx_begin(a->db, acct->user, true, &c);
+    app_err rc = calendar_store_begin_write(a->db, acct->user, &c);
     if (rc != APP_OK) {
         free(sealed);
         return rc;
@@ -57,7 +57,7 @@ app_err calendar_disconnect(struct app *a, int64_t user, const char *provider, b
     struct calendar_conn_row row = {0};
     db_conn *c = NULL;
     *had = false;
-    app_err rc = db_tx_begin(a->db, user, true, &c);
+    app_err rc = calendar_store_begin_write(a->db, user, &c);
     if (rc != APP_OK)
         return rc;
     rc = calendar_store_conn_read(c, user, &row);

@@ -128,17 +128,8 @@ static app_err begin_read(struct app *a, int64_t user, bool one_statement, db_co
  * erased (through another instance, whose token cache has not caught up): 401. */
 static app_err begin_write(struct app *a, int64_t user, db_conn **out)
 {
-    db_conn *c = NULL;
-    app_err rc = db_tx_begin(a->db, user, true, &c);
-    if (rc != APP_OK)
-        return rc;
-    rc = versions_bump(c, user, VERSIONS_CALENDAR);
-    if (rc == APP_E_NOTFOUND)
-        rc = APP_E_AUTH;
-    if (rc != APP_OK)
-        return db_tx_end(c, rc);
-    *out = c;
-    return APP_OK;
+    app_err rc = calendar_store_begin_write(a->db, user, out);
+    return rc == APP_E_NOTFOUND ? APP_E_AUTH : rc;
 }
 
 /* The rules for [start, end) now: APP_OK, APP_E_VALIDATION (v) or APP_E_CONFLICT (why). */

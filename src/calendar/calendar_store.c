@@ -12,6 +12,7 @@
 
 #include "calendar/calendar_store.h"
 #include "core/mem.h"
+#include "core/versions.h"
 
 /* ---- statements ----------------------------------------------------------------------- */
 
@@ -385,6 +386,19 @@ app_err calendar_store_mirror(db_conn *c, int64_t user, int64_t from, int64_t to
         m->location = dup_cell(res, i, 6);
     }
     db_res_free(res);
+    return APP_OK;
+}
+
+app_err calendar_store_begin_write(db *d, int64_t user, db_conn **out)
+{
+    db_conn *c = NULL;
+    app_err rc = db_tx_begin(d, user, true, &c);
+    if (rc != APP_OK)
+        return rc;
+    rc = versions_bump(c, user, VERSIONS_CALENDAR);
+    if (rc != APP_OK)
+        return db_tx_end(c, rc);
+    *out = c;
     return APP_OK;
 }
 

@@ -8,6 +8,12 @@
 #include "calendar/calendar.h"
 #include "calendar/calendar_remote.h"
 
+/* Opens a write transaction for user on d that holds the tenant's calendar counter
+ * (versions_bump) before anything else: every writer of appointments, the connection or
+ * the busy mirror starts here, so two of one tenant queue on that row instead of taking row
+ * locks in opposite orders (a deadlock on PostgreSQL). APP_E_NOTFOUND: the tenant is gone. */
+app_err calendar_store_begin_write(db *d, int64_t user, db_conn **out);
+
 /* Inserts in (status, source, sync_status as given; sequence 0) into *out (zeroed).
  * APP_E_CONFLICT when it overlaps a confirmed appointment (PostgreSQL's exclusion
  * constraint); APP_E_NOTFOUND when in->rental_id vanished meanwhile. */

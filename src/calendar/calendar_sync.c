@@ -99,7 +99,7 @@ static app_err sync_record(struct app *a, const struct calendar_account *acct,
 {
     struct calendar_conn_row row = {0};
     db_conn *c = NULL;
-    app_err rc = db_tx_begin(a->db, acct->user, true, &c);
+    app_err rc = calendar_store_begin_write(a->db, acct->user, &c);
     if (rc != APP_OK)
         return rc;
     rc = calendar_store_conn_read(c, acct->user, &row);
@@ -235,7 +235,7 @@ static app_err push_record(struct app *a, int64_t user, int64_t id, const char *
     struct calendar_appt now = {0};
     char fp[65];
     db_conn *c = NULL;
-    app_err rc = db_tx_begin(a->db, user, true, &c);
+    app_err rc = calendar_store_begin_write(a->db, user, &c);
     if (rc != APP_OK)
         return rc;
     rc = calendar_store_get(c, user, id, &now);
@@ -261,7 +261,7 @@ static jobs_outcome push_failed(struct jobs_run *run, const struct calendar_acco
     LOG_W("calendar push of appointment %lld (tenant %lld, %s) failed (attempt %d of %d): %s",
           (long long)id, (long long)run->user_id, acct->provider, run->attempt,
           run->max_attempts, run->error);
-    if ((last || k->auth_failed) && db_tx_begin(run->app->db, run->user_id, true, &c) == APP_OK) {
+    if ((last || k->auth_failed) && calendar_store_begin_write(run->app->db, run->user_id, &c) == APP_OK) {
         app_err rc = APP_OK;
         if (last)
             rc = calendar_store_set_sync(c, run->user_id, id, "failed");

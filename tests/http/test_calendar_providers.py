@@ -170,6 +170,25 @@ class ProviderTests:
 
     # ---- connect, mirror, status ----
 
+    def test_reconnecting_while_the_mirror_refreshes_saves_every_time(self):
+        """Each connect starts a refresh; the next connect lands while it writes the mirror.
+        Both writers queue on the tenant's calendar counter, so no save is refused (on
+        PostgreSQL they once took their row locks in opposite orders and deadlocked)."""
+        tok = self.tenant("reconnect")
+        day = self.slot(days=4, hour=0)
+        for h in range(8, 18):
+            self.standin.add_event(utc(day + dt.timedelta(hours=h)),
+                                   utc(day + dt.timedelta(hours=h, minutes=30)), "Busy %d" % h)
+        for _ in range(8):
+            self.connect(tok)
+        def mirrored():
+            ev = self.get("/calendar/events?days_ahead=7", token=tok).json()["events"]
+            n = len([e for e in ev if e["subject"].startswith("Busy ")])
+            return n if n == 10 else None
+        self.assertEqual(wait_for(mirrored, "the mirror after the last connect"), 10)
+        st = self.status(tok)
+        self.assertEqual((st["provider"], st["token_valid"]), (self.provider, True))
+
     def test_connect_mirrors_every_page_and_free_or_cancelled_do_not_block(self):
         tok = self.tenant("mirror", slot=60)
         day = self.slot(days=3, hour=0)
