@@ -106,8 +106,9 @@ static json_t *google_when(int64_t t)
     return json_pack("{s:s}", "dateTime", buf);
 }
 
-static json_t *google_event(const struct calendar_remote_push *p)
+static json_t *google_event(const struct calendar_remote_push *p, bool create)
 {
+    (void)create; /* the same event either way */
     const struct calendar_appt *a = p->appt;
     json_t *j = json_pack("{s:s, s:s, s:s, s:o, s:o, s:s}", "summary", p->subject,
                           "description", p->body ? p->body : "", "location",
@@ -129,48 +130,19 @@ bool calendar_google_push(struct calendar_call *k, struct calendar_account *acct
 {
     bool invite = p->appt->attendee_email && *p->appt->attendee_email;
     const char *send = invite ? "?sendUpdates=all" : "?sendUpdates=none";
-    json_t *j_out = NULL;
+    char *item = NULL;
     if (*ext_id) {
         char *id = calendar_remote_escape(*ext_id);
         char *tail = mem_alloc(strlen(id) + 32);
         sprintf(tail, "/%s%s", id, send);
-        char *url = events_url(k, acct, tail);
+        item = events_url(k, acct, tail);
         free(tail);
         free(id);
-        json_t *j_ev = remove ? NULL : google_event(p);
-        bool ok = calendar_remote_json(k, acct, remove ? "DELETE" : "PATCH", url, j_ev, NULL,
-                                       &j_out);
-        json_decref(j_ev);
-        json_decref(j_out);
-        free(url);
-        if (ok || (remove && k->gone)) {
-            if (remove) {
-                free(*ext_id);
-                *ext_id = NULL;
-            }
-            k->error[0] = '\0';
-            return true;
-        }
-        if (!k->gone) /* an event removed at Google is made again below */
-            return false;
-        k->error[0] = '\0';
     }
-    if (remove)
-        return true;
-    json_t *j_ev = google_event(p);
-    char *url = events_url(k, acct, send);
-    bool ok = calendar_remote_json(k, acct, "POST", url, j_ev, NULL, &j_out);
-    free(url);
-    json_decref(j_ev);
-    const char *id = json_string_value(json_object_get(j_out, "id"));
-    if (ok && (!id || !*id || strlen(id) > 1024)) {
-        calendar_call_fail(k, "Google created the event without a usable id.");
-        ok = false;
-    }
-    if (ok) {
-        free(*ext_id);
-        *ext_id = mem_strdup(id);
-    }
-    json_decref(j_out);
+    char *list = events_url(k, acct, send);
+    bool ok = calendar_remote_json_push(k, acct, p, google_event, "Google", item, list, remove,
+                                        ext_id);
+    free(item);
+    free(list);
     return ok;
 }

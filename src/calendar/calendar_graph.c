@@ -124,49 +124,20 @@ bool calendar_graph_push(struct calendar_call *k, struct calendar_account *acct,
                          const struct calendar_remote_push *p, bool remove, char **ext_id)
 {
     const char *base = k->app->cfg->microsoft_graph_url;
-    json_t *j_out = NULL;
+    char *item = NULL;
     if (*ext_id) {
         char *id = calendar_remote_escape(*ext_id);
         size_t n = strlen(base) + strlen(id) + 16;
-        char *url = mem_alloc(n);
-        snprintf(url, n, "%s/me/events/%s", base, id);
+        item = mem_alloc(n);
+        snprintf(item, n, "%s/me/events/%s", base, id);
         free(id);
-        json_t *j_ev = remove ? NULL : graph_event(p, false);
-        bool ok = calendar_remote_json(k, acct, remove ? "DELETE" : "PATCH", url, j_ev, NULL,
-                                       &j_out);
-        json_decref(j_ev);
-        json_decref(j_out);
-        free(url);
-        if (ok || (remove && k->gone)) {
-            if (remove) {
-                free(*ext_id);
-                *ext_id = NULL;
-            }
-            k->error[0] = '\0';
-            return true;
-        }
-        if (!k->gone) /* an event removed at Outlook is made again below */
-            return false;
-        k->error[0] = '\0';
     }
-    if (remove)
-        return true;
-    json_t *j_ev = graph_event(p, true);
     size_t n = strlen(base) + 32;
-    char *url = mem_alloc(n);
-    snprintf(url, n, "%s/me/calendar/events", base);
-    bool ok = calendar_remote_json(k, acct, "POST", url, j_ev, NULL, &j_out);
-    free(url);
-    json_decref(j_ev);
-    const char *id = json_string_value(json_object_get(j_out, "id"));
-    if (ok && (!id || !*id || strlen(id) > 1024)) {
-        calendar_call_fail(k, "Microsoft created the event without a usable id.");
-        ok = false;
-    }
-    if (ok) {
-        free(*ext_id);
-        *ext_id = mem_strdup(id);
-    }
-    json_decref(j_out);
+    char *list = mem_alloc(n);
+    snprintf(list, n, "%s/me/calendar/events", base);
+    bool ok = calendar_remote_json_push(k, acct, p, graph_event, "Microsoft", item, list,
+                                        remove, ext_id);
+    free(item);
+    free(list);
     return ok;
 }

@@ -367,6 +367,61 @@ bool calendar_remote_json(struct calendar_call *k, struct calendar_account *acct
     return false;
 }
 
+/* An existing event updated or removed: true when done, false with *again when the
+ * provider no longer has it and it must be made again. */
+static bool json_push_existing(struct calendar_call *k, struct calendar_account *acct,
+                               const struct calendar_remote_push *p, calendar_event_json event,
+                               const char *item_url, bool remove, char **ext_id, bool *again)
+{
+    json_t *j_out = NULL, *j_ev = remove ? NULL : event(p, false);
+    bool ok = calendar_remote_json(k, acct, remove ? "DELETE" : "PATCH", item_url, j_ev, NULL,
+                                   &j_out);
+    json_decref(j_ev);
+    json_decref(j_out);
+    *again = false;
+    if (ok || (remove && k->gone)) {
+        if (remove) {
+            free(*ext_id);
+            *ext_id = NULL;
+        }
+        k->error[0] = '\0';
+        return true;
+    }
+    if (k->gone) { /* removed at the provider: made again */
+        k->error[0] = '\0';
+        *again = true;
+    }
+    return false;
+}
+
+bool calendar_remote_json_push(struct calendar_call *k, struct calendar_account *acct,
+                               const struct calendar_remote_push *p, calendar_event_json event,
+                               const char *title, const char *item_url, const char *list_url,
+                               bool remove, char **ext_id)
+{
+    bool again = true;
+    if (*ext_id && json_push_existing(k, acct, p, event, item_url, remove, ext_id, &again))
+        return true;
+    if (!again)
+        return false;
+    if (remove)
+        return true;
+    json_t *j_out = NULL, *j_ev = event(p, true);
+    bool ok = calendar_remote_json(k, acct, "POST", list_url, j_ev, NULL, &j_out);
+    json_decref(j_ev);
+    const char *id = json_string_value(json_object_get(j_out, "id"));
+    if (ok && (!id || !*id || strlen(id) > 1024)) {
+        calendar_call_fail(k, "%s created the event without a usable id.", title);
+        ok = false;
+    }
+    if (ok) {
+        free(*ext_id);
+        *ext_id = mem_strdup(id);
+    }
+    json_decref(j_out);
+    return ok;
+}
+
 /* ---- dispatch ------------------------------------------------------------------------- */
 
 bool calendar_remote_busy(struct calendar_call *k, struct calendar_account *acct, int64_t from,

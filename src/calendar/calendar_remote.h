@@ -118,6 +118,17 @@ bool calendar_remote_push(struct calendar_call *k, struct calendar_account *acct
 
 /* ---- providers ------------------------------------------------------------------------ */
 
+/* Makes the event JSON of p for a JSON provider: for its creation (create) or an update. */
+typedef json_t *(*calendar_event_json)(const struct calendar_remote_push *p, bool create);
+/* The push of a JSON provider (Graph, Google), as calendar_remote_push: with *ext_id, PATCH
+ * (or DELETE, with remove) item_url; an event the provider no longer has is made again by a
+ * POST to list_url (nothing when remove), whose answer's "id" replaces *ext_id. title names
+ * the provider in errors; item_url may be NULL when *ext_id is. */
+bool calendar_remote_json_push(struct calendar_call *k, struct calendar_account *acct,
+                               const struct calendar_remote_push *p, calendar_event_json event,
+                               const char *title, const char *item_url, const char *list_url,
+                               bool remove, char **ext_id);
+
 bool calendar_graph_busy(struct calendar_call *k, struct calendar_account *acct, int64_t from,
                          int64_t to, const char *zone, struct calendar_remote_list *out);
 bool calendar_graph_push(struct calendar_call *k, struct calendar_account *acct,
