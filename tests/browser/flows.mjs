@@ -85,6 +85,19 @@ async function goNav(page, name, title) {
 /* The Vapi stand-in's key and account (run.mjs starts it as the server's VAPI_API_URL). */
 export const VAPI_KEY = 'vk_ada_standin';
 export const VAPI_ASSISTANTS = [{ id: 'asst_leasing_line', name: 'Leasing line' }, { id: 'asst_after_hours', name: 'After hours' }];
+/* The listing site stand-in's one page (run.mjs serves it at t.site + '/homes'): schema.org
+ * JSON-LD with every field, so no detail page is followed. */
+const SITE_LISTINGS = [{ street: '41 Creek Road', price: 1150, beds: 2 }, { street: '43 Creek Road', price: 990, beds: 1 }, { street: '45 Creek Road', price: 1420, beds: 3 }];
+function sitePage(listings) {
+  const items = listings.map((l, i) => ({ '@type': 'ListItem', position: i + 1, item: {
+    '@type': 'Apartment', name: l.street, url: '/homes/' + (i + 1),
+    address: { '@type': 'PostalAddress', streetAddress: l.street, addressLocality: 'Tulsa', addressRegion: 'OK', postalCode: '74103' },
+    numberOfBedrooms: l.beds, numberOfBathroomsTotal: 1, floorSize: { '@type': 'QuantitativeValue', value: 800 },
+    image: ['/img/' + (i + 1) + '.jpg'], offers: { '@type': 'Offer', price: l.price, priceCurrency: 'USD', availability: 'https://schema.org/InStock' } } }));
+  const ld = JSON.stringify({ '@context': 'https://schema.org', '@type': 'ItemList', itemListElement: items });
+  return '<!DOCTYPE html><html><head><meta charset="utf-8"><title>Homes</title><script type="application/ld+json">' + ld + '</script></head><body><h1>Homes for rent</h1></body></html>';
+}
+export const LISTING_PAGES = { '/homes': sitePage(SITE_LISTINGS) };
 const DAYS = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'];
 
 /* A JSON request from inside the page, with its cookie. */
@@ -990,33 +1003,36 @@ export const flows = [
     },
   },
   {
-    name: 'sources: scrape now with the job\'s progress and result (the job API stood in)',
+    name: 'sources: scrape now reads the site, shows the job\'s progress and result, and a failure',
     async run(t) {
       const { page } = t.state.a;
       const w = t.watch(page);
       await goNav(page, 'Rentals');
       await page.getByRole('navigation', { name: 'Rentals' }).getByRole('link', { name: 'Sources' }).click();
       await heading(page, 'Sources');
-      const src = (await apiGet(page, '/database/sources')).body[0];
-      const job = { id: 9001, kind: 'scrape_sync', state: 'queued', attempts: 0, max_attempts: 3, run_after: '2026-12-06T10:00:00Z', created_at: '2026-12-06T10:00:00Z', updated_at: '2026-12-06T10:00:00Z', last_error: null, result: null };
-      const states = [{ ...job, state: 'running', attempts: 1 }, { ...job, state: 'succeeded', attempts: 1,
-        result: { source_id: src.id, status: 'ok', created: 3, changed: 1, unchanged: 5, vanished: 2, skipped_manual: 0, listings: 9 } }];
-      await page.route(pathIs('/database/sources/' + src.id + '/scrape'), (r) => r.fulfill({ status: 202, json: { status: 'accepted', job_id: job.id, job } }));
-      await page.route(pathIs('/jobs/9001'), (r) => r.fulfill({ json: states.length > 1 ? states.shift() : states[0] }));
+      const form = page.getByRole('form', { name: 'Add a listings page' });
+      const url = t.site + '/homes';
+      await form.getByLabel('Page address').fill(url);
+      await form.getByRole('button', { name: 'Add source' }).click();
+      const src = (await apiGet(page, '/database/sources')).body.find((s) => s.url === url);
       const row = page.locator('tbody tr[data-id="' + src.id + '"]');
-      await page.getByRole('button', { name: 'Scrape now ' + src.url }).click();
+      await page.getByRole('button', { name: 'Scrape now ' + url }).click();
       await row.getByText(/^(Waiting for its turn|Reading the site)…$/).waitFor();
-      await row.getByText('Done: 3 new, 1 changed, 5 unchanged, 2 gone from the site (now marked not available).').waitFor();
+      await row.getByText(/^Done: \d+ new, \d+ changed, \d+ unchanged, 0 gone from the site \(now marked not available\)\.$/).waitFor({ timeout: 30000 });
       await t.shoot(page, 'sources-scrape');
+      const mine = (await apiGet(page, '/rentals?limit=100')).body.rentals.filter((r) => r.website === src.website);
+      assertEq(mine.map((r) => [r.property_address, r.price, r.bedrooms]).sort(), SITE_LISTINGS.map((l) => [l.street + ', Tulsa, OK 74103', l.price, l.beds]).sort(), 'the rentals the scrape stored');
 
-      states.splice(0, states.length, { ...job, state: 'failed', attempts: 3, last_error: 'The site answered 404' });
-      await page.getByRole('button', { name: 'Scrape now ' + src.url }).click();
-      await row.getByText('Failed: The site answered 404.').waitFor();
-      await page.unroute(pathIs('/database/sources/' + src.id + '/scrape'));
-      await page.unroute(pathIs('/jobs/9001'));
+      const gone = t.site + '/moved';
+      await form.getByLabel('Page address').fill(gone);
+      await form.getByRole('button', { name: 'Add source' }).click();
+      await page.getByRole('button', { name: 'Scrape now ' + gone }).click();
+      const goneId = (await apiGet(page, '/database/sources')).body.find((s) => s.url === gone).id;
+      await page.locator('tbody tr[data-id="' + goneId + '"]').getByText(/^Failed: .*404.*\.$/).waitFor({ timeout: 30000 });
 
+      // an older server, without the endpoint, is named as such
       await page.route(pathIs('/database/sources/' + src.id + '/scrape'), (r) => r.fulfill(NO_ENDPOINT));
-      await w.expecting(page, 'POST', '/database/sources/' + src.id + '/scrape', 404, () => page.getByRole('button', { name: 'Scrape now ' + src.url }).click());
+      await w.expecting(page, 'POST', '/database/sources/' + src.id + '/scrape', 404, () => page.getByRole('button', { name: 'Scrape now ' + url }).click());
       await page.getByText('Scraping a source on demand needs a newer PeteRental server.', { exact: false }).waitFor();
       await page.unroute(pathIs('/database/sources/' + src.id + '/scrape'));
     },

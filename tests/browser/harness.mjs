@@ -176,28 +176,27 @@ export class Server {
   }
 }
 
-/* tests/standins/vapi_api.py in a Python child on a loopback port: start() -> url. It
- * accepts the bearer key given and lists the assistants given; it ends when its stdin
- * closes (stop(), or this process ending). */
-export class VapiStandin {
-  constructor(dir, key, assistants) {
-    this.args = [dir, key, JSON.stringify(assistants)];
+/* A stand-in of tests/standins in a Python child: its script prints the stand-in's URL
+ * (http://127.0.0.N:PORT) on its first line and runs until its stdin closes (stop(), or this
+ * process ending). start() -> this, with url. */
+class PyStandin {
+  constructor(what, script, args) {
+    this.what = what;
+    this.script = script.join('\n');
+    this.args = args;
     this.proc = null;
   }
 
   start() {
-    const script = ['import json, sys', 'sys.path.insert(0, sys.argv[1])', 'from vapi_api import VapiStandin',
-      'api = VapiStandin(key=sys.argv[2]).start()', 'api.assistants = {a["id"]: a for a in json.loads(sys.argv[3])}',
-      'print(api.url, flush=True)', 'sys.stdin.read()', 'api.stop()'].join('\n');
-    this.proc = spawn('python3', ['-c', script, ...this.args], { stdio: ['pipe', 'pipe', 'inherit'] });
+    this.proc = spawn('python3', ['-c', this.script, ...this.args], { stdio: ['pipe', 'pipe', 'inherit'] });
     return new Promise((resolve, reject) => {
       let out = '';
-      const t = setTimeout(() => reject(new Error('the Vapi stand-in did not start')), START_MS);
-      this.proc.on('exit', (code) => { clearTimeout(t); reject(new Error('the Vapi stand-in exited with ' + code)); });
+      const t = setTimeout(() => reject(new Error(this.what + ' did not start')), START_MS);
+      this.proc.on('exit', (code) => { clearTimeout(t); reject(new Error(this.what + ' exited with ' + code)); });
       this.proc.stdout.on('data', (d) => {
         out += d;
         const line = out.split('\n')[0];
-        if (out.includes('\n') && /^http:\/\/127\.0\.0\.1:\d+$/.test(line)) {
+        if (out.includes('\n') && /^http:\/\/127\.0\.0\.\d+:\d+$/.test(line)) {
           clearTimeout(t);
           this.url = line;
           resolve(this);
@@ -213,6 +212,26 @@ export class VapiStandin {
     const t = setTimeout(() => this.proc.kill('SIGKILL'), STOP_MS);
     await exited;
     clearTimeout(t);
+  }
+}
+
+/* tests/standins/vapi_api.py: it accepts the bearer key given and lists the assistants
+ * given. */
+export class VapiStandin extends PyStandin {
+  constructor(dir, key, assistants) {
+    super('the Vapi stand-in', ['import json, sys', 'sys.path.insert(0, sys.argv[1])', 'from vapi_api import VapiStandin',
+      'api = VapiStandin(key=sys.argv[2]).start()', 'api.assistants = {a["id"]: a for a in json.loads(sys.argv[3])}',
+      'print(api.url, flush=True)', 'sys.stdin.read()', 'api.stop()'], [dir, key, JSON.stringify(assistants)]);
+  }
+}
+
+/* tests/standins/listing_site.py on its own loopback address: a manager's listing site serving
+ * pages ({path: html}); any other path is a 404. */
+export class ListingStandin extends PyStandin {
+  constructor(dir, pages) {
+    super('the listing site stand-in', ['import json, sys', 'sys.path.insert(0, sys.argv[1])', 'from listing_site import ListingSite',
+      'site = ListingSite().start()', 'for p, html in json.loads(sys.argv[2]).items(): site.put(p, html)',
+      'print(site.origin, flush=True)', 'sys.stdin.read()', 'site.stop()'], [dir, JSON.stringify(pages)]);
   }
 }
 

@@ -7,13 +7,14 @@
  *
  * Environment: PETE_BACKEND (sqlite or postgres), PETE_TEST_PG_URL (postgres), CHROMIUM
  * (default /usr/bin/chromium). The server's VAPI_API_URL is a Vapi stand-in (flows.mjs
- * VAPI_KEY and VAPI_ASSISTANTS). Screenshots go to DIR as PAGE-375.png and PAGE-1440.png.
+ * VAPI_KEY and VAPI_ASSISTANTS), and a listing site stand-in serves flows.mjs LISTING_PAGES
+ * on its own loopback address (t.site; the server runs with SCRAPE_ALLOW_PRIVATE=true). Screenshots go to DIR as PAGE-375.png and PAGE-1440.png.
  * Every wait is bounded: each flow by FLOW_MS, the whole run by RUN_MS. */
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Server, Watcher, VapiStandin, CHROMIUM_ARGS, loadModules, newContext, shoot } from './harness.mjs';
-import { flows, VAPI_KEY, VAPI_ASSISTANTS } from './flows.mjs';
+import { Server, Watcher, VapiStandin, ListingStandin, CHROMIUM_ARGS, loadModules, newContext, shoot } from './harness.mjs';
+import { flows, VAPI_KEY, VAPI_ASSISTANTS, LISTING_PAGES } from './flows.mjs';
 
 const FLOW_MS = 120000;
 const RUN_MS = 540000;
@@ -57,6 +58,7 @@ async function main() {
 
   const here = path.dirname(fileURLToPath(import.meta.url));
   const vapi = new VapiStandin(path.join(here, '..', 'standins'), VAPI_KEY, VAPI_ASSISTANTS);
+  const site = new ListingStandin(path.join(here, '..', 'standins'), LISTING_PAGES);
   let server = null;
   let browser = null;
   const failures = [];
@@ -66,6 +68,7 @@ async function main() {
     if (browser) await browser.close().catch(() => {});
     browser = null;
     await vapi.stop();
+    await site.stop();
     return server ? server.stop() : [];
   };
   const watchdog = setTimeout(async () => {
@@ -76,13 +79,15 @@ async function main() {
 
   try {
     await vapi.start();
-    server = new Server(path.resolve(opt.bin), backend, { VAPI_API_URL: vapi.url });
+    await site.start();
+    server = new Server(path.resolve(opt.bin), backend, { VAPI_API_URL: vapi.url, SCRAPE_ALLOW_PRIVATE: 'true' });
     await server.start();
     browser = await mods.chromium.launch({ executablePath: process.env.CHROMIUM || '/usr/bin/chromium', args: CHROMIUM_ARGS, headless: true, timeout: 30000 });
     console.log('# server ' + server.url + ' (' + backend + '), chromium ' + browser.version());
     const watchers = new Map();
     const t = {
       url: server.url,
+      site: site.url,
       state: {},
       async context(label, o) {
         const c = await newContext(browser, o);
