@@ -225,6 +225,20 @@ export class VapiStandin extends PyStandin {
   }
 }
 
+/* tests/standins/google.py: Google's OAuth (its consent page allows at once) and Calendar API
+ * for the account given; the server's client id and secret are the stand-in's. */
+export class GoogleStandin extends PyStandin {
+  constructor(dir, account) {
+    super('the Google stand-in', ['import sys', 'sys.path.insert(0, sys.argv[1])', 'from google import GoogleStandin',
+      'g = GoogleStandin().start()', 'g.account_email = sys.argv[2]',
+      'print(g.url, flush=True)', 'sys.stdin.read()', 'g.stop()'], [dir, account]);
+  }
+
+  serverEnv() {
+    return { GOOGLE_CLIENT_ID: 'standin-client', GOOGLE_CLIENT_SECRET: 'standin-secret', GOOGLE_AUTH_URL: this.url, GOOGLE_API_URL: this.url };
+  }
+}
+
 /* tests/standins/listing_site.py on its own loopback address: a manager's listing site serving
  * pages ({path: html}); any other path is a 404. */
 export class ListingStandin extends PyStandin {

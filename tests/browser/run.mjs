@@ -8,13 +8,14 @@
  * Environment: PETE_BACKEND (sqlite or postgres), PETE_TEST_PG_URL (postgres), CHROMIUM
  * (default /usr/bin/chromium). The server's VAPI_API_URL is a Vapi stand-in (flows.mjs
  * VAPI_KEY and VAPI_ASSISTANTS), and a listing site stand-in serves flows.mjs LISTING_PAGES
- * on its own loopback address (t.site; the server runs with SCRAPE_ALLOW_PRIVATE=true). Screenshots go to DIR as PAGE-375.png and PAGE-1440.png.
+ * on its own loopback address (t.site; the server runs with SCRAPE_ALLOW_PRIVATE=true), and
+ * Google's OAuth and Calendar API are stood in too (flows.mjs GOOGLE_ACCOUNT). Screenshots go to DIR as PAGE-375.png and PAGE-1440.png.
  * Every wait is bounded: each flow by FLOW_MS, the whole run by RUN_MS. */
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Server, Watcher, VapiStandin, ListingStandin, CHROMIUM_ARGS, loadModules, newContext, shoot } from './harness.mjs';
-import { flows, VAPI_KEY, VAPI_ASSISTANTS, LISTING_PAGES } from './flows.mjs';
+import { Server, Watcher, VapiStandin, ListingStandin, GoogleStandin, CHROMIUM_ARGS, loadModules, newContext, shoot } from './harness.mjs';
+import { flows, VAPI_KEY, VAPI_ASSISTANTS, LISTING_PAGES, GOOGLE_ACCOUNT } from './flows.mjs';
 
 const FLOW_MS = 120000;
 const RUN_MS = 540000;
@@ -59,6 +60,7 @@ async function main() {
   const here = path.dirname(fileURLToPath(import.meta.url));
   const vapi = new VapiStandin(path.join(here, '..', 'standins'), VAPI_KEY, VAPI_ASSISTANTS);
   const site = new ListingStandin(path.join(here, '..', 'standins'), LISTING_PAGES);
+  const google = new GoogleStandin(path.join(here, '..', 'standins'), GOOGLE_ACCOUNT);
   let server = null;
   let browser = null;
   const failures = [];
@@ -69,6 +71,7 @@ async function main() {
     browser = null;
     await vapi.stop();
     await site.stop();
+    await google.stop();
     return server ? server.stop() : [];
   };
   const watchdog = setTimeout(async () => {
@@ -80,7 +83,8 @@ async function main() {
   try {
     await vapi.start();
     await site.start();
-    server = new Server(path.resolve(opt.bin), backend, { VAPI_API_URL: vapi.url, SCRAPE_ALLOW_PRIVATE: 'true' });
+    await google.start();
+    server = new Server(path.resolve(opt.bin), backend, { VAPI_API_URL: vapi.url, SCRAPE_ALLOW_PRIVATE: 'true', ...google.serverEnv() });
     await server.start();
     browser = await mods.chromium.launch({ executablePath: process.env.CHROMIUM || '/usr/bin/chromium', args: CHROMIUM_ARGS, headless: true, timeout: 30000 });
     console.log('# server ' + server.url + ' (' + backend + '), chromium ' + browser.version());

@@ -10,6 +10,9 @@ memory, and failures on demand.
   s.fail("calendarView", "500", times=1, method=None)  # the next requests whose path holds
                                           # the text: "500", "timeout" (answers after s.slow_s
                                           # seconds), "malformed" (not JSON), "401"
+  GET {consent_path}?redirect_uri=&state=&code_challenge=   what the consent page does once
+                                          the account owner allows: 302 back with a code and
+                                          the state (s.deny_consent: with error=access_denied)
   s.expire_access_tokens()                # every access token given so far now gets 401
   s.revoke_refresh_tokens()               # refreshes answer invalid_grant
   s.requests: [(method, path, query dict, body bytes)]; s.events: {id: event dict}
@@ -46,6 +49,7 @@ class CalendarStandin:
         self.redirect_uris = []
         self.unauthorized = 0   # requests answered 401 (expired or unknown access token)
         self.account_email = "owner@example.com"
+        self.deny_consent = False
         self._server = None
         self._thread = None
         self.url = None
@@ -151,6 +155,8 @@ class CalendarStandin:
                                                  "message": "expired"}})
         if parts.path.endswith("/token"):
             return self._send(h, *self._token(raw))
+        if h.command == "GET" and parts.path.endswith(self.consent_path):
+            return self._consent(h, query)
         auth = h.headers.get("Authorization", "")
         token = auth[7:] if auth.startswith("Bearer ") else ""
         with self.lock:
@@ -167,6 +173,17 @@ class CalendarStandin:
             except ValueError:
                 return self._send(h, 400, {"error": {"message": "body is not JSON"}})
         return self._send(h, *self.route(h.command, parts.path, query, body, email, h.headers))
+
+    def _consent(self, h, q):
+        back = {"state": q.get("state", "")}
+        if self.deny_consent:
+            back["error"] = "access_denied"
+        else:
+            back["code"] = self.issue_code(q.get("code_challenge", ""))
+        h.send_response(302)
+        h.send_header("Location", q.get("redirect_uri", "") + "?" + urllib.parse.urlencode(back))
+        h.send_header("Content-Length", "0")
+        h.end_headers()
 
     def _send(self, h, status, obj):
         data = obj if isinstance(obj, bytes) else (b"" if obj is None else

@@ -17,6 +17,7 @@ from calendar_standin import CalendarStandin
 
 
 class GoogleStandin(CalendarStandin):
+    consent_path = "/o/oauth2/v2/auth"
 
     def _as_google(self, e):
         return {"id": e["id"], "summary": e["subject"], "start": {"dateTime": e["start"]},

@@ -27,6 +27,7 @@ def _from_graph(obj):
 
 
 class GraphStandin(CalendarStandin):
+    consent_path = "/oauth2/v2.0/authorize"
     rotates_refresh_tokens = True
 
     def _as_graph(self, e):
