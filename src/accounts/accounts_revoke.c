@@ -6,12 +6,12 @@
  * last read (with an overlap for clocks a little apart and for commits that land late), and
  * hands them to the verifier (auth_revoke). Reading costs one indexed statement a second;
  * checking a token costs nothing while nothing is revoked (core/auth_revoked.c). */
-#include <pthread.h>
+#include <stdbool.h>
 #include <time.h>
 
 #include "accounts/accounts.h"
 #include "core/log.h"
-#include "core/mono.h"
+#include "core/ticker.h"
 
 #define OVERLAP_S 30        /* re-read what was stored this long before the last read */
 #define PRUNE_EVERY_S 600
@@ -33,12 +33,9 @@ app_err accounts_logout(struct app *a, const char *token)
 }
 
 static struct {
-    pthread_mutex_t lock;
-    pthread_cond_t wake;
-    pthread_t thread;
-    bool running, stop;
-    struct app *app;
-} g = {.lock = PTHREAD_MUTEX_INITIALIZER};
+    struct ticker ticker;
+    int64_t since, last_prune;
+} g;
 
 /* Reads the revocations stored since *since into the verifier; moves *since on. */
 static void read_since(struct app *a, int64_t *since, bool prune)
@@ -65,48 +62,25 @@ static void read_since(struct app *a, int64_t *since, bool prune)
     db_tx_end(c, e); /* a failed prune is logged and tried again next time */
 }
 
-static void *reader(void *arg)
+/* One tick of the reader thread: the new revocations, and now and then a prune. */
+static void reader_tick(void *arg)
 {
-    struct app *a = arg;
-    int64_t since = 0, last_prune = 0;
-    pthread_mutex_lock(&g.lock);
-    while (!g.stop) {
-        pthread_mutex_unlock(&g.lock);
-        int64_t now = (int64_t)time(NULL);
-        bool prune = now - last_prune >= PRUNE_EVERY_S;
-        read_since(a, &since, prune);
-        if (prune)
-            last_prune = now;
-        pthread_mutex_lock(&g.lock);
-        struct timespec until = mono_deadline(ACCOUNTS_REVOKE_POLL_MS);
-        while (!g.stop && pthread_cond_timedwait(&g.wake, &g.lock, &until) == 0)
-            ;
-    }
-    pthread_mutex_unlock(&g.lock);
-    return NULL;
+    int64_t now = (int64_t)time(NULL);
+    bool prune = now - g.last_prune >= PRUNE_EVERY_S;
+    read_since(arg, &g.since, prune);
+    if (prune)
+        g.last_prune = now;
 }
 
 void accounts_revocations_start(struct app *a)
 {
-    mono_cond_init(&g.wake);
-    g.stop = false;
-    g.app = a;
-    if (pthread_create(&g.thread, NULL, reader, a) == 0)
-        g.running = true;
-    else
+    g.since = g.last_prune = 0;
+    if (ticker_start(&g.ticker, ACCOUNTS_REVOKE_POLL_MS, true, reader_tick, a) != 0)
         LOG_E("cannot start the revocation reader: logouts reach other instances only "
               "after a restart");
 }
 
 void accounts_revocations_stop(void)
 {
-    if (!g.running)
-        return;
-    pthread_mutex_lock(&g.lock);
-    g.stop = true;
-    pthread_cond_signal(&g.wake);
-    pthread_mutex_unlock(&g.lock);
-    pthread_join(g.thread, NULL);
-    pthread_cond_destroy(&g.wake);
-    g.running = false;
+    ticker_stop(&g.ticker);
 }

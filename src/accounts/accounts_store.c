@@ -32,8 +32,7 @@ static const char sql_revocations_prune[] = "DELETE FROM revoked_tokens WHERE ex
 app_err accounts_store_create(db_conn *c, int64_t user_id, const char *email, const char *hash)
 {
     db_param p[] = {DB_INT(user_id), DB_TEXT(email), DB_TEXT(hash)};
-    db_err e = db_exec(c, db_sql(c, sql_create, pg_create), p, 3, NULL);
-    return e == DB_OK ? APP_OK : db_fail(c, e, "create credentials");
+    return db_run(c, db_sql(c, sql_create, pg_create), p, 3, "create credentials");
 }
 
 app_err accounts_store_find(db_conn *c, const char *email, int64_t *user_id,
@@ -57,8 +56,7 @@ app_err accounts_store_find(db_conn *c, const char *email, int64_t *user_id,
 app_err accounts_store_revoke(db_conn *c, const char *token_id, int64_t expires_at, int64_t now)
 {
     db_param p[] = {DB_TEXT(token_id), DB_INT(expires_at), DB_INT(now)};
-    db_err e = db_exec(c, sql_revoke, p, 3, NULL);
-    return e == DB_OK ? APP_OK : db_fail(c, e, "store revocation");
+    return db_run(c, sql_revoke, p, 3, "store revocation");
 }
 
 app_err accounts_store_revocations(db_conn *c, int64_t since, int64_t now, db_res **out)
@@ -71,6 +69,5 @@ app_err accounts_store_revocations(db_conn *c, int64_t since, int64_t now, db_re
 app_err accounts_store_revocations_prune(db_conn *c, int64_t now)
 {
     db_param p[] = {DB_INT(now)};
-    db_err e = db_exec(c, sql_revocations_prune, p, 1, NULL);
-    return e == DB_OK ? APP_OK : db_fail(c, e, "prune revocations");
+    return db_run(c, sql_revocations_prune, p, 1, "prune revocations");
 }

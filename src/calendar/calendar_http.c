@@ -486,8 +486,5 @@ int calendar_http_feed_rotate(http_req *r)
 
 int calendar_http_feed_revoke(http_req *r)
 {
-    app_err e = calendar_feed_revoke(r->app, r->tenant.id);
-    if (e != APP_OK)
-        return http_reply_err(r, e, NULL);
-    return http_reply_empty(r, 204);
+    return http_reply_done(r, calendar_feed_revoke(r->app, r->tenant.id), NULL);
 }

@@ -405,8 +405,7 @@ app_err calendar_store_begin_write(db *d, int64_t user, db_conn **out)
 app_err calendar_store_set_sync(db_conn *c, int64_t user, int64_t id, const char *sync_status)
 {
     db_param p[3] = {DB_INT(user), DB_INT(id), DB_TEXT(sync_status)};
-    db_err e = db_exec(c, SQL(c, SET_SYNC), p, 3, NULL);
-    return e == DB_OK ? APP_OK : db_fail(c, e, "appointment sync status");
+    return db_run(c, SQL(c, SET_SYNC), p, 3, "appointment sync status");
 }
 
 /* ---- the connection and the feed ------------------------------------------------------ */
@@ -437,15 +436,13 @@ app_err calendar_store_connection(db_conn *c, int64_t user, struct calendar_conn
 app_err calendar_store_feed_put(db_conn *c, int64_t user, const char *hash)
 {
     db_param p[2] = {DB_INT(user), DB_TEXT(hash)};
-    db_err e = db_exec(c, SQL(c, FEED_PUT), p, 2, NULL);
-    return e == DB_OK ? APP_OK : db_fail(c, e, "feed token");
+    return db_run(c, SQL(c, FEED_PUT), p, 2, "feed token");
 }
 
 app_err calendar_store_feed_delete(db_conn *c, int64_t user)
 {
     db_param p[1] = {DB_INT(user)};
-    db_err e = db_exec(c, SQL(c, FEED_DELETE), p, 1, NULL);
-    return e == DB_OK ? APP_OK : db_fail(c, e, "feed token delete");
+    return db_run(c, SQL(c, FEED_DELETE), p, 1, "feed token delete");
 }
 
 app_err calendar_store_feed_check(db_conn *c, int64_t user, const char *hash)

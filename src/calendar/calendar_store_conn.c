@@ -174,12 +174,6 @@ static const char *ts(int64_t t, char buf[CIVIL_RFC3339_SIZE])
     return buf;
 }
 
-static app_err run(db_conn *c, const char *sql, const db_param *p, int n, const char *what)
-{
-    db_err e = db_exec(c, sql, p, n, NULL);
-    return e == DB_OK ? APP_OK : db_fail(c, e, what);
-}
-
 /* ---- the connection ------------------------------------------------------------------- */
 
 void calendar_conn_row_cleanup(struct calendar_conn_row *r)
@@ -225,7 +219,7 @@ app_err calendar_store_conn_put(db_conn *c, int64_t user, const struct calendar_
                      DB_TEXT(in->calendar_name), DB_TEXT(in->calendar_url),
                      DB_TEXT(in->username), DB_TEXT(in->secret_sealed),
                      in->expires_at > 0 ? DB_TEXT(ts(in->expires_at, exp)) : DB_NULLP};
-    return run(c, SQL(c, CONN_PUT), p, 9, "calendar connection write");
+    return db_run(c, SQL(c, CONN_PUT), p, 9, "calendar connection write");
 }
 
 app_err calendar_store_conn_tokens(db_conn *c, int64_t user, const char *provider,
@@ -234,7 +228,7 @@ app_err calendar_store_conn_tokens(db_conn *c, int64_t user, const char *provide
     char exp[CIVIL_RFC3339_SIZE];
     db_param p[4] = {DB_INT(user), DB_TEXT(provider), DB_TEXT(sealed),
                      expires_at > 0 ? DB_TEXT(ts(expires_at, exp)) : DB_NULLP};
-    return run(c, SQL(c, CONN_TOKENS), p, 4, "calendar connection tokens");
+    return db_run(c, SQL(c, CONN_TOKENS), p, 4, "calendar connection tokens");
 }
 
 app_err calendar_store_conn_outcome(db_conn *c, int64_t user, const char *provider,
@@ -242,7 +236,7 @@ app_err calendar_store_conn_outcome(db_conn *c, int64_t user, const char *provid
 {
     db_param p[5] = {DB_INT(user), DB_TEXT(provider), DB_TEXT(status), DB_TEXT(last_error),
                      DB_INT(synced ? 1 : 0)};
-    return run(c, SQL(c, CONN_OUTCOME), p, 5, "calendar connection outcome");
+    return db_run(c, SQL(c, CONN_OUTCOME), p, 5, "calendar connection outcome");
 }
 
 app_err calendar_store_conn_delete(db_conn *c, int64_t user, bool *deleted)
@@ -254,7 +248,7 @@ app_err calendar_store_conn_delete(db_conn *c, int64_t user, bool *deleted)
         return db_fail(c, e, "calendar connection delete");
     *deleted = db_res_affected(res) > 0;
     db_res_free(res);
-    return run(c, SQL(c, MIRROR_CLEAR), p, 1, "calendar mirror clear");
+    return db_run(c, SQL(c, MIRROR_CLEAR), p, 1, "calendar mirror clear");
 }
 
 /* ---- the mirror and external events --------------------------------------------------- */
@@ -268,18 +262,18 @@ static app_err mirror_add(db_conn *c, int64_t user, const char *source,
                      DB_TEXT(ts(ev->end, e)), DB_BOOL(ev->transparent),
                      DB_BOOL(ev->cancelled), DB_TEXT(ev->subject),
                      DB_TEXT(ev->location)};
-    return run(c, SQL(c, MIRROR_ADD), p, 9, "calendar mirror insert");
+    return db_run(c, SQL(c, MIRROR_ADD), p, 9, "calendar mirror insert");
 }
 
 app_err calendar_store_mirror_replace(db_conn *c, int64_t user, const char *source,
                                       const struct calendar_remote_event *items, size_t n)
 {
     db_param p[2] = {DB_INT(user), DB_TEXT(source)};
-    app_err rc = run(c, SQL(c, MIRROR_DROP), p, 2, "calendar mirror drop");
+    app_err rc = db_run(c, SQL(c, MIRROR_DROP), p, 2, "calendar mirror drop");
     for (size_t i = 0; rc == APP_OK && i < n; i++)
         rc = mirror_add(c, user, source, &items[i]);
     if (rc == APP_OK)
-        rc = run(c, SQL(c, MIRROR_OWN), p, 1, "calendar mirror own events");
+        rc = db_run(c, SQL(c, MIRROR_OWN), p, 1, "calendar mirror own events");
     return rc;
 }
 
@@ -287,10 +281,10 @@ app_err calendar_store_set_external(db_conn *c, int64_t user, int64_t id, const 
                                     const char *sync_status)
 {
     db_param p[4] = {DB_INT(user), DB_INT(id), DB_TEXT(ext_id), DB_TEXT(sync_status)};
-    app_err rc = run(c, SQL(c, SET_EXTERNAL), p, 4, "appointment external event");
+    app_err rc = db_run(c, SQL(c, SET_EXTERNAL), p, 4, "appointment external event");
     if (rc == APP_OK && ext_id) {
         db_param q[2] = {DB_INT(user), DB_TEXT(ext_id)};
-        rc = run(c, SQL(c, MIRROR_ONE), q, 2, "calendar mirror own event");
+        rc = db_run(c, SQL(c, MIRROR_ONE), q, 2, "calendar mirror own event");
     }
     return rc;
 }
@@ -347,13 +341,13 @@ app_err calendar_store_state_put(db_conn *c, int64_t user, const char *hash,
 {
     char n[CIVIL_RFC3339_SIZE], exp[CIVIL_RFC3339_SIZE];
     db_param purge[2] = {DB_INT(user), DB_TEXT(ts(now, n))};
-    app_err rc = run(c, SQL(c, STATE_PURGE), purge, 2, "oauth state purge");
+    app_err rc = db_run(c, SQL(c, STATE_PURGE), purge, 2, "oauth state purge");
     if (rc != APP_OK)
         return rc;
     db_param p[6] = {DB_INT(user),          DB_TEXT(hash),
                      DB_TEXT(in->provider), DB_TEXT(in->verifier_sealed),
                      DB_TEXT(in->redirect_url), DB_TEXT(ts(in->expires_at, exp))};
-    return run(c, SQL(c, STATE_PUT), p, 6, "oauth state insert");
+    return db_run(c, SQL(c, STATE_PUT), p, 6, "oauth state insert");
 }
 
 app_err calendar_store_state_take(db_conn *c, int64_t user, const char *hash,

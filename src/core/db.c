@@ -523,6 +523,12 @@ app_err db_fail(db_conn *c, db_err e, const char *what)
     return db_app_err(e);
 }
 
+app_err db_run(db_conn *c, const char *sql, const db_param *p, int n, const char *what)
+{
+    db_err e = db_exec(c, sql, p, n, NULL);
+    return e == DB_OK ? APP_OK : db_fail(c, e, what);
+}
+
 const char *db_sql(const db_conn *c, const char *sqlite_sql, const char *pg_sql)
 {
     return db_conn_dialect(c) == DB_POSTGRES ? pg_sql : sqlite_sql;

@@ -121,6 +121,9 @@ app_err db_tx_end(db_conn *c, app_err rc);
  * message; never parameters) unless it is a unique violation, a caller's business, and
  * maps it (unique -> APP_E_CONFLICT, lost or busy -> APP_E_UNAVAILABLE, else APP_E_DB). */
 app_err db_fail(db_conn *c, db_err e, const char *what);
+/* A statement whose only answer is whether it worked (no rows wanted): db_exec, then
+ * APP_OK or db_fail(c, e, what). */
+app_err db_run(db_conn *c, const char *sql, const db_param *p, int n, const char *what);
 /* A PostgreSQL timestamptz column read as RFC 3339 UTC text, the form SQLite stores (for the
  * PostgreSQL half of a statement pair). */
 #define DB_PG_TS(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"

@@ -10,9 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <sys/stat.h>
 
 #include "core/db_internal.h"
+#include "core/files.h"
 #include "core/mem.h"
 
 #define CACHE_SIZE 48
@@ -59,17 +59,7 @@ static int make_parent_dirs(const char *path)
     int rc = 0;
     if (slash && slash != p) {
         *slash = '\0';
-        for (char *q = p + 1; rc == 0; q++) {
-            if (*q != '/' && *q != '\0')
-                continue;
-            char save = *q;
-            *q = '\0';
-            if (mkdir(p, 0700) != 0 && errno != EEXIST)
-                rc = -1;
-            *q = save;
-            if (save == '\0')
-                break;
-        }
+        rc = files_mkdir_p(p);
     }
     free(p);
     return rc;

@@ -129,6 +129,9 @@ int http_reply_empty(http_req *r, unsigned status);
 int http_reply_error(http_req *r, unsigned status, const char *code, const char *message);
 /* Default status and code for e; message NULL uses a generic sentence. */
 int http_reply_err(http_req *r, app_err e, const char *message);
+/* The answer of a request that changes and returns nothing (a delete): 204 when e is APP_OK,
+ * else as http_reply_err, with not_found as the message of APP_E_NOTFOUND (may be NULL). */
+int http_reply_done(http_req *r, app_err e, const char *not_found);
 /* 422 listing every problem: j_errors is an array of {field, message}; stolen. */
 int http_reply_invalid(http_req *r, json_t *j_errors);
 /* Adds a header to the response already set (call after a reply helper). */

@@ -34,6 +34,7 @@
 #include "core/log.h"
 #include "core/mem.h"
 #include "core/mono.h"
+#include "core/ticker.h"
 
 #define BUCKETS 1024
 #define REAP_EVERY_MS 250
@@ -68,10 +69,8 @@ static struct {
     struct ip_key proxies[MAX_PROXIES];
     int nproxies;
     unsigned long long refused, reaped;
-    pthread_t reaper;
-    pthread_cond_t wake;
-    bool running, stop;
-} g = {.lock = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER};
+    struct ticker reaper;
+} g = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
 /* The counting key of a socket address; false for other families. */
 static bool key_of(const struct sockaddr *sa, bool per64, struct ip_key *k)
@@ -285,65 +284,36 @@ static int reap(int64_t now)
     return n;
 }
 
-static void *reaper(void *arg)
+/* One tick of the reaper thread. */
+static void reaper_tick(void *arg)
 {
     (void)arg;
     pthread_mutex_lock(&g.lock);
-    while (!g.stop) {
-        struct timespec until;
-        clock_gettime(CLOCK_MONOTONIC, &until);
-        until.tv_nsec += REAP_EVERY_MS * 1000000L;
-        if (until.tv_nsec >= 1000000000L) {
-            until.tv_sec++;
-            until.tv_nsec -= 1000000000L;
-        }
-        pthread_cond_timedwait(&g.wake, &g.lock, &until);
-        if (g.stop)
-            break;
-        int n = reap(mono_ms());
-        if (n > 0) {
-            pthread_mutex_unlock(&g.lock); /* never log under the lock */
-            LOG_W("closed %d connections that did not deliver a request in time "
-                  "(HEAD_TIMEOUT, BODY_TIMEOUT)", n);
-            pthread_mutex_lock(&g.lock);
-        }
-    }
+    int n = reap(mono_ms());
     pthread_mutex_unlock(&g.lock);
-    return NULL;
+    if (n > 0) /* never logged under the lock */
+        LOG_W("closed %d connections that did not deliver a request in time "
+              "(HEAD_TIMEOUT, BODY_TIMEOUT)", n);
 }
 
 int http_conn_setup(const struct config *cfg)
 {
-    pthread_condattr_t ca;
     g.per_ip = cfg->max_connections_per_ip;
     g.head_ms = (int64_t)cfg->head_timeout * 1000;
     g.body_ms = (int64_t)cfg->body_timeout * 1000;
     g.nproxies = 0;
     load_proxies(cfg->trusted_proxies);
-    g.stop = false;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_destroy(&g.wake);
-    pthread_cond_init(&g.wake, &ca);
-    pthread_condattr_destroy(&ca);
-    if (pthread_create(&g.reaper, NULL, reaper, NULL) != 0) {
-        LOG_E("cannot start the connection reaper: %s", strerror(errno));
+    int rc = ticker_start(&g.reaper, REAP_EVERY_MS, false, reaper_tick, NULL);
+    if (rc != 0) {
+        LOG_E("cannot start the connection reaper: %s", strerror(rc));
         return -1;
     }
-    g.running = true;
     return 0;
 }
 
 void http_conn_cleanup(void)
 {
-    if (!g.running)
-        return;
-    pthread_mutex_lock(&g.lock);
-    g.stop = true;
-    pthread_cond_signal(&g.wake);
-    pthread_mutex_unlock(&g.lock);
-    pthread_join(g.reaper, NULL);
-    g.running = false;
+    ticker_stop(&g.reaper);
     pthread_mutex_lock(&g.lock);
     for (int i = 0; i < BUCKETS; i++) {
         while (g.buckets[i]) {

@@ -300,6 +300,13 @@ int http_reply_err(http_req *r, app_err e, const char *message)
     return rc;
 }
 
+int http_reply_done(http_req *r, app_err e, const char *not_found)
+{
+    if (e == APP_OK)
+        return http_reply_empty(r, 204);
+    return http_reply_err(r, e, e == APP_E_NOTFOUND ? not_found : NULL);
+}
+
 int http_reply_invalid(http_req *r, json_t *j_errors)
 {
     char msg[512] = "Invalid fields:";

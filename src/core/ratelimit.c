@@ -58,15 +58,13 @@ app_err ratelimit_count(db_conn *c, const char *key, int64_t now, int64_t window
 app_err ratelimit_clear(db_conn *c, const char *key)
 {
     db_param p[] = {DB_TEXT(key)};
-    db_err e = db_exec(c, sql_clear, p, 1, NULL);
-    return e == DB_OK ? APP_OK : db_fail(c, e, "clear a rate limit");
+    return db_run(c, sql_clear, p, 1, "clear a rate limit");
 }
 
 app_err ratelimit_prune(db_conn *c, int64_t before)
 {
     db_param p[] = {DB_INT(before)};
-    db_err e = db_exec(c, sql_prune, p, 1, NULL);
-    return e == DB_OK ? APP_OK : db_fail(c, e, "prune rate limits");
+    return db_run(c, sql_prune, p, 1, "prune rate limits");
 }
 
 app_err ratelimit_take(db *d, const char *key, int64_t max, int64_t window,

@@ -189,10 +189,6 @@ int rentals_http_patch(http_req *r)
 int rentals_http_delete(http_req *r)
 {
     int64_t id = http_var_id(r, 0);
-    if (id <= 0)
-        return http_reply_err(r, APP_E_NOTFOUND, NOT_FOUND_MSG);
-    app_err e = rentals_delete(r->app, r->tenant.id, id);
-    if (e != APP_OK)
-        return http_reply_err(r, e, e == APP_E_NOTFOUND ? NOT_FOUND_MSG : NULL);
-    return http_reply_empty(r, 204);
+    app_err e = id > 0 ? rentals_delete(r->app, r->tenant.id, id) : APP_E_NOTFOUND;
+    return http_reply_done(r, e, NOT_FOUND_MSG);
 }

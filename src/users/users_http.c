@@ -61,10 +61,7 @@ int users_http_me_get(http_req *r)
 
 int users_http_me_delete(http_req *r)
 {
-    app_err e = users_erase(r->app, r->claims.issuer, r->claims.subject);
-    if (e != APP_OK)
-        return http_reply_err(r, e, NULL);
-    return http_reply_empty(r, 204);
+    return http_reply_done(r, users_erase(r->app, r->claims.issuer, r->claims.subject), NULL);
 }
 
 static json_t *settings_json(const http_req *r, const struct user_settings *s)

@@ -232,15 +232,13 @@ app_err users_store_get(db_conn *c, int64_t user_id, struct users_user *out)
 app_err users_store_delete(db_conn *c, int64_t user_id)
 {
     db_param p[] = {DB_INT(user_id)};
-    db_err e = db_exec(c, sql_delete, p, 1, NULL);
-    return e == DB_OK ? APP_OK : db_fail(c, e, "delete user");
+    return db_run(c, sql_delete, p, 1, "delete user");
 }
 
 app_err users_store_tombstone(db_conn *c, const char *issuer, const char *subject, int64_t at)
 {
     db_param p[] = {DB_TEXT(issuer), DB_TEXT(subject), DB_INT(at)};
-    db_err e = db_exec(c, sql_tombstone, p, 3, NULL);
-    return e == DB_OK ? APP_OK : db_fail(c, e, "tombstone");
+    return db_run(c, sql_tombstone, p, 3, "tombstone");
 }
 
 /* Reads the settings columns of row 0 into *out. */

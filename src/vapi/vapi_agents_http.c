@@ -120,9 +120,7 @@ int vapi_http_agents_delete(http_req *r)
 {
     int64_t id = http_var_id(r, 0);
     app_err e = id > 0 ? vapi_agent_delete(r->app, r->tenant.id, id) : APP_E_NOTFOUND;
-    if (e != APP_OK)
-        return reply_failure(r, e, NULL, AGENT_NOT_FOUND);
-    return http_reply_empty(r, 204);
+    return http_reply_done(r, e, AGENT_NOT_FOUND);
 }
 
 int vapi_http_agents_rotate(http_req *r)

@@ -29,6 +29,5 @@ app_err clerk_store_claim(db_conn *c, const char *id, int64_t now, bool *fresh)
 app_err clerk_store_forget(db_conn *c, const char *id)
 {
     db_param p[] = {DB_TEXT(id)};
-    db_err e = db_exec(c, sql_forget, p, 1, NULL);
-    return e == DB_OK ? APP_OK : db_fail(c, e, "forget webhook delivery");
+    return db_run(c, sql_forget, p, 1, "forget webhook delivery");
 }
