@@ -207,6 +207,19 @@ app_err rentals_delete(struct app *a, int64_t user_id, int64_t id);
 /* One page of f, by ascending id (out->next_after for the next one). */
 app_err rentals_list(struct app *a, int64_t user_id, const struct rental_filter *f,
                      struct rental_list *out);
+/* The voice assistant's search: available listings matching f's prices, min_bedrooms and q,
+ * free by available_by ("YYYY-MM-DD"; NULL: any) and, with pets, mentioning pets, dogs or
+ * cats. Best first: those with exactly beds bedrooms (beds < 0: any count), then by price
+ * (unpriced last), then by id. The best max in *out (no next page), how many match in
+ * *total. f's other fields are not read. */
+struct rental_search {
+    struct rental_filter f;
+    int64_t beds;
+    const char *available_by; /* borrowed */
+    bool pets;
+};
+app_err rentals_search(struct app *a, int64_t user_id, const struct rental_search *q, int max,
+                       struct rental_list *out, int64_t *total);
 /* Every rental of one website, by id. */
 app_err rentals_by_website(struct app *a, int64_t user_id, const char *website,
                            struct rental_list *out);

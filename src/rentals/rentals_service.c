@@ -126,6 +126,19 @@ app_err rentals_list(struct app *a, int64_t user_id, const struct rental_filter 
     return rc;
 }
 
+app_err rentals_search(struct app *a, int64_t user_id, const struct rental_search *q, int max,
+                       struct rental_list *out, int64_t *total)
+{
+    db_conn *c = NULL;
+    app_err rc = begin_read1(a, user_id, &c);
+    if (rc != APP_OK)
+        return rc;
+    rc = db_tx_end(c, rentals_store_search(c, user_id, q, max, out, total));
+    if (rc != APP_OK)
+        rentals_list_cleanup(out);
+    return rc;
+}
+
 app_err rentals_by_website(struct app *a, int64_t user_id, const char *website,
                            struct rental_list *out)
 {

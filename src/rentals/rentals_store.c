@@ -44,7 +44,8 @@
 #define PG_UID "CAST($1 AS bigint)"
 #define PG_COUNTERS                                                                       \
     COUNTER(PG_UID, VERSIONS_LISTINGS) ", " COUNTER(PG_UID, VERSIONS_PROFILE) ", "
-#define LIST_COL0 2 /* the rental columns of a list statement start here */
+#define LIST_COL0 2   /* the rental columns of a list statement start here */
+#define RENTAL_COLS 26 /* how many: SL_COLS, PG_COLS */
 
 /* Parameter layout shared by insert, update and upsert: $1 user_id, $2 website or id,
  * $3 address, $4..$22 the listing columns below. */
@@ -134,6 +135,53 @@ static const char PG_LIST[] =
     "OR city ILIKE '%' || CAST($9 AS text) || '%' ESCAPE '\\' "
     "OR description ILIKE '%' || CAST($9 AS text) || '%' ESCAPE '\\') "
     "ORDER BY id LIMIT CAST($10 AS integer)";
+
+/* The voice assistant's search (rentals_search): the best max rows of the available ones
+ * matching the filters, and how many match in all (the last column). The order and the count
+ * are found on the narrow rows first; only the rows kept are read whole.
+ * $1 user, $2 min price, $3 max price, $4 min bedrooms, $5 q (escaped), $6 free by (a date),
+ * $7 pets (any: must mention pets, dogs or cats), $8 the bedroom count asked for, $9 max. */
+#define SEARCH_WHERE(q)                                                                   \
+    "WHERE user_id = $1 AND available AND ($2 IS NULL OR price >= $2) "                   \
+    "AND ($3 IS NULL OR price <= $3) AND ($4 IS NULL OR bedrooms >= $4) "                 \
+    "AND ($5 IS NULL OR " q ") "                                                          \
+    "AND ($6 IS NULL OR available_date IS NULL OR available_date <= $6) "                 \
+    "AND ($7 IS NULL OR lower(coalesce(description, '') || ' ' || "                       \
+    "coalesce(amenities, '')) LIKE '%pet%' OR lower(coalesce(description, '') || ' ' || " \
+    "coalesce(amenities, '')) LIKE '%dog%' OR lower(coalesce(description, '') || ' ' || " \
+    "coalesce(amenities, '')) LIKE '%cat%') "
+#define SEARCH_ORDER(prefix)                                                              \
+    prefix "k, " prefix "unpriced, " prefix "sprice, " prefix "sid"
+#define SEARCH_SQL(counters, cols, where)                                                 \
+    "SELECT " counters cols ", s.total FROM (SELECT id AS sid, count(*) OVER () AS total, " \
+    "CASE WHEN $8 IS NOT NULL AND bedrooms IS NOT NULL AND bedrooms <> $8 THEN 1 ELSE 0 " \
+    "END AS k, price IS NULL AS unpriced, price AS sprice FROM rentals " where                       \
+    "ORDER BY " SEARCH_ORDER("") " LIMIT $9) s JOIN rentals r ON r.id = s.sid "           \
+    "ORDER BY " SEARCH_ORDER("s.")
+static const char SL_SEARCH[] = SEARCH_SQL(
+    SL_COUNTERS, SL_COLS,
+    SEARCH_WHERE("lower(address) LIKE '%' || lower($5) || '%' ESCAPE '\\' "
+                 "OR lower(city) LIKE '%' || lower($5) || '%' ESCAPE '\\' "
+                 "OR lower(description) LIKE '%' || lower($5) || '%' ESCAPE '\\'"));
+/* PostgreSQL: the same, each parameter given its type once (a typed CTE) */
+static const char PG_SEARCH[] =
+    "WITH a AS (SELECT CAST($1 AS bigint) AS uid, CAST($2 AS numeric) AS lo, "
+    "CAST($3 AS numeric) AS hi, CAST($4 AS integer) AS beds_min, CAST($5 AS text) AS q, "
+    "CAST($6 AS date) AS free_by, CAST($7 AS boolean) AS pets, CAST($8 AS integer) AS beds, "
+    "CAST($9 AS integer) AS lim) "
+    "SELECT " PG_COUNTERS PG_COLS ", s.total FROM a, LATERAL (SELECT id AS sid, "
+    "count(*) OVER () AS total, CASE WHEN a.beds IS NOT NULL AND bedrooms IS NOT NULL "
+    "AND bedrooms <> a.beds THEN 1 ELSE 0 END AS k, price IS NULL AS unpriced, price AS sprice "
+    "FROM rentals WHERE user_id = a.uid AND available "
+    "AND (a.lo IS NULL OR price >= a.lo) AND (a.hi IS NULL OR price <= a.hi) "
+    "AND (a.beds_min IS NULL OR bedrooms >= a.beds_min) "
+    "AND (a.q IS NULL OR address ILIKE '%' || a.q || '%' ESCAPE '\\' "
+    "OR city ILIKE '%' || a.q || '%' ESCAPE '\\' "
+    "OR description ILIKE '%' || a.q || '%' ESCAPE '\\') "
+    "AND (a.free_by IS NULL OR available_date IS NULL OR available_date <= a.free_by) "
+    "AND (a.pets IS NULL OR concat_ws(' ', description, amenities::text) ~* '(pet|dog|cat)') "
+    "ORDER BY " SEARCH_ORDER("") " LIMIT a.lim) s JOIN rentals r ON r.id = s.sid "
+    "ORDER BY " SEARCH_ORDER("s.");
 
 static const char SL_BY_WEBSITE[] =
     "SELECT " SL_COUNTERS SL_COLS " FROM rentals WHERE user_id = $1 AND website = $2 "
@@ -594,6 +642,29 @@ app_err rentals_store_list(db_conn *c, int64_t user_id, const struct rental_filt
     };
     app_err rc = list_rows(c, SQL(c, LIST), p, 10, f->limit, "list rentals", out);
     free(q);
+    return rc;
+}
+
+app_err rentals_store_search(db_conn *c, int64_t user_id, const struct rental_search *q,
+                             int max, struct rental_list *out, int64_t *total)
+{
+    const struct rental_filter *f = &q->f;
+    char *like = f->q ? like_escape(f->q) : NULL;
+    db_param p[9] = {
+        DB_INT(user_id),
+        f->has_min_price ? DB_DOUBLE(f->min_price) : DB_NULLP,
+        f->has_max_price ? DB_DOUBLE(f->max_price) : DB_NULLP,
+        f->has_min_bedrooms ? DB_INT(f->min_bedrooms) : DB_NULLP,
+        DB_TEXT(like),
+        DB_TEXT(q->available_by),
+        q->pets ? DB_BOOL(true) : DB_NULLP,
+        q->beds >= 0 ? DB_INT(q->beds) : DB_NULLP,
+        DB_INT(max),
+    };
+    app_err rc = list_rows(c, SQL(c, SEARCH), p, 9, max, "search rentals", out);
+    free(like);
+    *total = rc == APP_OK && out->n > 0 ? db_res_int(out->res, 0, LIST_COL0 + RENTAL_COLS) : 0;
+    out->next_after = 0;
     return rc;
 }
 

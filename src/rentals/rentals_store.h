@@ -47,6 +47,9 @@ app_err rentals_store_update(db_conn *c, int64_t user_id, const struct rental *i
                              struct rental *out);
 app_err rentals_store_delete(db_conn *c, int64_t user_id, int64_t id);
 /* The three list reads also fill out->listings and out->profile (struct rental_list). */
+/* The best max rows of q (rentals_search), read whole, and *total: how many match. */
+app_err rentals_store_search(db_conn *c, int64_t user_id, const struct rental_search *q,
+                             int max, struct rental_list *out, int64_t *total);
 /* One page by ascending id; fetches f->limit + 1 rows to know whether there is more. */
 app_err rentals_store_list(db_conn *c, int64_t user_id, const struct rental_filter *f,
                            struct rental_list *out);

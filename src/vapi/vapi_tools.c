@@ -20,7 +20,6 @@
 #include "vapi/vapi_tools.h"
 
 #define MATCHES_SPOKEN 5
-#define SEARCH_PAGE 200
 
 bool vapi_tool_fail(char *out, size_t cap, const char *sentence)
 {
@@ -65,34 +64,6 @@ struct vapi_date vapi_tenant_today(struct app *a, int64_t tenant)
 
 /* ---- search_rentals ------------------------------------------------------------------------ */
 
-struct scored {
-    const struct rental *r;
-    int score; /* lower is better */
-};
-
-static int by_score(const void *pa, const void *pb)
-{
-    const struct scored *a = pa, *b = pb;
-    if (a->score != b->score)
-        return a->score < b->score ? -1 : 1;
-    if (a->r->has_price != b->r->has_price)
-        return a->r->has_price ? -1 : 1;
-    if (a->r->has_price && a->r->price != b->r->price)
-        return a->r->price < b->r->price ? -1 : 1;
-    return a->r->id < b->r->id ? -1 : (a->r->id > b->r->id);
-}
-
-static bool mentions_pets(const struct rental *r)
-{
-    static const char *const words[] = {"pet", "dog", "cat"};
-    const char *texts[] = {r->description, r->amenities_text};
-    for (size_t t = 0; t < 2; t++)
-        for (size_t w = 0; texts[t] && w < 3; w++)
-            if (strcasestr(texts[t], words[w]))
-                return true;
-    return false;
-}
-
 /* The search's arguments into f (and the extra tests); false with an error sentence. */
 static bool search_filter(const json_t *j, struct rental_filter *f, int64_t *beds,
                           const char **available_by, int *pets, char *out, size_t cap)
@@ -101,7 +72,6 @@ static bool search_filter(const json_t *j, struct rental_filter *f, int64_t *bed
     bool bad = false;
     memset(f, 0, sizeof *f);
     f->has_available = f->available = true;
-    f->limit = SEARCH_PAGE;
     int got = vapi_arg_num(j, "bedrooms", &v);
     if (got < 0 || (got > 0 && (v < 0 || v > 20 || v != floor(v))))
         return vapi_tool_fail(out, cap, "The number of bedrooms must be a whole number.");
@@ -137,29 +107,15 @@ static bool search_filter(const json_t *j, struct rental_filter *f, int64_t *bed
 static bool search_rentals(const struct vapi_tool_ctx *ctx, const json_t *j, char *out,
                            size_t cap)
 {
-    struct rental_filter f;
+    struct rental_search q = {.beds = -1};
     struct rental_list l = {0};
-    int64_t beds = -1;
-    const char *available_by = NULL;
+    int64_t n = 0;
     int pets = -1;
-    if (!search_filter(j, &f, &beds, &available_by, &pets, out, cap))
+    if (!search_filter(j, &q.f, &q.beds, &q.available_by, &pets, out, cap))
         return false;
-    app_err e = rentals_list(ctx->app, ctx->tenant, &f, &l);
-    if (e != APP_OK)
+    q.pets = pets == 1;
+    if (rentals_search(ctx->app, ctx->tenant, &q, MATCHES_SPOKEN, &l, &n) != APP_OK)
         return vapi_tool_fail(out, cap, "I can't look at the listings right now.");
-    struct scored *s = mem_zalloc((size_t)l.n + 1, sizeof *s);
-    int n = 0;
-    for (int i = 0; i < l.n; i++) {
-        const struct rental *r = &l.items[i];
-        if (available_by && r->available_date && strcmp(r->available_date, available_by) > 0)
-            continue;
-        if (pets == 1 && !mentions_pets(r))
-            continue;
-        s[n].r = r;
-        s[n].score = (beds >= 0 && r->has_bedrooms && r->bedrooms != beds) ? 1 : 0;
-        n++;
-    }
-    qsort(s, (size_t)n, sizeof *s, by_score);
     struct vapi_date today = vapi_tenant_today(ctx->app, ctx->tenant);
     if (n == 0) {
         snprintf(out, cap, "I don't have anything available that matches that right now.");
@@ -168,15 +124,14 @@ static bool search_rentals(const struct vapi_tool_ctx *ctx, const json_t *j, cha
         vapi_speak_count(count, sizeof count, n);
         size_t len = (size_t)snprintf(out, cap, "I have %s %s. ", count,
                                       n == 1 ? "home that fits" : "homes that fit");
-        for (int i = 0; i < n && i < MATCHES_SPOKEN && len < cap; i++) {
+        for (int i = 0; i < l.n && len < cap; i++) {
             char one[VAPI_SPEAK_MAX];
-            vapi_speak_rental(one, sizeof one, s[i].r, &today);
+            vapi_speak_rental(one, sizeof one, &l.items[i], &today);
             len += (size_t)snprintf(out + len, cap - len, "%s%s", i ? " " : "", one);
         }
         if (n > MATCHES_SPOKEN && len < cap)
             snprintf(out + len, cap - len, " Those are the best %d.", MATCHES_SPOKEN);
     }
-    free(s);
     rentals_list_cleanup(&l);
     return true;
 }

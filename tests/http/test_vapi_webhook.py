@@ -12,6 +12,7 @@ import hashlib
 import hmac
 import json
 import os
+import re
 import sys
 import time
 import uuid
@@ -639,6 +640,53 @@ class MoveInDate(WebhookBase):
         self.assertIn("1 Soon Ct", text)
         self.assertIn("3 Now Ct", text)
         self.assertNotIn("Later", text)
+
+
+class ManyMatches(WebhookBase):
+    """search_rentals over more listings than it speaks: the count, the best five in order,
+    and pets, each in a class (and server) of its own."""
+
+    def test_counts_all_and_speaks_the_best_five(self):
+        tok = self.tenant()
+        agent = self.new_agent(tok)
+        # seven two-bedroom homes and two three-bedroom ones, one of them unpriced
+        for i, price in enumerate((1700, 1100, 1500, 1900, 1300, 2100, 1200)):
+            self.rental(tok, property_address="%d Birch Lane" % (10 + i), price=price,
+                        bedrooms=2)
+        self.rental(tok, property_address="90 Cedar Court", price=1000, bedrooms=3)
+        self.rental(tok, property_address="91 Cedar Court", bedrooms=3)
+        self.rental(tok, property_address="92 Gone Way", price=900, bedrooms=2,
+                    available=False)
+        text = self.result(agent, "search_rentals", {"bedrooms": 2})
+        self.assertTrue(text.startswith("I have nine homes that fit. "), text)
+        self.assertTrue(text.endswith(" Those are the best 5."), text)
+        spoken = re.findall(r"\$[\d,]+ a month", text)
+        # exactly two bedrooms first, cheapest first; the three-bedroom ones do not make it
+        self.assertEqual(spoken, ["$1,100 a month", "$1,200 a month", "$1,300 a month",
+                                  "$1,500 a month", "$1,700 a month"], text)
+        self.assertNotIn("Cedar", text)
+        self.assertNotIn("Gone", text)
+        text = self.result(agent, "search_rentals", {"bedrooms": 3})
+        self.assertTrue(text.startswith("I have two homes that fit. "), text)
+        self.assertLess(text.index("90 Cedar Court"), text.index("91 Cedar Court"))  # unpriced last
+        self.assertNotIn("Those are the best", text)
+
+    def test_pets_keeps_listings_that_mention_them(self):
+        tok = self.tenant()
+        agent = self.new_agent(tok)
+        self.rental(tok, property_address="1 Paw Street", price=1000, bedrooms=1,
+                    description="Small DOGS welcome.")
+        self.rental(tok, property_address="2 Whisker Way", price=1000, bedrooms=1,
+                    amenities=["Cat friendly", "Laundry"])
+        self.rental(tok, property_address="3 Quiet Row", price=1000, bedrooms=1,
+                    description="No smoking.")
+        text = self.result(agent, "search_rentals", {"pets": True})
+        self.assertTrue(text.startswith("I have two homes that fit. "), text)
+        self.assertIn("1 Paw Street", text)
+        self.assertIn("2 Whisker Way", text)
+        self.assertNotIn("Quiet", text)
+        text = self.result(agent, "search_rentals", {"pets": False})
+        self.assertTrue(text.startswith("I have three homes that fit. "), text)
 
 
 class TenantIsolation(WebhookBase):
