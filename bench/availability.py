@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: MIT
 """The calendar's benchmarks (issue 10), Python 3 standard library plus wrk, nginx and psql:
 
-  bench/calendar.py [--bin PATH] [--backends sqlite,postgres] [--tenants N] [--seconds S]
+  bench/availability.py [--bin PATH] [--backends sqlite,postgres] [--tenants N] [--seconds S]
                     [--rounds R] [--connections C] [--threads T] [--races K] [--client py]
 
 1. GET /calendar/availability?days_ahead=14 with 200 appointments and 500 mirrored busy
