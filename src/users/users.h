@@ -200,7 +200,8 @@ void users_now_rfc3339(char buf[32]);
 /* *user_id = 0 when absent; *deleted_at = 0 when no tombstone. */
 app_err users_store_lookup(db_conn *c, const char *issuer, const char *subject,
                            int64_t *user_id, int64_t *deleted_at);
-/* As users_store_lookup, with the whole row into *out (out->id = 0 when absent). */
+/* As users_store_lookup, with the whole row, the tenant's zone ("" when settings were never
+ * saved) and profile counter into *out (out->id = 0 when absent): one round trip. */
 app_err users_store_lookup_row(db_conn *c, const char *issuer, const char *subject,
                                struct users_user *out, int64_t *deleted_at);
 /* INSERT ... ON CONFLICT DO NOTHING; strings may be "" (stored NULL). */

@@ -40,20 +40,7 @@ json_t *users_user_to_json(const struct users_user *u)
 app_err users_lookup(db_conn *c, const char *issuer, const char *subject, struct users_user *u,
                      int64_t *deleted_at)
 {
-    app_err e = users_store_lookup_row(c, issuer, subject, u, deleted_at);
-    u->zone[0] = '\0';
-    u->version = 0;
-    if (e != APP_OK || u->id == 0)
-        return e;
-    /* settings and counters are the tenant's rows: read under its row-level security; the
-     * email again, in the same snapshot as the counter that describes it */
-    db_err de = db_begin_tenant(c, u->id);
-    if (de != DB_OK)
-        return db_app_err(de);
-    db_last_statement(c);
-    e = users_store_tenant_extras(c, u);
-    de = db_commit(c);
-    return e != APP_OK ? e : db_app_err(de);
+    return users_store_lookup_row(c, issuer, subject, u, deleted_at);
 }
 
 /* The request's view of the tenant row u. */

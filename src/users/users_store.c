@@ -17,16 +17,18 @@ static const char sql_lookup[] =
     "SELECT (SELECT id FROM users WHERE issuer = $1 AND subject = $2),"
     " (SELECT deleted_at FROM deleted_users WHERE issuer = $1 AND subject = $2)";
 
-/* The lookup of the authentication path with the whole users row, so that GET /users/me
- * needs no second statement. One row always: NULL user columns when the user is absent. */
-#define USER_COLS(ts_created, ts_updated)                                                   \
-    "u.id, (SELECT deleted_at FROM deleted_users WHERE issuer = $1 AND subject = $2),"      \
-    " u.issuer, u.subject, u.email, u.first_name, u.last_name, u.full_name, " ts_created     \
-    ", " ts_updated " FROM (SELECT 1) one LEFT JOIN users u ON u.issuer = $1 AND u.subject = $2"
+/* The lookup of the authentication path: the whole users row (so that GET /users/me needs no
+ * second statement), its erasure mark, and the tenant's zone and profile counter, in one round
+ * trip and one snapshot. One row always: NULL user columns when the user is absent. On
+ * PostgreSQL the zone and the counter are the tenant's rows under row-level security:
+ * users_tenant_lookup (migration 0011) names the tenant first, with the same columns. */
 static const char sl_lookup_row[] =
-    "SELECT " USER_COLS("u.created_at", "u.updated_at");
-static const char pg_lookup_row[] =
-    "SELECT " USER_COLS(PG_TS("u.created_at"), PG_TS("u.updated_at"));
+    "SELECT u.id, (SELECT deleted_at FROM deleted_users WHERE issuer = $1 AND subject = $2),"
+    " u.issuer, u.subject, u.email, u.first_name, u.last_name, u.full_name, u.created_at,"
+    " u.updated_at, (SELECT timezone FROM user_settings WHERE user_id = u.id),"
+    " (SELECT version FROM tenant_versions WHERE user_id = u.id AND family = 'profile')"
+    " FROM (SELECT 1) one LEFT JOIN users u ON u.issuer = $1 AND u.subject = $2";
+static const char pg_lookup_row[] = "SELECT * FROM users_tenant_lookup($1, $2)";
 
 static const char sl_insert[] =
     "INSERT INTO users (issuer, subject, email, first_name, last_name, full_name,"
@@ -170,8 +172,13 @@ app_err users_store_lookup_row(db_conn *c, const char *issuer, const char *subje
     bool found = db_res_rows(res) > 0 && !db_res_isnull(res, 0, 0);
     *deleted_at = db_res_rows(res) > 0 ? db_res_int(res, 0, 1) : 0;
     out->id = found ? db_res_int(res, 0, 0) : 0;
-    if (found)
+    out->zone[0] = '\0';
+    out->version = 0;
+    if (found) {
         user_from_row(res, 2, out);
+        cell(res, 0, 10, out->zone, sizeof out->zone);
+        out->version = db_res_int(res, 0, 11);
+    }
     db_res_free(res);
     return APP_OK;
 }
