@@ -523,6 +523,16 @@ app_err db_fail(db_conn *c, db_err e, const char *what)
     return db_app_err(e);
 }
 
+db_err db_check(db *d)
+{
+    db_conn *c = NULL;
+    db_err e = db_acquire(d, &c);
+    if (e == DB_OK)
+        e = db_exec(c, "SELECT 1", NULL, 0, NULL);
+    db_release(c);
+    return e;
+}
+
 app_err db_run(db_conn *c, const char *sql, const db_param *p, int n, const char *what)
 {
     db_err e = db_exec(c, sql, p, n, NULL);

@@ -75,6 +75,9 @@ db_dialect db_get_dialect(const db *d);
 db_err db_acquire(db *d, db_conn **out);
 /* Returns a connection; an open transaction is rolled back. NULL is accepted. */
 void db_release(db_conn *c);
+/* Whether the database answers now: one round trip on a pooled connection, bounded like any
+ * other (the readiness check). */
+db_err db_check(db *d);
 
 /* A snapshot of the pool for /metrics: its size, connections handed out now, and how many
  * acquires gave up after waiting for a free connection since start. */

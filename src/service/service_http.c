@@ -22,12 +22,7 @@ int service_health(http_req *r)
 
 int service_ready(http_req *r)
 {
-    db_conn *c = NULL;
-    db_err e = db_acquire(r->app->db, &c);
-    if (e == DB_OK)
-        e = db_exec(c, "SELECT 1", NULL, 0, NULL);
-    db_release(c);
-    if (e != DB_OK)
+    if (db_check(r->app->db) != DB_OK)
         return http_reply_error(r, 503, "database_unavailable",
                                 "The database did not answer; try again shortly.");
     return http_reply_json_new(r, 200, json_pack("{s:s, s:s}", "status", "ready", "database",
