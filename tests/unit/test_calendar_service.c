@@ -57,20 +57,6 @@ static int teardown(void **state)
     return 0;
 }
 
-static db_conn *tx(struct fx *f, int64_t user)
-{
-    db_conn *c = NULL;
-    assert_int_equal(db_acquire(f->t.d, &c), DB_OK);
-    assert_int_equal(db_begin_tenant_write(c, user), DB_OK);
-    return c;
-}
-
-static void done(db_conn *c)
-{
-    assert_int_equal(db_commit(c), DB_OK);
-    db_release(c);
-}
-
 /* Every day open 00:00-24:00 in UTC, with the given buffer and notice. */
 static void open_all_day(struct fx *f, int64_t user, int buffer, int notice)
 {
@@ -81,9 +67,9 @@ static void open_all_day(struct fx *f, int64_t user, int buffer, int notice)
         s.hours[d] = (struct users_day){1, {{0, 24 * 60}}};
     s.buffer_minutes = buffer;
     s.min_notice_minutes = notice;
-    db_conn *c = tx(f, user);
+    db_conn *c = tu_tx(f->t.d, user);
     assert_int_equal(users_store_settings_put(c, user, &s), APP_OK);
-    done(c);
+    tu_commit(c);
 }
 
 static struct calendar_booking booking(int64_t start, int64_t end)
@@ -124,13 +110,13 @@ static void busy_row(struct fx *f, int64_t user, const char *ext, int64_t s, int
     const char *sa = a, *sb = b;
     db_param p[6] = {DB_INT(user), DB_TEXT(ext), DB_TEXT(sa), DB_TEXT(sb), DB_BOOL(transparent),
                      DB_BOOL(cancelled)};
-    db_conn *c = tx(f, user);
+    db_conn *c = tu_tx(f->t.d, user);
     assert_int_equal(db_exec(c, "INSERT INTO calendar_busy (user_id, source, external_id, "
                                 "start_time, end_time, transparent, cancelled) "
                                 "VALUES ($1, 'google', $2, $3, $4, $5, $6)",
                              p, 6, NULL),
                      DB_OK);
-    done(c);
+    tu_commit(c);
 }
 
 static void test_book_get_list_and_isolation(void **state)
@@ -261,9 +247,9 @@ static void test_rules_refuse_with_reasons(void **state)
     struct user_settings s;
     users_settings_defaults(&s); /* Mon-Fri 09:00-17:00 Chicago */
     s.min_notice_minutes = 0;
-    db_conn *c = tx(f, f->a);
+    db_conn *c = tu_tx(f->t.d, f->a);
     assert_int_equal(users_store_settings_put(c, f->a, &s), APP_OK);
-    done(c);
+    tu_commit(c);
     /* 03:00 UTC is 21:00 or 22:00 in Chicago: never inside the hours */
     int64_t night = f->base - f->base % DAY + 3 * HOUR + DAY;
     b = booking(night, 0);
@@ -431,11 +417,11 @@ static void test_push_seam_marks_pending_only_with_a_connection(void **state)
     assert_string_equal(out.sync_status, "none");
     calendar_appt_cleanup(&out);
     db_param p[1] = {DB_INT(f->a)};
-    db_conn *c = tx(f, f->a);
+    db_conn *c = tu_tx(f->t.d, f->a);
     assert_int_equal(db_exec(c, "INSERT INTO calendar_connections (user_id, provider) "
                                 "VALUES ($1, 'caldav')", p, 1, NULL),
                      DB_OK);
-    done(c);
+    tu_commit(c);
     struct calendar_connection conn = {0};
     assert_int_equal(calendar_connection_get(&f->app, f->a, &conn), APP_OK);
     assert_true(conn.has);
@@ -449,7 +435,7 @@ static void test_push_seam_marks_pending_only_with_a_connection(void **state)
     assert_string_equal(out.sync_status, "pending");
     calendar_appt_cleanup(&out);
     vcheck_cleanup(&v);
-    c = tx(f, f->a);
+    c = tu_tx(f->t.d, f->a);
     assert_int_equal(calendar_push_enqueue(c, f->a, id, "delete"), APP_E_PARAM);
     db_release(c);
     assert_int_equal(calendar_connection_get(&f->app, f->b, &conn), APP_OK);
@@ -510,7 +496,7 @@ static void test_overlap_guard_below_the_service(void **state)
     snprintf(row.status, sizeof row.status, "confirmed");
     snprintf(row.source, sizeof row.source, "api");
     snprintf(row.sync_status, sizeof row.sync_status, "none");
-    db_conn *c = tx(f, f->a);
+    db_conn *c = tu_tx(f->t.d, f->a);
     assert_int_equal(calendar_store_insert(c, f->a, &row, &out), APP_OK);
     calendar_appt_cleanup(&out);
     assert_int_equal(calendar_store_taken(c, f->a, f->base + 30 * 60, f->base + 90 * 60, 0,
@@ -519,19 +505,19 @@ static void test_overlap_guard_below_the_service(void **state)
     assert_true(taken);
     assert_int_equal(calendar_store_taken(c, f->b, f->base, f->base + HOUR, 0, &taken), APP_OK);
     assert_false(taken);
-    done(c);
+    tu_commit(c);
     if (strcmp(tu_backend(), "postgres") != 0)
         return;
     row.start = f->base + 30 * 60;
     row.end = f->base + 90 * 60;
-    c = tx(f, f->a);
+    c = tu_tx(f->t.d, f->a);
     assert_int_equal(calendar_store_insert(c, f->a, &row, &out), APP_E_CONFLICT);
     db_release(c);
     snprintf(row.status, sizeof row.status, "cancelled");
-    c = tx(f, f->a);
+    c = tu_tx(f->t.d, f->a);
     assert_int_equal(calendar_store_insert(c, f->a, &row, &out), APP_OK);
     calendar_appt_cleanup(&out);
-    done(c);
+    tu_commit(c);
 }
 
 /* Whether calendar_availability offers a slot starting at t. */
@@ -596,7 +582,7 @@ static void test_feed_token(void **state)
     assert_int_equal(calendar_feed_check(&f->app, t1, &who), APP_OK);
     assert_int_equal(who, f->a);
     /* only the hash is stored */
-    db_conn *c = tx(f, f->a);
+    db_conn *c = tu_tx(f->t.d, f->a);
     db_res *res = NULL;
     assert_int_equal(db_exec(c, "SELECT token_hash FROM calendar_feeds", NULL, 0, &res), DB_OK);
     assert_int_equal(db_res_rows(res), 1);
@@ -629,9 +615,9 @@ static int64_t calendar_version(struct fx *f, int64_t user)
 {
     static const char *const fam[] = {VERSIONS_CALENDAR};
     int64_t v = -1;
-    db_conn *c = tx(f, user);
+    db_conn *c = tu_tx(f->t.d, user);
     assert_int_equal(versions_read(c, user, fam, 1, &v), APP_OK);
-    done(c);
+    tu_commit(c);
     return v;
 }
 
@@ -663,7 +649,7 @@ static void test_counter_moves_and_erasure_cascades(void **state)
     assert_int_equal(db_exec(c, "DELETE FROM users WHERE id = $1", p, 1, NULL), DB_OK);
     assert_int_equal(db_commit(c), DB_OK);
     db_release(c);
-    c = tx(f, f->a);
+    c = tu_tx(f->t.d, f->a);
     db_res *res = NULL;
     assert_int_equal(db_exec(c, "SELECT (SELECT count(*) FROM appointments) + "
                                 "(SELECT count(*) FROM calendar_busy)", NULL, 0, &res),

@@ -52,20 +52,6 @@ static int teardown(void **state)
     return 0;
 }
 
-static db_conn *tx(struct fx *f, int64_t user)
-{
-    db_conn *c = NULL;
-    assert_int_equal(db_acquire(f->t.d, &c), DB_OK);
-    assert_int_equal(db_begin_tenant_write(c, user), DB_OK);
-    return c;
-}
-
-static void done(db_conn *c)
-{
-    assert_int_equal(db_commit(c), DB_OK);
-    db_release(c);
-}
-
 /* Enqueues one noop job in its own transaction; returns its id. */
 static int64_t enqueue(struct fx *f, int64_t user, const char *dedup, const char *payload,
                        int64_t run_after, bool *created)
@@ -73,10 +59,10 @@ static int64_t enqueue(struct fx *f, int64_t user, const char *dedup, const char
     json_t *j_payload = payload ? json_loads(payload, 0, NULL) : NULL;
     int64_t id = 0;
     bool fresh = false;
-    db_conn *c = tx(f, user);
+    db_conn *c = tu_tx(f->t.d, user);
     assert_int_equal(jobs_enqueue(c, user, "noop", dedup, j_payload, run_after, &id, &fresh),
                      APP_OK);
-    done(c);
+    tu_commit(c);
     json_decref(j_payload);
     if (created)
         *created = fresh;
@@ -89,12 +75,12 @@ static void poke(struct fx *f, int64_t user, const char *sql, int64_t id)
 {
     db_param p[] = {DB_INT(id)};
     db_res *r = NULL;
-    db_conn *c = tx(f, user);
+    db_conn *c = tu_tx(f->t.d, user);
     if (db_exec(c, sql, p, 1, &r) != DB_OK)
         fail_msg("%s: %s", sql, db_errmsg(c));
     assert_int_equal(db_res_affected(r), 1);
     db_res_free(r);
-    done(c);
+    tu_commit(c);
 }
 
 #define EXPIRE_LEASE "UPDATE jobs SET locked_until = '2000-01-01T00:00:00.000Z' WHERE id = $1"
@@ -129,7 +115,7 @@ static void test_enqueue_dedups_while_pending(void **state)
     struct fx *f = *state;
     bool created = false;
     int64_t id = 0, again = 0;
-    db_conn *c = tx(f, f->a);
+    db_conn *c = tu_tx(f->t.d, f->a);
     assert_int_equal(jobs_enqueue(c, f->a, "noop", "source:7", NULL, 0, &id, &created), APP_OK);
     assert_true(created);
     /* the same transaction, then another one: the pending job's id */
@@ -137,7 +123,7 @@ static void test_enqueue_dedups_while_pending(void **state)
                      APP_OK);
     assert_false(created);
     assert_int_equal(again, id);
-    done(c);
+    tu_commit(c);
     assert_int_equal(enqueue(f, f->a, "source:7", NULL, 0, &created), id);
     assert_false(created);
     /* another key, no key, another tenant: new jobs */
@@ -167,7 +153,7 @@ static void test_enqueue_rolled_back_leaves_no_job(void **state)
     struct jobs_list l;
     struct jobs_filter flt = {.limit = 50};
     int64_t id = 0;
-    db_conn *c = tx(f, f->a);
+    db_conn *c = tu_tx(f->t.d, f->a);
     assert_int_equal(jobs_enqueue(c, f->a, "noop", "gone", NULL, 0, &id, NULL), APP_OK);
     assert_true(id > 0);
     assert_int_equal(db_rollback(c), DB_OK);
@@ -197,7 +183,7 @@ static void test_enqueue_refuses_bad_input(void **state)
     memset(filler, 'x', JOBS_PAYLOAD_MAX);
     json_object_set_new(j_big, "x", json_string(filler));
     free(filler);
-    db_conn *c = tx(f, f->a);
+    db_conn *c = tu_tx(f->t.d, f->a);
     int64_t id = 0;
     assert_int_equal(jobs_enqueue(c, f->a, "no_such_kind", NULL, NULL, 0, &id, NULL),
                      APP_E_PARAM);

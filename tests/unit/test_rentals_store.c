@@ -47,20 +47,6 @@ static int teardown(void **state)
 }
 
 /* A tenant write transaction. */
-static db_conn *tx(struct fx *f, int64_t user_id)
-{
-    db_conn *c = NULL;
-    assert_int_equal(db_acquire(f->t.d, &c), DB_OK);
-    assert_int_equal(db_begin_tenant_write(c, user_id), DB_OK);
-    return c;
-}
-
-static void done(db_conn *c)
-{
-    assert_int_equal(db_commit(c), DB_OK);
-    db_release(c);
-}
-
 /* A rental value for tests; strings are copied. */
 static void fill(struct rental *r, const char *website, const char *address, double price,
                  int64_t beds, const char *city, const char *desc)
@@ -83,9 +69,9 @@ static int64_t add(struct fx *f, int64_t user, const char *website, const char *
     struct rental in, out;
     fill(&in, website, address, price, beds, city, desc);
     rentals_init(&out);
-    db_conn *c = tx(f, user);
+    db_conn *c = tu_tx(f->t.d, user);
     assert_int_equal(rentals_store_insert(c, user, &in, &out), APP_OK);
-    done(c);
+    tu_commit(c);
     int64_t id = out.id;
     assert_int_equal(out.user_id, user);
     rentals_cleanup(&in);
@@ -104,10 +90,10 @@ static void test_crud_and_isolation(void **state)
     in.j_amenities = json_pack("[s]", "pool");
     rentals_init(&out);
     rentals_init(&got);
-    db_conn *c = tx(f, f->a);
+    db_conn *c = tu_tx(f->t.d, f->a);
     assert_int_equal(rentals_store_insert(c, f->a, &in, &out), APP_OK);
     assert_int_equal(rentals_store_insert(c, f->a, &in, &got), APP_E_CONFLICT);
-    done(c);
+    tu_commit(c);
     assert_true(out.price == 1250.5 && out.bathrooms == 1.5 && out.available);
     assert_string_equal(out.available_date, "2026-03-02");
     assert_string_equal(json_string_value(json_array_get(out.j_amenities, 0)), "pool");
@@ -116,7 +102,7 @@ static void test_crud_and_isolation(void **state)
     assert_null(out.scraped_at);
 
     /* Tenant B: the same address is its own business; A's id is not there. */
-    c = tx(f, f->b);
+    c = tu_tx(f->t.d, f->b);
     assert_int_equal(rentals_store_get(c, f->b, out.id, &got), APP_E_NOTFOUND);
     in.id = out.id;
     in.price = 1.0;
@@ -125,9 +111,9 @@ static void test_crud_and_isolation(void **state)
     assert_int_equal(rentals_store_insert(c, f->b, &in, &got), APP_OK);
     assert_int_equal(got.user_id, f->b);
     rentals_cleanup(&got);
-    done(c);
+    tu_commit(c);
 
-    c = tx(f, f->a);
+    c = tu_tx(f->t.d, f->a);
     assert_int_equal(rentals_store_get(c, f->a, out.id, &got), APP_OK);
     assert_true(got.price == 1250.5); /* untouched by B */
     rentals_cleanup(&got);
@@ -137,7 +123,7 @@ static void test_crud_and_isolation(void **state)
     rentals_cleanup(&got);
     assert_int_equal(rentals_store_delete(c, f->a, out.id), APP_OK);
     assert_int_equal(rentals_store_get(c, f->a, out.id, &got), APP_E_NOTFOUND);
-    done(c);
+    tu_commit(c);
     rentals_cleanup(&in);
     rentals_cleanup(&out);
 }
@@ -218,11 +204,11 @@ static void test_filters(void **state)
     struct rental cur, upd;
     rentals_init(&cur);
     rentals_init(&upd);
-    db_conn *c = tx(f, f->a);
+    db_conn *c = tu_tx(f->t.d, f->a);
     assert_int_equal(rentals_store_get(c, f->a, id[2], &cur), APP_OK);
     cur.available = false;
     assert_int_equal(rentals_store_update(c, f->a, &cur, &upd), APP_OK);
-    done(c);
+    tu_commit(c);
     rentals_cleanup(&cur);
     rentals_cleanup(&upd);
     struct rental_filter av = {.limit = 50, .has_available = true, .available = false};
@@ -283,7 +269,7 @@ static void test_upsert_outcomes(void **state)
     rentals_set_str(&in.source_type, "scraped");
     in.j_images = json_pack("[s]", "https://example.com/a.jpg");
     rentals_init(&got);
-    db_conn *c = tx(f, f->a);
+    db_conn *c = tu_tx(f->t.d, f->a);
     assert_int_equal(rentals_store_upsert(c, f->a, 0, &in, false, &id1, &res), APP_OK);
     assert_int_equal(res, RENTALS_CREATED);
     assert_int_equal(rentals_store_upsert(c, f->a, 0, &in, true, &id2, &res), APP_OK);
@@ -303,15 +289,15 @@ static void test_upsert_outcomes(void **state)
     assert_string_equal(got.source_type, "scraped");
     assert_non_null(got.scraped_at);
     assert_int_equal(json_array_size(got.j_images), 2);
-    done(c);
+    tu_commit(c);
     rentals_cleanup(&got);
 
     /* the same listing for tenant B is a separate row (a wrong "exists" hint: same outcome) */
-    c = tx(f, f->b);
+    c = tu_tx(f->t.d, f->b);
     assert_int_equal(rentals_store_upsert(c, f->b, 0, &in, true, &id2, &res), APP_OK);
     assert_int_equal(res, RENTALS_CREATED);
     assert_true(id2 != id1);
-    done(c);
+    tu_commit(c);
     rentals_cleanup(&in);
 }
 
@@ -326,7 +312,7 @@ static void test_stats_and_sources(void **state)
     add(f, f->a, "foo.com", "3 A St", 100, 1, NULL, NULL);
     add(f, f->b, "bar.com", "1 B St", 100, 1, NULL, NULL);
 
-    db_conn *c = tx(f, f->a);
+    db_conn *c = tu_tx(f->t.d, f->a);
     assert_int_equal(rentals_store_source_insert(c, f->a, "foo.com", "https://foo.com/l", &src),
                      APP_OK);
     assert_int_equal(src.rental_count, 2);
@@ -337,15 +323,15 @@ static void test_stats_and_sources(void **state)
     assert_int_equal(rentals_store_source_insert(c, f->a, "baz.org", "https://baz.org/", &other),
                      APP_OK);
     rentals_source_cleanup(&other);
-    done(c);
+    tu_commit(c);
 
-    c = tx(f, f->b);
+    c = tu_tx(f->t.d, f->b);
     assert_int_equal(rentals_store_source_list(c, f->b, &sl), APP_OK);
     assert_int_equal(sl.n, 0);
     rentals_source_list_cleanup(&sl);
     assert_int_equal(rentals_store_source_delete(c, f->b, src.id), APP_E_NOTFOUND);
     assert_int_equal(rentals_store_source_get(c, f->b, src.id, &other), APP_E_NOTFOUND);
-    done(c);
+    tu_commit(c);
 
     assert_int_equal(rentals_stats(&f->app, f->a, &st), APP_OK);
     assert_int_equal(st.total_rentals, 3);
@@ -406,11 +392,11 @@ static void test_scrape_sync_marks_vanished(void **state)
     int64_t marked = -1, seen[3];
     struct rental_source src = {0}, other = {0};
     add(f, f->a, "site.example", "4 Manual Way", 100, 1, NULL, NULL);
-    db_conn *c = tx(f, f->b);
+    db_conn *c = tu_tx(f->t.d, f->b);
     upsert(c, f->b, 0, "3 Scraped Rd", 700, RENTALS_CREATED);
-    done(c);
+    tu_commit(c);
 
-    c = tx(f, f->a);
+    c = tu_tx(f->t.d, f->a);
     assert_int_equal(rentals_store_source_insert(c, f->a, "site.example",
                                                  "https://site.example/", &src),
                      APP_OK);
@@ -428,9 +414,9 @@ static void test_scrape_sync_marks_vanished(void **state)
                                                  &marked),
                      APP_OK);
     assert_int_equal(marked, 0);
-    done(c);
+    tu_commit(c);
 
-    c = tx(f, f->a);
+    c = tu_tx(f->t.d, f->a);
     seen[0] = upsert(c, f->a, src.id, "1 Scraped Rd", 500, RENTALS_UNCHANGED);
     seen[1] = upsert(c, f->a, src.id, "2 Scraped Rd", 650, RENTALS_CHANGED);
     assert_int_equal(rentals_store_mark_vanished(c, f->a, "site.example", src.id, seen, 2,
@@ -445,7 +431,7 @@ static void test_scrape_sync_marks_vanished(void **state)
     assert_int_equal(rentals_store_source_synced(c, f->a, src.id, "ok", NULL, 2), APP_OK);
     assert_int_equal(rentals_store_source_failed(c, f->a, other.id, "error", "HTTP 500"),
                      APP_OK);
-    done(c);
+    tu_commit(c);
     assert_true(is_available(f, f->a, "1 Scraped"));
     assert_true(is_available(f, f->a, "2 Scraped"));
     assert_false(is_available(f, f->a, "3 Scraped"));
@@ -453,19 +439,19 @@ static void test_scrape_sync_marks_vanished(void **state)
     assert_true(is_available(f, f->a, "5 Other"));  /* nor another source's */
     assert_true(is_available(f, f->b, "3 Scraped")); /* nor another tenant's */
 
-    c = tx(f, f->b);
+    c = tu_tx(f->t.d, f->b);
     assert_int_equal(rentals_store_source_synced(c, f->b, src.id, "hijacked", NULL, 0),
                      APP_E_NOTFOUND);
     assert_int_equal(rentals_store_source_failed(c, f->b, src.id, "hijacked", NULL),
                      APP_E_NOTFOUND);
-    done(c);
+    tu_commit(c);
     int64_t src_id = src.id, other_id = other.id;
     rentals_source_cleanup(&src);
     rentals_source_cleanup(&other);
-    c = tx(f, f->a);
+    c = tu_tx(f->t.d, f->a);
     assert_int_equal(rentals_store_source_get(c, f->a, src_id, &src), APP_OK);
     assert_int_equal(rentals_store_source_get(c, f->a, other_id, &other), APP_OK);
-    done(c);
+    tu_commit(c);
     assert_string_equal(src.last_status, "ok");
     assert_null(src.last_error);
     assert_non_null(src.last_scraped_at);
@@ -517,9 +503,9 @@ static void test_available_order(void **state)
             rentals_set_str(&in.available_date, date);
         }
         rentals_init(&out);
-        db_conn *c = tx(f, f->a);
+        db_conn *c = tu_tx(f->t.d, f->a);
         assert_int_equal(rentals_store_insert(c, f->a, &in, &out), APP_OK);
-        done(c);
+        tu_commit(c);
         ids[i] = out.id;
         rentals_cleanup(&in);
         rentals_cleanup(&out);

@@ -231,3 +231,17 @@ int64_t tu_make_user(db *d, const char *subject)
     assert_true(id > 0);
     return id;
 }
+
+db_conn *tu_tx(db *d, int64_t user)
+{
+    db_conn *c = NULL;
+    assert_int_equal(db_acquire(d, &c), DB_OK);
+    assert_int_equal(db_begin_tenant_write(c, user), DB_OK);
+    return c;
+}
+
+void tu_commit(db_conn *c)
+{
+    assert_int_equal(db_commit(c), DB_OK);
+    db_release(c);
+}

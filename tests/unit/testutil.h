@@ -35,5 +35,9 @@ int tu_db_setup(void **state);
 int tu_db_teardown(void **state);
 /* Registers a user (issuer "https://issuer.test") through the store; returns its id. */
 int64_t tu_make_user(db *d, const char *subject);
+/* A pooled connection in a write transaction of user's tenant (asserted). */
+db_conn *tu_tx(db *d, int64_t user);
+/* Commits and gives c back (asserted). */
+void tu_commit(db_conn *c);
 
 #endif
