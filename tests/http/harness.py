@@ -459,6 +459,19 @@ class ServerTestCase(unittest.TestCase):
 _SNAKE = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
+def wait_for(pred, what, timeout=30.0):
+    """pred()'s first true value, asked every 0.1 s; AssertionError naming what after timeout
+    seconds (a generous bound: the worker and outside stand-ins share a loaded machine)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        v = pred()
+        if v:
+            return v
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out waiting for " + what)
+        time.sleep(0.1)
+
+
 def assert_error(testcase, resp, status, code=None):
     """Checks a SPEC §5 error: status, JSON content type, {"status":"error","code","message"}.
     Returns the parsed body."""

@@ -12,29 +12,16 @@ address guard refuses a loopback CalDAV URL."""
 import datetime as dt
 import os
 import sys
-import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "standins"))
 import harness  # noqa: E402
 import test_calendar as cal  # noqa: E402
-from harness import assert_error  # noqa: E402
+from harness import assert_error, wait_for  # noqa: E402
 from radicale_server import Radicale  # noqa: E402
 
-WAIT_S = 30.0
 USERS = {"alice": "secret-a", "bob": "secret-b"}
-
-
-def wait_for(pred, what, timeout=WAIT_S):
-    deadline = time.monotonic() + timeout
-    while True:
-        v = pred()
-        if v:
-            return v
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out waiting for " + what)
-        time.sleep(0.1)
 
 
 class CalDAV(cal.CalendarBase):

@@ -26,21 +26,9 @@ import test_calendar as cal  # noqa: E402
 from calendar_standin import CLIENT_ID, CLIENT_SECRET, utc  # noqa: E402
 from google import GoogleStandin  # noqa: E402
 from graph import GraphStandin  # noqa: E402
-from harness import assert_error  # noqa: E402
+from harness import assert_error, wait_for  # noqa: E402
 
-WAIT_S = 30.0
 FRONT = "http://app.example.test"
-
-
-def wait_for(pred, what, timeout=WAIT_S):
-    deadline = time.monotonic() + timeout
-    while True:
-        v = pred()
-        if v:
-            return v
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out waiting for " + what)
-        time.sleep(0.1)
 
 
 def query_of(url):

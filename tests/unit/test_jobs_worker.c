@@ -27,9 +27,7 @@ static int setup(void **state)
 {
     struct fx *f = calloc(1, sizeof *f);
     assert_non_null(f);
-    tu_db_open(&f->t);
-    assert_int_equal(migrate_run(f->t.d, NULL, NULL), APP_OK);
-    assert_int_equal(db_restrict_role(f->t.d), DB_OK);
+    tu_db_open_serving(&f->t);
     f->app.db = f->t.d;
     f->a = tu_make_user(f->t.d, "worker-a");
     f->b = tu_make_user(f->t.d, "worker-b");

@@ -69,9 +69,7 @@ static int setup(void **state)
     struct fx *f = calloc(1, sizeof *f);
     int64_t ignored = 0;
     assert_non_null(f);
-    tu_db_open(&f->t); /* PostgreSQL: connects as the cluster's superuser */
-    assert_int_equal(migrate_run(f->t.d, NULL, NULL), APP_OK);
-    assert_int_equal(db_restrict_role(f->t.d), DB_OK);
+    tu_db_open_serving(&f->t); /* PostgreSQL: connects as the cluster's superuser */
     f->a = tu_make_user(f->t.d, "rls-a");
     f->b = tu_make_user(f->t.d, "rls-b");
     seed(f->t.d, f->a, 3, &f->a_rental, &ignored);

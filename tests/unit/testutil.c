@@ -14,6 +14,7 @@
 #include <sys/random.h>
 #include <unistd.h>
 
+#include "core/migrate.h"
 #include "users/users.h"
 
 #define TEST_POOL 4
@@ -244,4 +245,11 @@ void tu_commit(db_conn *c)
 {
     assert_int_equal(db_commit(c), DB_OK);
     db_release(c);
+}
+
+void tu_db_open_serving(struct tu_db *t)
+{
+    tu_db_open(t);
+    assert_int_equal(migrate_run(t->d, NULL, NULL), APP_OK);
+    assert_int_equal(db_restrict_role(t->d), DB_OK);
 }

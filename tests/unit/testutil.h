@@ -30,6 +30,9 @@ struct tu_db {
 };
 void tu_db_open(struct tu_db *t);
 void tu_db_close(struct tu_db *t);
+/* tu_db_open, then every migration applied and the connections switched to the unprivileged
+ * serving role, as `peterental serve` runs them (row-level security applies). Asserted. */
+void tu_db_open_serving(struct tu_db *t);
 /* CMocka setup/teardown that allocate and free a struct tu_db as the test state. */
 int tu_db_setup(void **state);
 int tu_db_teardown(void **state);
